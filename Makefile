@@ -1,0 +1,36 @@
+# Each target bootstraps .venv from pyproject.toml when missing or stale.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast bench lint format clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/flowrl demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/env_throughput.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check flowrl tests benchmarks
+	$(BIN)/ruff format --check flowrl tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format flowrl tests benchmarks
+	$(BIN)/ruff check --fix flowrl tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache

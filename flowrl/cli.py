@@ -1,0 +1,41 @@
+"""`flowrl <step>`: one subcommand per pipeline stage.
+
+Subcommands live in their own modules and are imported lazily, so `flowrl --help`
+and light steps never pay for importing JAX. A command module exposes
+``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help). Add a line here when a pipeline stage gains a command.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("flowrl.skills.validate_cli", "check untrusted skill code (AST + sandboxed jit/vmap)"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="flowrl", description=__doc__.splitlines()[0])
+    from flowrl import __version__
+
+    parser.add_argument("--version", action="version", version=f"flowrl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="<step>")
+    chosen = argv[0] if argv else None
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        if name == chosen:  # only the chosen command's module is imported
+            importlib.import_module(module).add_arguments(p)
+    args = parser.parse_args(argv)
+    if not getattr(args, "_module", None):
+        parser.print_help()
+        return 2
+    return int(importlib.import_module(args._module).run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Registry of the games flowrl runs on and the facts each one needs (enums, cap, view)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class GameSpec:
+    """Static facts about one game.
+
+    ``family`` selects the skill-code signature ("classic" for Craftax-Classic and Fabrax,
+    "craftax" for full Craftax). ``constants`` is the module holding the game's
+    ``BlockType``, ``Achievement`` and ``Action`` enums.
+    """
+
+    env_name: str
+    family: str
+    constants_module: str
+    make_env: Callable[[], Any] = field(repr=False)
+    inventory_cap: int
+    obs_dim: tuple[int, int]
+    has_levels: bool = False
+
+    @property
+    def constants(self) -> ModuleType:
+        return importlib.import_module(self.constants_module)
+
+    @property
+    def num_block_types(self) -> int:
+        return len(self.constants.BlockType)
+
+    @property
+    def num_achievements(self) -> int:
+        return len(self.constants.Achievement)
+
+    @property
+    def num_actions(self) -> int:
+        return len(self.constants.Action)
+
+    @property
+    def num_intrinsics(self) -> int:
+        return 5 if self.has_levels else 4
+
+
+def _craftax_env(name: str) -> Callable[[], Any]:
+    def make() -> Any:
+        from craftax.craftax_env import make_craftax_env_from_name
+
+        return make_craftax_env_from_name(name, auto_reset=False)
+
+    return make
+
+
+GAMES: dict[str, GameSpec] = {}
+
+
+def register_game(spec: GameSpec) -> GameSpec:
+    """Add a game to the registry (used by built-in games and by Fabrax)."""
+    GAMES[spec.env_name] = spec
+    return spec
+
+
+register_game(
+    GameSpec(
+        env_name="Craftax-Classic-Symbolic-v1",
+        family="classic",
+        constants_module="craftax.craftax_classic.constants",
+        make_env=_craftax_env("Craftax-Classic-Symbolic-v1"),
+        inventory_cap=9,
+        obs_dim=(7, 9),
+    )
+)
+register_game(
+    GameSpec(
+        env_name="Craftax-Symbolic-v1",
+        family="craftax",
+        constants_module="craftax.craftax.constants",
+        make_env=_craftax_env("Craftax-Symbolic-v1"),
+        inventory_cap=99,
+        obs_dim=(9, 11),
+        has_levels=True,
+    )
+)
+
+
+def get_game(env_name: str) -> GameSpec:
+    """Return the spec of ``env_name`` or raise a ValueError listing the known names."""
+    if env_name not in GAMES:
+        try:  # optional games register themselves on import
+            importlib.import_module("flowrl.envs.fabrax")
+        except ImportError:
+            pass
+    if env_name not in GAMES:
+        known = ", ".join(sorted(GAMES))
+        raise ValueError(f"unknown env_name {env_name!r}; choose one of: {known}")
+    return GAMES[env_name]

@@ -1,0 +1,1 @@
+"""Skills: the code contract, loading, plan modules, validation (and, later, specs and resolver)."""
