@@ -1,0 +1,46 @@
+"""LLM layer: model selection, honest errors, bounded retries, cost ledger, cache, prompt chains.
+
+Entry points: :func:`get_query` (``query(messages, max_gen) -> Completion``), :func:`preflight`
+(fail before work starts), :mod:`flowrl.llm.steps` (the pipeline's LLM steps) and
+``flowrl.llm.<env>.llm.generate_graph``.
+"""
+
+from flowrl.llm.errors import (
+    AuthenticationFailedError,
+    BadRequestError,
+    ConfigurationError,
+    LLMError,
+    MissingAPIKeyError,
+    ModelNotFoundError,
+    ResponseFormatError,
+    RetriesExhaustedError,
+    RetryableError,
+)
+from flowrl.llm.providers import OFFLINE, get_query, make_provider, preflight
+from flowrl.llm.query import Query
+from flowrl.llm.settings import DEFAULT_LLM_NAME, LLMSettings, RetrySettings, load_settings
+from flowrl.llm.types import Completion, Message, Usage
+
+__all__ = [
+    "DEFAULT_LLM_NAME",
+    "OFFLINE",
+    "AuthenticationFailedError",
+    "BadRequestError",
+    "Completion",
+    "ConfigurationError",
+    "LLMError",
+    "LLMSettings",
+    "Message",
+    "MissingAPIKeyError",
+    "ModelNotFoundError",
+    "Query",
+    "ResponseFormatError",
+    "RetriesExhaustedError",
+    "RetrySettings",
+    "RetryableError",
+    "Usage",
+    "get_query",
+    "load_settings",
+    "make_provider",
+    "preflight",
+]

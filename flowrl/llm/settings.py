@@ -1,0 +1,161 @@
+"""Settings of the LLM layer: defaults in code, overridable from YAML.
+
+Sources, later ones winning: the defaults below; the ``llm:`` section of
+``config/config.yaml``; ``config/llm.yaml`` (top-level keys or an ``llm:`` section); the file
+named by ``$FLOWRL_LLM_CONFIG``; an explicit path or mapping given to :func:`load_settings`.
+Relative paths are resolved against the current directory (the repository root when run
+through ``flowrl`` or Snakemake).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from flowrl.llm.errors import ConfigurationError
+
+DEFAULT_LLM_NAME = "gpt-5"
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    """Bounded exponential backoff with jitter for 429 / 5xx / timeouts / connection errors.
+
+    Attempt ``k`` (1-based) that fails transiently waits
+    ``min(max_delay_s, base_delay_s * 2**(k-1))``, scaled by a random factor in
+    ``[1 - jitter, 1]``, before attempt ``k + 1``. After ``max_attempts`` the call fails.
+    """
+
+    max_attempts: int = 5
+    base_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+    jitter: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ConfigurationError("llm.retry.max_attempts must be >= 1")
+        if self.base_delay_s < 0 or self.max_delay_s < 0:
+            raise ConfigurationError("llm.retry delays must be >= 0")
+        if not 0.0 <= self.jitter <= 1.0:
+            raise ConfigurationError("llm.retry.jitter must be within [0, 1]")
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """Everything the LLM layer reads from config."""
+
+    llm_name: str = DEFAULT_LLM_NAME
+    timeout_s: float = 180.0
+    """Per-request timeout given to the HTTP client."""
+    max_gen: int = 4096
+    """Completion budget for chat models (``max_tokens``)."""
+    reasoning_max_gen: int = 16384
+    """Completion budget for GPT-5 / o-series (``max_completion_tokens``; includes reasoning)."""
+    temperature: float = 0.0
+    """Sent to chat models only; GPT-5 and o-series refuse it."""
+    reasoning_effort: str | None = None
+    """Optional ``reasoning_effort`` for GPT-5 / o-series (minimal/low/medium/high)."""
+    max_reasks: int = 2
+    """Re-asks of a structured answer that failed to parse or validate (so 1 + max_reasks tries)."""
+    max_repairs: int = 2
+    """LLM repair rounds of skill code that failed validation."""
+    cache_enabled: bool = True
+    cache_dir: str = ".cache/llm"
+    pricing_path: str | None = None
+    """None -> ``config/pricing.yaml`` of the repository."""
+    retry: RetrySettings = field(default_factory=RetrySettings)
+
+
+def _repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"cannot parse {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path} must hold a mapping")
+    return data
+
+
+def _merge(settings: LLMSettings, data: dict[str, Any], source: str) -> LLMSettings:
+    known = {f.name for f in fields(LLMSettings)}
+    updates: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigurationError(
+                f"unknown llm setting {key!r} in {source}; known: {', '.join(sorted(known))}"
+            )
+        if key == "retry" and isinstance(value, RetrySettings):
+            updates[key] = value
+        elif key == "retry":
+            if not isinstance(value, dict):
+                raise ConfigurationError(f"llm.retry in {source} must be a mapping")
+            retry_known = {f.name for f in fields(RetrySettings)}
+            bad = set(value) - retry_known
+            if bad:
+                raise ConfigurationError(
+                    f"unknown llm.retry setting(s) {sorted(bad)} in {source}; "
+                    f"known: {', '.join(sorted(retry_known))}"
+                )
+            updates[key] = replace(settings.retry, **value)
+        else:
+            updates[key] = value
+    return replace(settings, **updates)
+
+
+def _section(data: dict[str, Any], whole_file_is_section: bool) -> dict[str, Any]:
+    if "llm" in data and isinstance(data["llm"], dict):
+        return data["llm"]
+    return data if whole_file_is_section else {}
+
+
+def load_settings(
+    source: str | os.PathLike[str] | dict[str, Any] | None = None,
+    *,
+    search_defaults: bool = True,
+    **overrides: Any,
+) -> LLMSettings:
+    """Build :class:`LLMSettings` from defaults, config files, ``source`` and ``overrides``."""
+    settings = LLMSettings()
+    if search_defaults:
+        for base in dict.fromkeys([Path.cwd(), _repo_root()]):
+            main = base / "config" / "config.yaml"
+            if main.is_file():
+                settings = _merge(settings, _section(_read_yaml(main), False), str(main))
+                break
+        for base in dict.fromkeys([Path.cwd(), _repo_root()]):
+            own = base / "config" / "llm.yaml"
+            if own.is_file():
+                settings = _merge(settings, _section(_read_yaml(own), True), str(own))
+                break
+        env_path = os.environ.get("FLOWRL_LLM_CONFIG")
+        if env_path:
+            settings = _merge(settings, _section(_read_yaml(Path(env_path)), True), env_path)
+    if isinstance(source, dict):
+        settings = _merge(settings, _section(source, True), "the given mapping")
+    elif source is not None:
+        settings = _merge(settings, _section(_read_yaml(Path(source)), True), str(source))
+    if overrides:
+        settings = _merge(settings, overrides, "keyword overrides")
+    return settings
+
+
+def pricing_file(settings: LLMSettings) -> Path:
+    """Where the price table lives for ``settings``."""
+    if settings.pricing_path:
+        return Path(settings.pricing_path)
+    env = os.environ.get("FLOWRL_PRICING")
+    if env:
+        return Path(env)
+    for base in dict.fromkeys([Path.cwd(), _repo_root()]):
+        candidate = base / "config" / "pricing.yaml"
+        if candidate.is_file():
+            return candidate
+    return _repo_root() / "config" / "pricing.yaml"

@@ -1,0 +1,210 @@
+"""A small OpenAI-compatible HTTP server on 127.0.0.1 for tests of the LLM layer.
+
+It speaks just enough of the Chat Completions API for the real ``openai`` client:
+``POST /v1/chat/completions`` and ``GET /v1/models``. Replies are scripted per test
+(a queue of :class:`Reply`), falling back to a default answer. Every request body and its
+headers are recorded. It binds an ephemeral port and serves from a daemon thread.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+API_KEY = "test-key"
+
+
+@dataclass
+class Reply:
+    """One scripted HTTP answer."""
+
+    status: int = 200
+    body: dict[str, Any] | None = None
+    delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def ok(
+    text: str,
+    *,
+    model: str = "gpt-4o-mini-2024-07-18",
+    prompt_tokens: int = 11,
+    completion_tokens: int = 7,
+    cached_tokens: int = 0,
+    reasoning_tokens: int = 0,
+    with_usage: bool = True,
+) -> Reply:
+    body: dict[str, Any] = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+    if with_usage:
+        body["usage"] = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached_tokens},
+            "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
+        }
+    return Reply(200, body)
+
+
+def error(status: int, message: str, *, code: str | None = None, type_: str = "error") -> Reply:
+    return Reply(
+        status, {"error": {"message": message, "type": type_, "code": code, "param": None}}
+    )
+
+
+class FakeOpenAI:
+    """Scripted OpenAI-compatible server. Use as a context manager or call start/stop."""
+
+    def __init__(self, models: tuple[str, ...] = ("gpt-4o-mini", "gpt-5", "gpt-4o", "o3")) -> None:
+        self.models = set(models)
+        self.script: deque[Reply] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self.default: Callable[[dict[str, Any]], Reply] = lambda req: ok(
+            f"echo: {req['messages'][-1]['content'][:40]}", model=req.get("model", "?")
+        )
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> FakeOpenAI:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    # -- scripting ---------------------------------------------------------------------
+    def push(self, *replies: Reply) -> None:
+        with self._lock:
+            self.script.extend(replies)
+
+    def chat_requests(self) -> list[dict[str, Any]]:
+        return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]
+
+    def _next_reply(self, request: dict[str, Any]) -> Reply:
+        with self._lock:
+            if self.script:
+                return self.script.popleft()
+        return self.default(request)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def _send(self, reply: Reply) -> None:
+                if reply.delay_s:
+                    time.sleep(reply.delay_s)
+                data = json.dumps(reply.body or {}).encode()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout tests)
+
+            def _authorised(self) -> bool:
+                if self.headers.get("Authorization") == f"Bearer {API_KEY}":
+                    return True
+                self._send(
+                    error(
+                        401,
+                        "Incorrect API key provided.",
+                        code="invalid_api_key",
+                        type_="invalid_request_error",
+                    )
+                )
+                return False
+
+            def do_GET(self) -> None:
+                fake.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": None}
+                )
+                if not self._authorised():
+                    return
+                if self.path.rstrip("/").endswith("/models"):
+                    data = [
+                        {"id": m, "object": "model", "owned_by": "test"}
+                        for m in sorted(fake.models)
+                    ]
+                    self._send(Reply(200, {"object": "list", "data": data}))
+                else:
+                    self._send(error(404, f"no route {self.path}"))
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw or b"{}")
+                except json.JSONDecodeError:
+                    self._send(error(400, "body is not JSON"))
+                    return
+                fake.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body}
+                )
+                if not self._authorised():
+                    return
+                if not self.path.rstrip("/").endswith("/chat/completions"):
+                    self._send(error(404, f"no route {self.path}"))
+                    return
+                model = body.get("model")
+                if model not in fake.models:
+                    self._send(
+                        error(
+                            404,
+                            f"The model `{model}` does not exist or you do not have access to it.",
+                            code="model_not_found",
+                            type_="invalid_request_error",
+                        )
+                    )
+                    return
+                self._send(fake._next_reply(body))
+
+        return Handler

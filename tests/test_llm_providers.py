@@ -1,0 +1,187 @@
+"""The real ``openai`` client against the loopback server: usage, retries, fail-fast errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import pytest
+from llm_server import API_KEY, FakeOpenAI, Reply, error, ok
+
+from flowrl.llm import (
+    AuthenticationFailedError,
+    MissingAPIKeyError,
+    ModelNotFoundError,
+    RetriesExhaustedError,
+    get_query,
+    load_settings,
+    preflight,
+)
+from flowrl.llm.ledger import read_ledger
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(
+        search_defaults=False,
+        timeout_s=0.5,
+        cache_dir=str(tmp_path / "cache"),
+        retry={"max_attempts": 3, "base_delay_s": 0.001, "max_delay_s": 0.005, "jitter": 0.5},
+    )
+
+
+@pytest.fixture
+def env(monkeypatch, server):
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.delitem(sys.modules, "llm_api", raising=False)
+    return server
+
+
+def test_success_reports_usage_cost_and_ledger(env, settings, tmp_path):
+    env.push(ok("hello", prompt_tokens=1000, completion_tokens=500, cached_tokens=200))
+    ledger = tmp_path / "llm_calls.jsonl"
+    q = get_query("gpt-4o-mini", settings=settings, ledger=ledger)
+    c = q([{"role": "user", "content": "hi"}], 64, purpose="test")
+    assert c.text == "hello"
+    assert (c.usage.prompt_tokens, c.usage.cached_prompt_tokens, c.usage.completion_tokens) == (
+        1000,
+        200,
+        500,
+    )
+    # gpt-4o-mini-2024-07-18 answered: snapshot priced as gpt-4o-mini (0.15 / 0.075 / 0.60)
+    assert c.cost_usd == pytest.approx((800 * 0.15 + 200 * 0.075 + 500 * 0.60) / 1e6)
+    assert c.attempts == 1 and not c.cache_hit
+    [rec] = list(read_ledger(ledger))
+    assert rec["purpose"] == "test" and rec["model"] == "gpt-4o-mini-2024-07-18"
+    assert rec["prompt_tokens"] == 1000 and rec["cost_usd"] == pytest.approx(c.cost_usd)
+    assert rec["cache_hit"] is False and rec["attempts"] == 1 and rec["error"] is None
+    assert len(rec["prompt_hash"]) == 16 and rec["prompt_size_tokens_est"] == 1
+
+
+def test_chat_model_gets_max_tokens_and_temperature(env, settings):
+    get_query("gpt-4o-mini", settings=settings)("hi", 33)
+    [body] = env.chat_requests()
+    assert body["max_tokens"] == 33 and body["temperature"] == settings.temperature
+    assert "max_completion_tokens" not in body
+
+
+def test_gpt5_request_has_no_temperature(env, settings):
+    env.push(ok("x", model="gpt-5-2025-08-07", reasoning_tokens=5))
+    c = get_query("gpt-5", settings=settings)("hi", 100)
+    [body] = env.chat_requests()
+    assert "temperature" not in body and "max_tokens" not in body
+    assert body["max_completion_tokens"] == 100
+    assert c.usage.reasoning_tokens == 5
+    assert c.cost_usd == pytest.approx((11 * 1.25 + 7 * 10.0) / 1e6)
+
+
+def test_429_then_success(env, settings, tmp_path):
+    env.push(error(429, "Rate limit reached", code="rate_limit_exceeded"), ok("fine"))
+    ledger = tmp_path / "l.jsonl"
+    c = get_query("gpt-4o-mini", settings=settings, ledger=ledger)("hi")
+    assert c.text == "fine" and c.attempts == 2
+    assert len(env.chat_requests()) == 2
+    assert [r["attempts"] for r in read_ledger(ledger)] == [2]
+
+
+def test_persistent_429_stops_after_configured_attempts(env, settings, tmp_path):
+    env.default = lambda req: error(429, "Rate limit reached", code="rate_limit_exceeded")
+    ledger = tmp_path / "l.jsonl"
+    start = time.monotonic()
+    with pytest.raises(RetriesExhaustedError) as info:
+        get_query("gpt-4o-mini", settings=settings, ledger=ledger)("hi")
+    assert time.monotonic() - start < 5
+    assert info.value.attempts == 3 and "3 attempt" in str(info.value)
+    assert len(env.chat_requests()) == 3
+    [rec] = list(read_ledger(ledger))
+    assert rec["attempts"] == 3 and "RetriesExhausted" in rec["error"] and rec["cost_usd"] is None
+
+
+def test_5xx_is_retried(env, settings):
+    env.push(error(503, "overloaded"), error(500, "boom"), ok("ok"))
+    assert get_query("gpt-4o-mini", settings=settings)("hi").attempts == 3
+
+
+def test_insufficient_quota_429_is_not_retried(env, settings):
+    env.push(error(429, "You exceeded your current quota", code="insufficient_quota"))
+    with pytest.raises(AuthenticationFailedError, match="quota"):
+        get_query("gpt-4o-mini", settings=settings)("hi")
+    assert len(env.chat_requests()) == 1
+
+
+def test_unknown_model_fails_fast_naming_it(env, settings):
+    with pytest.raises(ModelNotFoundError) as info:
+        get_query("gpt-9-ultra", settings=settings)("hi")
+    msg = str(info.value)
+    assert "gpt-9-ultra" in msg and "models.list" in msg
+    assert len(env.chat_requests()) == 1  # no retry
+
+
+def test_rejected_key_fails_fast_naming_variable(env, settings, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "wrong")
+    with pytest.raises(AuthenticationFailedError, match="OPENAI_API_KEY"):
+        get_query("gpt-4o-mini", settings=settings)("hi")
+    assert len(env.chat_requests()) == 1
+
+
+def test_missing_key_detected_by_preflight(env, settings, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with pytest.raises(MissingAPIKeyError, match="OPENAI_API_KEY"):
+        preflight("gpt-5", settings=settings)
+    assert env.requests == []
+
+
+def test_online_preflight_checks_model_list(env, settings):
+    preflight("gpt-4o-mini", settings=settings, online=True)
+    with pytest.raises(ModelNotFoundError, match="gpt-4o-mini-typo"):
+        preflight("gpt-4o-mini-typo", settings=settings, online=True)
+    assert env.chat_requests() == []
+
+
+def test_timeout_is_retried_then_fails_with_count(env, settings):
+    env.default = lambda req: Reply(200, ok("late").body, delay_s=1.5)
+    start = time.monotonic()
+    with pytest.raises(RetriesExhaustedError, match="timed out") as info:
+        get_query("gpt-4o-mini", settings=settings)("hi")
+    assert info.value.attempts == 3
+    assert time.monotonic() - start < 4
+
+
+def test_cache_hit_is_free_identical_and_marked(env, settings, tmp_path):
+    env.push(ok("cached answer", prompt_tokens=50, completion_tokens=5))
+    ledger = tmp_path / "l.jsonl"
+    s = load_settings(search_defaults=False, cache_dir=str(tmp_path / "c"), retry=settings.retry)
+    q = get_query("gpt-4o-mini", settings=s, ledger=ledger)
+    first = q("same prompt", 10)
+    second = get_query("gpt-4o-mini", settings=s, ledger=ledger)("same prompt", 10)
+    assert second.text == first.text and second.cache_hit and second.cost_usd == 0.0
+    assert len(env.chat_requests()) == 1
+    third = q("same prompt", 11)  # other generation params -> other key
+    assert not third.cache_hit
+    recs = list(read_ledger(ledger))
+    assert [r["cache_hit"] for r in recs] == [False, True, False]
+    assert recs[1]["prompt_tokens"] == 0 and recs[1]["cost_usd"] == 0.0
+    assert recs[1]["cached_usage"]["prompt_tokens"] == 50
+
+
+def test_missing_usage_is_estimated(env, settings):
+    env.push(ok("abcdefgh", with_usage=False))
+    c = get_query("gpt-4o-mini", settings=settings)("x" * 40)
+    assert c.usage.estimated and c.usage.prompt_tokens == 10 and c.usage.completion_tokens == 2
+
+
+def test_unknown_model_price_is_unknown_not_guessed(env, settings, tmp_path):
+    env.models.add("my-local-llama")
+    env.push(ok("hi", model="my-local-llama"))
+    ledger = tmp_path / "l.jsonl"
+    c = get_query("my-local-llama", settings=settings, ledger=ledger)("hi")
+    assert c.cost_usd is None
+    assert json.loads(ledger.read_text())["cost_usd"] is None
