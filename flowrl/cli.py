@@ -13,7 +13,11 @@ import sys
 
 # name -> (module, one-line help). Add a line here when a pipeline stage gains a command.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("flowrl.skills.validate_cli", "check untrusted skill code (AST + sandboxed jit/vmap)"),
+    "llm": ("flowrl.llm.cli", "check model access (ping) and sum LLM costs (usage)"),
+    "validate": (
+        "flowrl.skills.validate_cli",
+        "check untrusted skill code (AST + sandboxed jit/vmap)",
+    ),
 }
 
 

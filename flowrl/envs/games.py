@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,10 +92,8 @@ register_game(
 def get_game(env_name: str) -> GameSpec:
     """Return the spec of ``env_name`` or raise a ValueError listing the known names."""
     if env_name not in GAMES:
-        try:  # optional games register themselves on import
+        with contextlib.suppress(ImportError):  # optional games register on import
             importlib.import_module("flowrl.envs.fabrax")
-        except ImportError:
-            pass
     if env_name not in GAMES:
         known = ", ".join(sorted(GAMES))
         raise ValueError(f"unknown env_name {env_name!r}; choose one of: {known}")

@@ -1,0 +1,111 @@
+"""Env steps/s: raw craftax vs the flow env with each reset strategy, in one run.
+
+Timing is blocked (`jax.block_until_ready`); compile time and steady state are reported
+apart. Ratios are against raw craftax with no resets, measured in the same run.
+
+    python benchmarks/env_throughput.py --num_envs 64 --steps 512
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+
+from flowrl.envs.flow_env import FlowEnv
+from flowrl.envs.game_env import GameEnv
+from flowrl.envs.resets import ResetConfig, VecEnv
+from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
+
+SKILL = Path(__file__).resolve().parent.parent / "tests" / "skills" / "collect_wood.py"
+
+
+def make_runner(vec: VecEnv, num_actions: int, steps: int):
+    def run(key: jax.Array, state):
+        def body(carry, _):
+            key, state = carry
+            key, act_key, step_key = jax.random.split(key, 3)
+            actions = jax.random.randint(act_key, (vec.num_envs,), 0, num_actions)
+            _, state, _reward, done, _ = vec.step(step_key, state, actions)
+            return (key, state), done.sum()
+
+        (key, state), dones = jax.lax.scan(body, (key, state), None, length=steps)
+        return state, dones.sum()
+
+    return jax.jit(run)
+
+
+def measure(name: str, vec: VecEnv, num_actions: int, steps: int, repeats: int) -> dict:
+    key = jax.random.PRNGKey(0)
+    t0 = time.perf_counter()
+    _, state = jax.block_until_ready(jax.jit(vec.reset)(key))
+    run = make_runner(vec, num_actions, steps)
+    state, dones = jax.block_until_ready(run(key, state))  # compile + first run
+    compile_s = time.perf_counter() - t0
+    best = float("inf")
+    total_done = 0
+    for i in range(repeats):
+        t = time.perf_counter()
+        state, dones = jax.block_until_ready(run(jax.random.PRNGKey(i + 1), state))
+        best = min(best, time.perf_counter() - t)
+        total_done += int(dones)
+    sps = vec.num_envs * steps / best
+    return {"name": name, "sps": sps, "compile_s": compile_s, "episodes": total_done}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env_name", default="Craftax-Classic-Symbolic-v1")
+    parser.add_argument("--num_envs", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=512, help="steps per timed call")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--max_episode_steps",
+        type=int,
+        default=200,
+        help="episode timeout, so every strategy actually resets during the benchmark",
+    )
+    parser.add_argument("--naive", action="store_true", help="also time naive auto-reset (slow)")
+    args = parser.parse_args()
+
+    game = GameEnv(args.env_name, args.max_episode_steps)
+    plan = load_plan(
+        build_plan_module([PlanStep("Collect Wood", SKILL.read_text(), 9, 0)], args.env_name),
+        args.env_name,
+    )
+    flow = FlowEnv(args.env_name, plan, max_episode_steps=args.max_episode_steps)
+    cases = [
+        ("raw craftax, no resets", VecEnv(game, args.num_envs, ResetConfig(mode="none"))),
+        ("raw craftax, optimistic", VecEnv(game, args.num_envs, ResetConfig(mode="optimistic"))),
+        ("flow env, no resets", VecEnv(flow, args.num_envs, ResetConfig(mode="none"))),
+        ("flow env, optimistic", VecEnv(flow, args.num_envs, ResetConfig(mode="optimistic"))),
+        ("flow env, reset pool", VecEnv(flow, args.num_envs, ResetConfig(mode="pool"))),
+    ]
+    if args.naive:
+        cases.append(
+            ("flow env, naive reset", VecEnv(flow, args.num_envs, ResetConfig(mode="naive")))
+        )
+    print(
+        f"# {args.env_name}, {args.num_envs} envs, {args.steps} steps x {args.repeats}, "
+        f"timeout {args.max_episode_steps}; {jax.devices()[0].platform} "
+        f"({platform.processor() or platform.machine()})"
+    )
+    print(f"{'case':28s} {'steps/s':>10s} {'ratio':>6s} {'compile s':>10s} {'episodes':>9s}")
+    results = [
+        measure(name, vec, game.num_actions, args.steps, args.repeats) for name, vec in cases
+    ]
+    base = results[0]["sps"]
+    for r in results:
+        print(
+            f"{r['name']:28s} {r['sps']:10.0f} {r['sps'] / base:6.2f} "
+            f"{r['compile_s']:10.1f} {r['episodes']:9d}"
+        )
+
+
+if __name__ == "__main__":
+    jnp.zeros(1).block_until_ready()
+    main()

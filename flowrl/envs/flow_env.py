@@ -1,0 +1,156 @@
+"""The flow environment: a craftax game plus a plan of skills the agent works through.
+
+The state carries the plan step the agent is on (``player_state``, 0..num_tasks) and the
+features of the previous state. Each step computes the features once, evaluates the
+reward and completion of the current plan step only, advances the step on completion,
+and ends the episode on death, timeout, or when the whole plan is complete.
+Single-environment API (reset/step); batch it with ``jax.vmap`` or the wrappers in
+:mod:`flowrl.envs.resets`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+
+from flowrl.envs.features import (
+    DEFAULT_CLOSEST_K,
+    SymbolicFeatures,
+    compute_features,
+    skill_arguments,
+)
+from flowrl.envs.games import get_game
+from flowrl.skills.loader import call_with_features
+from flowrl.skills.plan_module import Plan
+
+
+@struct.dataclass
+class FlowState:
+    """State of one flow environment."""
+
+    env_state: Any
+    features: SymbolicFeatures
+    player_state: jax.Array  # int32 (), index of the current plan step
+    episode_return: jax.Array  # float32 (), shaped return of the running episode
+    episode_length: jax.Array  # int32 ()
+
+
+class FlowEnv:
+    """A craftax env whose reward and termination follow a plan of skills.
+
+    Args:
+        env_name: a registered game (see :mod:`flowrl.envs.games`).
+        plan: the loaded plan module (:func:`flowrl.skills.plan_module.load_plan`).
+        closest_k: how many nearest blocks of each type the features keep.
+        completion_bonus: reward added on the step a plan step completes.
+        max_episode_steps: episode timeout (None keeps the game's own limit).
+    """
+
+    def __init__(
+        self,
+        env_name: str,
+        plan: Plan,
+        closest_k: int = DEFAULT_CLOSEST_K,
+        completion_bonus: float = 1.0,
+        max_episode_steps: int | None = None,
+    ) -> None:
+        self.game = get_game(env_name)
+        self.env_name = env_name
+        self.plan = plan
+        self.closest_k = closest_k
+        self.completion_bonus = float(completion_bonus)
+        self.env = self.game.make_env()
+        params = self.env.default_params
+        if max_episode_steps is not None:
+            params = params.replace(max_timesteps=int(max_episode_steps))
+        self.default_params = params
+        self.experts = jnp.asarray((*plan.experts, plan.experts[-1]), jnp.int32)
+
+    # --- API ------------------------------------------------------------------
+    @property
+    def num_actions(self) -> int:
+        return self.game.num_actions
+
+    @property
+    def num_tasks(self) -> int:
+        return self.plan.num_tasks
+
+    def observation_size(self) -> int:
+        return int(self.env.observation_space(self.default_params).shape[0])
+
+    def expert_index(self, player_state: jax.Array) -> jax.Array:
+        """Expert (network) index of plan step ``player_state`` (the last one once complete)."""
+        return self.experts[jnp.clip(player_state, 0, self.num_tasks)]
+
+    def features(self, env_state: Any) -> SymbolicFeatures:
+        return compute_features(self.game, env_state, self.closest_k)
+
+    def reset(self, key: jax.Array, params: Any = None) -> tuple[jax.Array, FlowState]:
+        params = self.default_params if params is None else params
+        obs, env_state = self.env.reset_env(key, params)
+        return obs, self.init_state(env_state)
+
+    def init_state(self, env_state: Any) -> FlowState:
+        """Wrap a fresh game state (e.g. from a reset pool) at plan step 0."""
+        return FlowState(
+            env_state=env_state,
+            features=self.features(env_state),
+            player_state=jnp.zeros((), jnp.int32),
+            episode_return=jnp.zeros((), jnp.float32),
+            episode_length=jnp.zeros((), jnp.int32),
+        )
+
+    def step(
+        self, key: jax.Array, state: FlowState, action: jax.Array, params: Any = None
+    ) -> tuple[jax.Array, FlowState, jax.Array, jax.Array, dict[str, Any]]:
+        params = self.default_params if params is None else params
+        obs, env_state, game_reward, game_over, _ = self.env.step_env(
+            key, state.env_state, action, params
+        )
+        features = self.features(env_state)
+        args = skill_arguments(state.features, features)
+        task_done, task_reward = self._evaluate_step(state.player_state, args)
+        next_step = state.player_state + task_done.astype(jnp.int32)
+        plan_complete = next_step >= self.num_tasks
+        reward = task_reward + self.completion_bonus * task_done.astype(jnp.float32)
+        done = jnp.logical_or(game_over, plan_complete)
+        episode_return = state.episode_return + reward
+        episode_length = state.episode_length + 1
+        info = {
+            "player_state": next_step,
+            "prev_player_state": state.player_state,
+            "task_done": task_done,
+            "plan_complete": plan_complete,
+            "game_reward": jnp.asarray(game_reward, jnp.float32),
+            "game_over": jnp.asarray(game_over, bool),
+            "achievements": features.achievements,
+            "episode_return": episode_return,
+            "episode_length": episode_length,
+        }
+        new_state = FlowState(
+            env_state=env_state,
+            features=features,
+            player_state=next_step,
+            episode_return=episode_return,
+            episode_length=episode_length,
+        )
+        return obs, new_state, reward, done, info
+
+    # --- internals ---------------------------------------------------------------
+    def _evaluate_step(self, step: jax.Array, args: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
+        """Completion and reward of plan step ``step`` only (one switch branch per step)."""
+
+        def branch(k: int):
+            def run(a: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
+                done = jnp.asarray(call_with_features(self.plan.is_done[k], a)).astype(bool)
+                reward = jnp.asarray(call_with_features(self.plan.reward[k], a), jnp.float32)
+                return done.reshape(()), reward.reshape(())
+
+            return run
+
+        branches = [branch(k) for k in range(self.num_tasks)]
+        index = jnp.clip(step, 0, self.num_tasks - 1)
+        return jax.lax.switch(index, branches, args)

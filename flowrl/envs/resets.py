@@ -1,0 +1,181 @@
+"""Batched environments with cheap resets.
+
+Generating a Craftax world costs as much as hundreds of steps, so resetting every
+finished env with a fresh world is the bottleneck of naive auto-reset. Modes:
+
+* ``"pool"``: worlds are generated ahead into a pool and refreshed gradually
+  (``refresh_size`` worlds every ``refresh_every`` steps); a reset is a gather.
+* ``"optimistic"``: Craftax-Baselines style: each step with at least one finished env
+  generates ``num_envs // reset_ratio`` worlds and finished envs share them.
+* ``"naive"``: every finished env gets its own fresh world (the built-in behaviour).
+* ``"none"``: no resets (finished envs keep stepping; for benchmarks only).
+
+Works for any env exposing ``reset(key) -> (obs, state)`` and
+``step(key, state, action) -> (obs, state, reward, done, info)`` on a single env.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+
+RESET_MODES = ("pool", "optimistic", "naive", "none")
+
+
+class SingleEnv(Protocol):
+    def reset(self, key: jax.Array) -> tuple[jax.Array, Any]: ...
+
+    def step(
+        self, key: jax.Array, state: Any, action: jax.Array
+    ) -> tuple[jax.Array, Any, jax.Array, jax.Array, dict[str, Any]]: ...
+
+
+@struct.dataclass
+class VecState:
+    """Batched env states plus the reset machinery's own state."""
+
+    env_state: Any  # leaves have a leading num_envs axis
+    pool_obs: Any  # (pool_size, obs...) or None
+    pool_state: Any  # leaves (pool_size, ...) or None
+    pool_cursor: jax.Array  # int32 (), next pool entry handed out
+    refresh_cursor: jax.Array  # int32 (), next pool entry to regenerate
+    step_count: jax.Array  # int32 ()
+
+
+@dataclass(frozen=True)
+class ResetConfig:
+    """How finished envs are reset (see module docstring)."""
+
+    mode: str = "pool"
+    reset_ratio: int = 16
+    pool_size: int = 0  # 0 -> 2 x num_envs
+    refresh_every: int = 128
+    refresh_size: int = 1
+
+    def __post_init__(self) -> None:
+        if self.mode not in RESET_MODES:
+            raise ValueError(f"reset mode {self.mode!r} unknown; choose one of {RESET_MODES}")
+        if self.reset_ratio < 1 or self.refresh_every < 1 or self.refresh_size < 0:
+            raise ValueError("reset_ratio and refresh_every must be >= 1, refresh_size >= 0")
+
+
+def _select(mask: jax.Array, new: Any, old: Any) -> Any:
+    def pick(a: jax.Array, b: jax.Array) -> jax.Array:
+        m = mask.reshape(mask.shape + (1,) * (a.ndim - 1))
+        return jnp.where(m, a, b)
+
+    return jax.tree.map(pick, new, old)
+
+
+def _take(tree: Any, index: jax.Array) -> Any:
+    return jax.tree.map(lambda x: x[index], tree)
+
+
+class VecEnv:
+    """``num_envs`` copies of a single env, vmapped, with the chosen reset strategy."""
+
+    def __init__(self, env: SingleEnv, num_envs: int, config: ResetConfig | None = None) -> None:
+        self.env = env
+        self.num_envs = int(num_envs)
+        self.config = config or ResetConfig()
+        self.pool_size = self.config.pool_size or 2 * self.num_envs
+        self.num_resets = max(1, self.num_envs // self.config.reset_ratio)
+        self._reset_many = jax.vmap(env.reset)
+        self._step_many = jax.vmap(env.step)
+
+    def reset(self, key: jax.Array) -> tuple[jax.Array, VecState]:
+        """Fresh worlds for every env (and a full pool in pool mode)."""
+        env_key, pool_key = jax.random.split(key)
+        pool_obs = pool_state = None
+        if self.config.mode == "pool":
+            pool_obs, pool_state = self._reset_many(jax.random.split(pool_key, self.pool_size))
+            index = jnp.arange(self.num_envs) % self.pool_size
+            obs, env_state = _take(pool_obs, index), _take(pool_state, index)
+            cursor = self.num_envs % self.pool_size
+        else:
+            obs, env_state = self._reset_many(jax.random.split(env_key, self.num_envs))
+            cursor = 0
+        zero = jnp.zeros((), jnp.int32)
+        return obs, VecState(
+            env_state=env_state,
+            pool_obs=pool_obs,
+            pool_state=pool_state,
+            pool_cursor=jnp.asarray(cursor, jnp.int32),
+            refresh_cursor=zero,
+            step_count=zero,
+        )
+
+    def step(
+        self, key: jax.Array, state: VecState, actions: jax.Array
+    ) -> tuple[jax.Array, VecState, jax.Array, jax.Array, dict[str, Any]]:
+        """Step every env; finished envs come back reset (``info`` describes the step taken)."""
+        step_key, reset_key = jax.random.split(key)
+        obs, env_state, reward, done, info = self._step_many(
+            jax.random.split(step_key, self.num_envs), state.env_state, actions
+        )
+        state = state.replace(env_state=env_state, step_count=state.step_count + 1)
+        mode = self.config.mode
+        if mode == "none":
+            return obs, state, reward, done, info
+        if mode == "naive":
+            new_obs, new_state = self._reset_many(jax.random.split(reset_key, self.num_envs))
+            obs = _select(done, new_obs, obs)
+            state = state.replace(env_state=_select(done, new_state, state.env_state))
+            return obs, state, reward, done, info
+        if mode == "optimistic":
+            obs, state = self._optimistic(reset_key, state, obs, done)
+        else:
+            obs, state = self._from_pool(state, obs, done)
+            state = self._refresh_pool(reset_key, state)
+        return obs, state, reward, done, info
+
+    # --- strategies -------------------------------------------------------------
+    def _optimistic(
+        self, key: jax.Array, state: VecState, obs: jax.Array, done: jax.Array
+    ) -> tuple[jax.Array, VecState]:
+        def reset_some(operand: tuple[jax.Array, Any]) -> tuple[jax.Array, Any]:
+            obs, env_state = operand
+            new_obs, new_state = self._reset_many(jax.random.split(key, self.num_resets))
+            slot = (jnp.cumsum(done) - 1) % self.num_resets
+            fresh_obs, fresh_state = _take(new_obs, slot), _take(new_state, slot)
+            return _select(done, fresh_obs, obs), _select(done, fresh_state, env_state)
+
+        obs, env_state = jax.lax.cond(
+            done.any(), reset_some, lambda operand: operand, (obs, state.env_state)
+        )
+        return obs, state.replace(env_state=env_state)
+
+    def _from_pool(
+        self, state: VecState, obs: jax.Array, done: jax.Array
+    ) -> tuple[jax.Array, VecState]:
+        def gather(operand: tuple[jax.Array, Any]) -> tuple[jax.Array, Any]:
+            obs, env_state = operand
+            index = (state.pool_cursor + jnp.cumsum(done) - 1) % self.pool_size
+            fresh_obs, fresh_state = _take(state.pool_obs, index), _take(state.pool_state, index)
+            return _select(done, fresh_obs, obs), _select(done, fresh_state, env_state)
+
+        obs, env_state = jax.lax.cond(
+            done.any(), gather, lambda operand: operand, (obs, state.env_state)
+        )
+        cursor = (state.pool_cursor + done.sum()) % self.pool_size
+        return obs, state.replace(env_state=env_state, pool_cursor=cursor.astype(jnp.int32))
+
+    def _refresh_pool(self, key: jax.Array, state: VecState) -> VecState:
+        size = self.config.refresh_size
+        if size == 0:
+            return state
+
+        def refresh(state: VecState) -> VecState:
+            new_obs, new_state = self._reset_many(jax.random.split(key, size))
+            index = (state.refresh_cursor + jnp.arange(size)) % self.pool_size
+            pool_obs = jax.tree.map(lambda p, n: p.at[index].set(n), state.pool_obs, new_obs)
+            pool_state = jax.tree.map(lambda p, n: p.at[index].set(n), state.pool_state, new_state)
+            cursor = ((state.refresh_cursor + size) % self.pool_size).astype(jnp.int32)
+            return state.replace(pool_obs=pool_obs, pool_state=pool_state, refresh_cursor=cursor)
+
+        due = (state.step_count % self.config.refresh_every) == 0
+        return jax.lax.cond(due, refresh, lambda s: s, state)

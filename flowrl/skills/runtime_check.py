@@ -1,0 +1,179 @@
+"""Runtime checks of skill code on real states (runs inside the sandbox subprocess).
+
+Entry point: ``python -m flowrl.skills.runtime_check`` reads a JSON request on stdin
+and prints one JSON result line. Never import this into a trusted long-lived process
+to run untrusted code; use :func:`flowrl.skills.validator.validate_source`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from typing import Any
+
+RESET_DONE_LIMIT = 0.5
+"""Reject skills whose completion already holds in at least this fraction of fresh worlds."""
+
+
+def _where(err: BaseException) -> str:
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if frame.filename == "<skill>":
+            return f"Line {frame.lineno}: "
+    return ""
+
+
+def explain(err: BaseException, function: str) -> str:
+    """One actionable sentence for an exception raised while tracing ``function``."""
+    import jax
+
+    where = _where(err)
+    name = type(err).__name__
+    text = str(err).strip().splitlines()[0] if str(err).strip() else name
+    if isinstance(err, jax.errors.TracerBoolConversionError | jax.errors.ConcretizationTypeError):
+        return (
+            f"{where}`{function}` uses Python control flow (if/and/or/not/bool()) on a traced value; "
+            "use jnp.where, jnp.logical_and, jnp.logical_or or jnp.logical_not instead."
+        )
+    if isinstance(err, jax.errors.TracerIntegerConversionError):
+        return f"{where}`{function}` converts a traced value to a Python int; keep values as jnp arrays."
+    if isinstance(err, NameError):
+        return f"{where}`{function}` uses an undefined name ({text}); only jnp, jax, BlockType, Achievement and Action are available."
+    if isinstance(err, AttributeError):
+        return f"{where}`{function}` accesses a missing attribute ({text}); check field names against the contract."
+    if isinstance(err, TypeError) and "argument" in text:
+        return f"{where}`{function}` was called with the contract's arguments but failed: {text}; match the required signature."
+    return f"{where}`{function}` raised {name}: {text}."
+
+
+def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
+    """Run all runtime checks; returns {"reasons": [...], "stats": {...}}."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from flowrl.envs.features import skill_arguments
+    from flowrl.skills.contract import IS_DONE, NETWORK_NUMBER, REWARD
+    from flowrl.skills.loader import SkillCodeError, call_with_features, exec_checked
+    from flowrl.skills.samples import load_or_collect
+
+    reasons: list[str] = []
+    stats: dict[str, Any] = {}
+    try:
+        namespace = exec_checked(source, env_name, filename="<skill>")
+    except SkillCodeError as err:
+        return {"reasons": err.reasons, "stats": stats}
+
+    try:
+        number = namespace[NETWORK_NUMBER]()
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            reasons.append(
+                f"`{NETWORK_NUMBER}` must return a non-negative Python int, got {number!r}."
+            )
+    except Exception as err:
+        reasons.append(explain(err, NETWORK_NUMBER))
+
+    samples = load_or_collect(env_name, seed)
+    is_done, reward = namespace[IS_DONE], namespace[REWARD]
+
+    def done_fn(prev: Any, cur: Any) -> Any:
+        return call_with_features(is_done, {**skill_arguments(prev, cur), "n": n})
+
+    def reward_fn(prev: Any, cur: Any) -> Any:
+        return call_with_features(reward, skill_arguments(prev, cur))
+
+    results: dict[str, Any] = {}
+    for name, fn, pairs in (
+        (IS_DONE, done_fn, (samples.prev, samples.cur)),
+        (REWARD, reward_fn, (samples.prev, samples.cur)),
+        (IS_DONE + "@reset", done_fn, (samples.reset, samples.reset)),
+    ):
+        label = name.split("@")[0]
+        start = time.perf_counter()
+        try:
+            out = jax.jit(jax.vmap(fn))(*pairs)
+            results[name] = np.asarray(jax.block_until_ready(jnp.asarray(out)))
+        except Exception as err:
+            reason = explain(err, label)
+            if reason not in reasons:
+                reasons.append(reason)
+            continue
+        stats[f"{name}_compile_s"] = round(time.perf_counter() - start, 3)
+
+    batch = samples.num_transitions
+    done = results.get(IS_DONE)
+    if done is not None:
+        if done.shape != (batch,):
+            reasons.append(
+                f"`{IS_DONE}` must return one boolean scalar per state, but returned shape {done.shape[1:]}; reduce it (e.g. with .all() or .any())."
+            )
+        elif not (done.dtype == np.bool_ or np.issubdtype(done.dtype, np.integer)):
+            reasons.append(
+                f"`{IS_DONE}` must return a boolean (e.g. `inventory.wood >= n`), not {done.dtype}."
+            )
+        else:
+            stats["done_rate"] = float(done.astype(bool).mean())
+    rew = results.get(REWARD)
+    if rew is not None:
+        if rew.shape != (batch,):
+            reasons.append(
+                f"`{REWARD}` must return one scalar per state, but returned shape {rew.shape[1:]}; sum or index the array."
+            )
+        elif not (np.issubdtype(rew.dtype, np.number) or rew.dtype == np.bool_):
+            reasons.append(f"`{REWARD}` must return a number, not {rew.dtype}.")
+        else:
+            rew = rew.astype(np.float64)
+            bad = ~np.isfinite(rew)
+            if bad.all():
+                reasons.append(
+                    f"`{REWARD}` returns NaN or infinity on every state; guard divisions and logs."
+                )
+            elif bad.any():
+                reasons.append(
+                    f"`{REWARD}` returns NaN or infinity on {int(bad.sum())} of {batch} real states; guard divisions and logs."
+                )
+            else:
+                stats["reward_mean"] = float(rew.mean())
+                stats["reward_std"] = float(rew.std())
+                if rew.std() == 0.0 and rew.mean() == 0.0:
+                    stats["warning"] = "reward is zero on every sampled state"
+    at_reset = results.get(IS_DONE + "@reset")
+    if at_reset is not None and at_reset.shape == (samples.reset.achievements.shape[0],):
+        rate = float(at_reset.astype(bool).mean())
+        stats["done_at_reset_rate"] = rate
+        if rate >= RESET_DONE_LIMIT:
+            reasons.append(
+                f"`{IS_DONE}` is already true in {rate:.0%} of fresh worlds (n={n}); the task must require the agent to act."
+            )
+    return {"reasons": reasons, "stats": stats}
+
+
+def apply_limits(memory_gb: float, cpu_s: float) -> None:
+    """Cap this process's address space, CPU time and file writes before running code."""
+    import resource
+
+    mem = int(memory_gb * (1 << 30))
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_s), int(cpu_s) + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.read())
+    apply_limits(float(request.get("memory_gb", 4.0)), float(request.get("cpu_s", 120.0)))
+    try:
+        result = check(
+            request["source"],
+            request["env_name"],
+            int(request.get("n", 1)),
+            int(request.get("seed", 0)),
+        )
+    except Exception as err:  # report, never crash silently
+        result = {"reasons": [f"Validation crashed: {type(err).__name__}: {err}."], "stats": {}}
+    sys.stdout.write("\n" + json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""`flowrl validate SKILL.py --env ENV [--json]`: exit 0 when valid, 1 with reasons."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("skill", nargs="+", type=Path, help="skill module(s) to check")
+    parser.add_argument("--env", "--env_name", dest="env", default="Craftax-Classic-Symbolic-v1")
+    parser.add_argument("--n", type=int, default=1, help="target count bound to task_is_done's n")
+    parser.add_argument("--timeout", type=float, default=120.0, help="sandbox time limit (s)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per file")
+    parser.add_argument("--out", type=Path, help="also write the (last) result as JSON here")
+
+
+def run(args: argparse.Namespace) -> int:
+    from flowrl.skills.validator import ValidationResult, validate_source
+
+    status = 0
+    for path in args.skill:
+        if not path.is_file():
+            result = ValidationResult(
+                ok=False, reasons=[f"File {path} does not exist."], stage="io"
+            )
+        else:
+            result = validate_source(path.read_text(), args.env, n=args.n, timeout_s=args.timeout)
+        if args.json:
+            print(json.dumps({"file": str(path), **result.to_json()}))
+        elif result.ok:
+            print(f"{path}: valid ({', '.join(f'{k}={v}' for k, v in result.stats.items())})")
+        else:
+            print(f"{path}: INVALID\n{result.feedback()}")
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps({"file": str(path), **result.to_json()}, indent=2))
+        status = status or (0 if result.ok else 1)
+    return status
