@@ -1,0 +1,239 @@
+"""The skill-discovery chain as separate steps the pipeline calls one at a time.
+
+propose (next skill -> spec) -> code (dense-reward reasoning -> skill module) ->
+validate (validator + bounded LLM repair) and, after training, analyse (spec corrections
+from rollouts). Each step builds compact prompts (:mod:`flowrl.llm.prompts`), asks with
+strict parsing and bounded re-asks (:mod:`flowrl.llm.structured`) and logs every call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowrl.llm import context as ctx
+from flowrl.llm import prompts
+from flowrl.llm.parsing import ParseError, schema_errors
+from flowrl.llm.query import PathLike, Query
+from flowrl.llm.schemas import ANALYSIS, PROPOSAL, REWARD_PLAN, skill_spec_schema
+from flowrl.llm.structured import Answer, ask, json_parser, python_parser
+from flowrl.llm.types import Message
+from flowrl.skills.contract import REQUIRED_FUNCTIONS
+
+
+@dataclass
+class StepResult:
+    """The value a step produced plus token accounting of all its calls."""
+
+    value: Any
+    answers: list[Answer] = field(default_factory=list)
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(c.usage.prompt_tokens for a in self.answers for c in a.completions)
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(c.usage.completion_tokens for a in self.answers for c in a.completions)
+
+    @property
+    def cost_usd(self) -> float | None:
+        costs = [c.cost_usd for a in self.answers for c in a.completions]
+        return None if any(c is None for c in costs) else float(sum(costs))  # type: ignore[arg-type]
+
+
+def _max_reasks(query: Query, max_reasks: int | None) -> int:
+    return query.settings.max_reasks if max_reasks is None else max_reasks
+
+
+def check_spec(spec: Any) -> dict[str, Any]:
+    """Schema + semantic check of a spec; returns its canonical dict or raises ParseError."""
+    from flowrl.skills.spec import SkillSpec, SpecError
+
+    errors = schema_errors(spec, skill_spec_schema())
+    if errors:
+        raise ParseError("the spec does not match the schema: " + "; ".join(errors[:5]))
+    try:
+        return SkillSpec.from_dict(spec).to_dict()
+    except SpecError as exc:
+        raise ParseError(str(exc)) from exc
+
+
+# -- prompt -------------------------------------------------------------------------------
+def build_prompt(env_name: str, library: dict[str, Any] | None) -> list[Message]:
+    """The `prompt` step: the propose messages for the next slot, from the library state."""
+    return prompts.propose_messages(env_name, ctx.propose_context(env_name, library))
+
+
+# -- propose ------------------------------------------------------------------------------
+def propose(
+    query: Query,
+    env_name: str,
+    prompt_messages: list[Message],
+    library: dict[str, Any] | None,
+    *,
+    ledger: PathLike | None = None,
+    max_reasks: int | None = None,
+) -> StepResult:
+    """The `propose` step: next skill (name, description, gain), then its full spec.
+
+    Returns the proposal record: name, description, requirements, consumption, gain, ephemeral.
+    """
+    learned = {s["name"].strip().lower() for s in ctx.library_skills(library)}
+
+    def not_learned(value: dict[str, Any]) -> None:
+        if value["name"].strip().lower() in learned:
+            raise ParseError(f"skill {value['name']!r} is already learned; propose a new skill")
+
+    reasks = _max_reasks(query, max_reasks)
+    first = ask(
+        query,
+        prompt_messages,
+        json_parser(PROPOSAL, not_learned),
+        purpose="propose",
+        max_reasks=reasks,
+        ledger=ledger,
+    )
+    proposal = first.value
+
+    def spec_check(value: Any) -> None:
+        check_spec(value)
+
+    second = ask(
+        query,
+        prompts.spec_messages(env_name, ctx.spec_context(env_name, proposal, library)),
+        json_parser(skill_spec_schema(), spec_check),
+        purpose="spec",
+        max_reasks=reasks,
+        ledger=ledger,
+    )
+    spec = check_spec({**second.value, "name": proposal["name"]})
+    if not spec.get("description"):
+        spec["description"] = proposal.get("description", "")
+    return StepResult(spec, [first, second])
+
+
+# -- code ---------------------------------------------------------------------------------
+def write_code(
+    query: Query,
+    env_name: str,
+    spec: dict[str, Any],
+    library: dict[str, Any] | None = None,
+    *,
+    ledger: PathLike | None = None,
+    max_reasks: int | None = None,
+) -> StepResult:
+    """The `code` step: reason about a dense reward, then write the skill module.
+
+    ``value`` is ``{"source": str, "reward_plan": dict}``.
+    """
+    reasks = _max_reasks(query, max_reasks)
+    plan = ask(
+        query,
+        prompts.reward_messages(env_name, ctx.reward_context(env_name, spec)),
+        json_parser(REWARD_PLAN),
+        purpose="reward",
+        max_reasks=reasks,
+        ledger=ledger,
+    )
+    code = ask(
+        query,
+        prompts.code_messages(env_name, ctx.code_context(env_name, spec, plan.value, library)),
+        python_parser(REQUIRED_FUNCTIONS),
+        purpose="code",
+        max_reasks=reasks,
+        ledger=ledger,
+    )
+    return StepResult({"source": code.value, "reward_plan": plan.value}, [plan, code])
+
+
+# -- validate -----------------------------------------------------------------------------
+Validator = Callable[[str, str], Any]
+"""``validate(source, env_name) -> result`` with ``.ok`` and ``.reasons``."""
+
+
+def default_validator(source: str, env_name: str) -> Any:
+    from flowrl.skills.validator import validate_source
+
+    return validate_source(source, env_name)
+
+
+def validate_with_repair(
+    query: Query,
+    env_name: str,
+    skill_name: str,
+    source: str,
+    *,
+    validate: Validator = default_validator,
+    max_repairs: int | None = None,
+    ledger: PathLike | None = None,
+    max_reasks: int | None = None,
+) -> StepResult:
+    """The `validate` step: validate, and while it fails ask the LLM to repair (bounded).
+
+    ``value``: ``{"ok", "source", "reasons", "rounds": [{"source", "ok", "reasons"}, ...]}``;
+    ``source`` is the last version tried (the valid one when ``ok``).
+    """
+    repairs = query.settings.max_repairs if max_repairs is None else max_repairs
+    rounds: list[dict[str, Any]] = []
+    answers: list[Answer] = []
+    current = source
+    for attempt in range(repairs + 1):
+        result = validate(current, env_name)
+        reasons = [str(r) for r in getattr(result, "reasons", [])]
+        rounds.append({"source": current, "ok": bool(result.ok), "reasons": reasons})
+        if result.ok or attempt == repairs:
+            break
+        answer = ask(
+            query,
+            prompts.repair_messages(
+                env_name, ctx.repair_context(env_name, skill_name, current, reasons)
+            ),
+            python_parser(REQUIRED_FUNCTIONS),
+            purpose=f"repair{attempt + 1}",
+            max_reasks=_max_reasks(query, max_reasks),
+            ledger=ledger,
+        )
+        answers.append(answer)
+        current = answer.value
+    last = rounds[-1]
+    value = {
+        "ok": last["ok"],
+        "source": last["source"],
+        "reasons": last["reasons"],
+        "rounds": rounds,
+    }
+    return StepResult(value, answers)
+
+
+# -- analyse ------------------------------------------------------------------------------
+def analyse(
+    query: Query,
+    env_name: str,
+    spec: dict[str, Any],
+    rollout: dict[str, Any],
+    *,
+    ledger: PathLike | None = None,
+    max_reasks: int | None = None,
+) -> StepResult:
+    """The `analyse` step: corrected spec from a rollout summary.
+
+    ``value``: ``{"consistent": bool, "spec": <checked spec>, "notes": str}``.
+    """
+
+    def check(value: dict[str, Any]) -> None:
+        check_spec({**value["spec"], "name": spec["name"]})
+
+    answer = ask(
+        query,
+        prompts.analyse_messages(env_name, ctx.analyse_context(env_name, spec, rollout)),
+        json_parser(ANALYSIS, check),
+        purpose="analyse",
+        max_reasks=_max_reasks(query, max_reasks),
+        ledger=ledger,
+    )
+    value = dict(answer.value)
+    value["spec"] = check_spec({**value["spec"], "name": spec["name"]})
+    value.setdefault("notes", "")
+    return StepResult(value, [answer])

@@ -1,0 +1,1 @@
+"""Prompt chain for Fabrax."""

@@ -1,0 +1,188 @@
+"""The ``offline`` provider: answers the chain deterministically from the built-in knowledge base.
+
+It reads the step tag and ```json context of a chain prompt (see :mod:`flowrl.llm.prompts`)
+and replies as a model would: the next knowledge-base skill in curriculum (frontier) order,
+its spec, a reward plan derived from the spec, and the knowledge base's working skill code.
+Usage is counted as characters/4 and costs $0. It needs no network and doubles as the
+"premade curriculum" baseline.
+
+The knowledge base is reached through :class:`KnowledgeBase`; :func:`load_knowledge` adapts
+``flowrl.skills.knowledge`` and tests may :func:`register_knowledge` a small one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from flowrl.llm.base import RawCompletion
+from flowrl.llm.errors import ConfigurationError, LLMError
+from flowrl.llm.prompts import context_of, parse_tag
+from flowrl.llm.types import Message, Usage, estimate_tokens, messages_chars
+
+OFFLINE_MODEL = "offline"
+
+
+@dataclass(frozen=True)
+class KBSkill:
+    """One knowledge-base skill: its spec (name, description, requirements, consumption,
+    gain, ephemeral) and working skill code."""
+
+    spec: dict[str, Any]
+    code: str
+
+    @property
+    def name(self) -> str:
+        return str(self.spec["name"])
+
+
+class KnowledgeBase(Protocol):
+    def skills(self) -> list[KBSkill]:
+        """Skills in curriculum order (each one's requirements met by earlier ones)."""
+        ...
+
+
+@dataclass(frozen=True)
+class StaticKnowledge:
+    """A knowledge base given as a list of skills."""
+
+    items: tuple[KBSkill, ...]
+
+    def skills(self) -> list[KBSkill]:
+        return list(self.items)
+
+
+_REGISTERED: dict[str, KnowledgeBase] = {}
+
+
+def register_knowledge(env_name: str, kb: KnowledgeBase | None) -> None:
+    """Use ``kb`` for ``env_name`` (None removes the registration)."""
+    if kb is None:
+        _REGISTERED.pop(env_name, None)
+    else:
+        _REGISTERED[env_name] = kb
+
+
+def load_knowledge(env_name: str) -> KnowledgeBase:
+    """The knowledge base of ``env_name``: a registered one, else ``flowrl.skills.knowledge``."""
+    if env_name in _REGISTERED:
+        return _REGISTERED[env_name]
+    try:
+        from flowrl.skills.knowledge import kb_skills
+    except ImportError as exc:
+        raise ConfigurationError(
+            "the offline provider answers from the built-in knowledge base "
+            f"(flowrl.skills.knowledge), which is not available: {exc}"
+        ) from exc
+    try:
+        items = tuple(KBSkill(s.spec.to_dict(), s.code) for s in kb_skills(env_name))
+    except (ValueError, FileNotFoundError) as exc:
+        raise ConfigurationError(
+            f"the offline provider has no knowledge base for {env_name}: {exc}. "
+            "Use a real model (--llm_name gpt-5) for this game."
+        ) from exc
+    return StaticKnowledge(items)
+
+
+def _json_answer(value: Any) -> str:
+    return "```json\n" + json.dumps(value, indent=1, ensure_ascii=False) + "\n```"
+
+
+def _code_answer(code: str) -> str:
+    return "```python\n" + code.strip() + "\n```"
+
+
+def reward_plan_from_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A deterministic reward plan naming the spec's gains (what the offline code rewards)."""
+    gains = list((spec.get("gain") or {}).keys())
+    needs = list((spec.get("requirements") or {}).keys())
+    terms = [
+        {"signal": f"increase of {g}", "weight": 1.0, "why": "the skill's gain"} for g in gains
+    ]
+    terms.append({"signal": "health_penalty", "weight": 1.0, "why": "stay alive"})
+    return {
+        "done_when": f"{', '.join(gains) or 'the gain'} reaches the target n",
+        "reward_terms": terms,
+        "requirements_seen": needs,
+    }
+
+
+class OfflineProvider:
+    """Deterministic, free, network-free provider answering from the knowledge base."""
+
+    kind = "offline"
+    cacheable = False
+    identity = "offline"
+    model = OFFLINE_MODEL
+
+    def preflight(self, online: bool = False) -> None:
+        return None
+
+    def generation_params(self, max_gen: int | None) -> dict[str, Any]:
+        return {"max_gen": int(max_gen or 0)}
+
+    def _skill(self, env_name: str, name: str | None) -> KBSkill:
+        for skill in load_knowledge(env_name).skills():
+            if name is not None and skill.name.strip().lower() == name.strip().lower():
+                return skill
+        raise LLMError(f"offline provider: skill {name!r} is not in the {env_name} knowledge base")
+
+    def answer(self, messages: list[Message]) -> str:
+        """The reply text for ``messages``."""
+        tagged = parse_tag(messages)
+        if tagged is None:
+            return (
+                "pong from the offline provider (deterministic, no network); "
+                f"received {messages_chars(messages)} characters."
+            )
+        step, env_name = tagged
+        context = context_of(messages)
+        if step == "propose":
+            taken = {n.strip().lower() for n in (context.get("skills") or {})}
+            taken |= {str(r.get("name", "")).strip().lower() for r in context.get("rejected") or []}
+            skills = load_knowledge(env_name).skills()
+            provided = {k for gain in (context.get("skills") or {}).values() for k in gain or {}}
+            open_ = [s for s in skills if s.name.strip().lower() not in taken]
+            ready = [s for s in open_ if set(s.spec.get("requirements") or {}) <= provided]
+            for skill in ready or open_:  # frontier order: first one whose needs are provided
+                spec = skill.spec
+                return _json_answer(
+                    {
+                        "name": skill.name,
+                        "description": spec.get("description", ""),
+                        "gain": spec.get("gain", {}),
+                    }
+                )
+            raise LLMError(
+                f"offline curriculum exhausted: all {len(skills)} knowledge-base skills of "
+                f"{env_name} are learned or rejected"
+            )
+        if step == "spec":
+            return _json_answer(
+                self._skill(env_name, (context.get("proposal") or {}).get("name")).spec
+            )
+        if step == "reward":
+            return _json_answer(reward_plan_from_spec(context.get("spec") or {}))
+        if step == "code":
+            return _code_answer(self._skill(env_name, (context.get("spec") or {}).get("name")).code)
+        if step == "repair":
+            return _code_answer(self._skill(env_name, context.get("skill")).code)
+        if step == "analyse":
+            return _json_answer(
+                {
+                    "consistent": True,
+                    "spec": context.get("spec") or {},
+                    "notes": "offline provider: no trajectory analysis; the spec is kept as is",
+                }
+            )
+        raise LLMError(f"offline provider: unknown chain step {step!r}")
+
+    def complete(self, messages: list[Message], params: dict[str, Any]) -> RawCompletion:
+        text = self.answer(messages)
+        usage = Usage(
+            prompt_tokens=(messages_chars(messages) + 3) // 4,
+            completion_tokens=estimate_tokens(text),
+            estimated=True,
+        )
+        return RawCompletion(text=text, usage=usage, model=OFFLINE_MODEL)
