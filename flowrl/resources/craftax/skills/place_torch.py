@@ -1,0 +1,35 @@
+"""Place Torch: put a torch from the inventory on a free cell in front of the player."""
+
+
+def task_is_done(
+    inventory,
+    inventory_diff,
+    closest_blocks,
+    closest_blocks_prev,
+    player_level,
+    monsters_killed,
+    player_intrinsics,
+    player_intrinsics_diff,
+    achievements,
+    n,
+):
+    return inventory_diff.torches < 0
+
+
+def task_reward(
+    inventory_diff,
+    closest_blocks,
+    closest_blocks_prev,
+    player_level_diff,
+    monsters_killed_diff,
+    player_intrinsics_diff,
+    achievements_diff,
+    health_penalty,
+):
+    placed = achievements_diff[Achievement.PLACE_TORCH.value].astype(jnp.float32)
+    used = (inventory_diff.torches < 0).astype(jnp.float32)
+    return jnp.maximum(placed, used) + health_penalty
+
+
+def task_network_number():
+    return 0

@@ -1,0 +1,114 @@
+"""`flowrl plan`: resolve a skill into ordered steps over the library.
+
+    flowrl plan --env Craftax-Classic-Symbolic-v1 --library results/.../library.json \
+        --skill "Collect Diamond" [--n 1] [--json] \
+        [--proposal proposal.json --code validated/skill.py] \
+        [--out plan.json] [--module plan_module.py]
+
+``--library kb`` plans over the knowledge-base skills of the game. ``--proposal`` (with
+``--code``) adds a not-yet-learned skill, as the pipeline's plan stage does. ``--out``
+writes the plan as JSON; ``--module`` also compiles it into one plan module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", required=True, help="game, e.g. Craftax-Classic-Symbolic-v1")
+    parser.add_argument(
+        "--library", required=True, help="library.json, or 'kb' for the knowledge base"
+    )
+    parser.add_argument("--skill", required=True, help="name of the target skill")
+    parser.add_argument("--n", type=int, default=1, help="how many times to run the target")
+    parser.add_argument(
+        "--proposal", help="spec JSON of a new skill to plan with (not yet learned)"
+    )
+    parser.add_argument("--code", help="code of the --proposal skill (needed for --module)")
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.add_argument("--out", help="write the plan JSON here")
+    parser.add_argument("--module", help="write the compiled plan module here")
+
+
+def build_plan(
+    env_name: str,
+    library: Any,
+    target: str,
+    n: int = 1,
+    proposal: dict[str, Any] | None = None,
+    code: str | None = None,
+) -> dict[str, Any]:
+    """The plan document: env, target, steps (skill, times, count, expert)."""
+    from flowrl.envs.games import get_game
+    from flowrl.skills.knowledge import tool_keys
+    from flowrl.skills.resolver import Resolver
+    from flowrl.skills.spec import SkillSpec
+
+    specs = library.specs()
+    codes = {s.name: s.code for s in library.skills}
+    experts = {s.name: s.expert for s in library.skills}
+    if proposal is not None:
+        spec = SkillSpec.from_dict(proposal)
+        specs[spec.name] = spec
+        codes[spec.name] = code or ""
+        experts.setdefault(spec.name, library.next_expert())
+    resolver = Resolver(specs, get_game(env_name).inventory_cap, tool_keys(env_name))
+    steps = resolver.plan(target, n)
+    return {
+        "env_name": env_name,
+        "target": target,
+        "n": n,
+        "steps": [{**s.to_dict(), "expert": experts[s.skill]} for s in steps],
+        "_codes": codes,
+    }
+
+
+def _load_library(env_name: str, ref: str) -> Any:
+    from flowrl.skills.library import Library, kb_library
+
+    if ref == "kb":
+        return kb_library(env_name)
+    lib = Library.load(ref)
+    if lib.env_name != env_name:
+        raise ValueError(f"{ref} is a library for {lib.env_name}, not {env_name}")
+    return lib
+
+
+def run(args: argparse.Namespace) -> int:
+    from flowrl.skills.library import LibraryError, atomic_write_json
+    from flowrl.skills.resolver import ResolverError, Step, format_plan
+    from flowrl.skills.spec import SpecError
+
+    try:
+        library = _load_library(args.env, args.library)
+        proposal = json.loads(Path(args.proposal).read_text()) if args.proposal else None
+        code = Path(args.code).read_text() if args.code else None
+        plan = build_plan(args.env, library, args.skill, args.n, proposal, code)
+    except (ResolverError, LibraryError, SpecError, ValueError, OSError) as exc:
+        print(f"flowrl plan: {exc}", file=sys.stderr)
+        return 1
+    codes = plan.pop("_codes")
+    if args.out:
+        atomic_write_json(args.out, plan)
+    if args.module:
+        from flowrl.skills.plan_module import PlanStep, build_plan_module
+
+        missing = [s["skill"] for s in plan["steps"] if not codes.get(s["skill"])]
+        if missing:
+            print(f"flowrl plan: no code for {', '.join(sorted(set(missing)))}", file=sys.stderr)
+            return 1
+        steps = [
+            PlanStep(s["skill"], codes[s["skill"]], s["count"], s["expert"]) for s in plan["steps"]
+        ]
+        Path(args.module).write_text(build_plan_module(steps, args.env))
+    if args.json:
+        print(json.dumps(plan, indent=2))
+    else:
+        steps = [Step(s["skill"], s["times"], s["count"]) for s in plan["steps"]]
+        print(format_plan(steps, args.skill))
+    return 0
