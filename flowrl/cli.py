@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "flowrl.skills.validate_cli",
         "check untrusted skill code (AST + sandboxed jit/vmap)",
     ),
+    "plan": ("flowrl.skills.plan_cli", "resolve a skill into ordered steps over the library"),
 }
 
 
