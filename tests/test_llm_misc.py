@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import random
 import subprocess
@@ -25,7 +24,7 @@ from flowrl.llm import (
     load_settings,
 )
 from flowrl.llm.custom_provider import coerce_usage
-from flowrl.llm.ledger import append_record, read_ledger, summarize
+from flowrl.llm.ledger import read_ledger, summarize
 from flowrl.llm.pricing import load_price_table, parse_price_table
 from flowrl.llm.retry import backoff_delay, call_with_retry
 from flowrl.llm.types import Usage
@@ -206,19 +205,21 @@ def test_price_table_requires_date_and_source():
 
 
 # -- ledger ---------------------------------------------------------------------------------
-def _writer(path: str, worker: int, count: int) -> None:
-    for i in range(count):
-        append_record(path, {"worker": worker, "i": i, "pad": "x" * 5000})
+WRITER = (
+    "import sys\n"
+    "from flowrl.llm.ledger import append_record\n"
+    "path, worker = sys.argv[1], int(sys.argv[2])\n"
+    "for i in range(40):\n"
+    "    append_record(path, {'worker': worker, 'i': i, 'pad': 'x' * 5000})\n"
+)
 
 
 def test_ledger_appends_whole_lines_from_concurrent_processes(tmp_path):
     path = str(tmp_path / "sub" / "llm_calls.jsonl")
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_writer, args=(path, w, 40)) for w in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, path, str(w)], cwd=REPO) for w in range(4)
+    ]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
     records = list(read_ledger(path))
     assert len(records) == 160
     assert {(r["worker"], r["i"]) for r in records} == {(w, i) for w in range(4) for i in range(40)}
