@@ -35,20 +35,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(n):
             ledger = Path(tmp) / f"skill_{i}.jsonl"
-            spec = chain.propose(query, env, chain.build_prompt(env, library), library, ledger=ledger)
+            spec = chain.propose(
+                query, env, chain.build_prompt(env, library), library, ledger=ledger
+            )
             code = chain.write_code(query, env, spec.value, library, ledger=ledger)
             by = {r["purpose"]: r["prompt_size_tokens_est"] for r in read_ledger(ledger)}
             rows.append((spec.value["name"], *(by[p] for p in PURPOSES)))
             library["skills"].append(
-                {"name": spec.value["name"], "spec": spec.value, "code": code.value["source"],
-                 "expert": 0, "iteration": i}
+                {
+                    "name": spec.value["name"],
+                    "spec": spec.value,
+                    "code": code.value["source"],
+                    "expert": 0,
+                    "iteration": i,
+                }
             )
     print(f"{env}: prompt tokens (chars/4) per skill, library growing from 0 to {n - 1} skills")
-    print(f"{'slot':>4} {'skill':<26} {'propose':>7} {'spec':>5} {'reward':>6} {'code':>5} {'total':>6}")
+    print(
+        f"{'slot':>4} {'skill':<26} {'propose':>7} {'spec':>5} {'reward':>6} {'code':>5} {'total':>6}"
+    )
     totals = []
     for i, (name, *vals) in enumerate(rows):
         totals.append(sum(vals))
-        print(f"{i:>4} {name[:26]:<26} {vals[0]:>7} {vals[1]:>5} {vals[2]:>6} {vals[3]:>5} {sum(vals):>6}")
+        print(
+            f"{i:>4} {name[:26]:<26} {vals[0]:>7} {vals[1]:>5} {vals[2]:>6} {vals[3]:>5} {sum(vals):>6}"
+        )
     print(
         f"total per skill: mean {statistics.mean(totals):.0f}, min {min(totals)}, "
         f"max {max(totals)}; all {n} skills: {sum(totals)} prompt tokens"
