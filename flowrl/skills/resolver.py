@@ -236,34 +236,31 @@ class Resolver:
         return block
 
     def _demand(self, block: list[tuple[str, int]]) -> list[tuple[str, str, int]]:
-        """(key, kind, amount) the block needs held before its first step."""
-        needs: dict[str, tuple[str, int]] = {}
+        """(key, kind, amount) the block needs held before its first step, in spec order."""
         order: list[str] = []
-        # backwards: need before = max(requirement, need after - net gain)
+        for skill, _ in block:
+            spec = self.skills[skill]
+            for key in [*spec.requirements, *spec.consumption]:
+                kind = self.key_kind(key)
+                if kind not in ("ephemeral", "stat") and key not in order:
+                    order.append(key)
+        needs = {key: 0 for key in order}
+        # backwards: need before a step = max(its requirement, need after - net gain)
         for skill, times in reversed(block):
             spec = self.skills[skill]
-            for key, (kind, amount) in list(needs.items()):
-                if kind in ("inventory", "level"):
-                    gained = sum(g.amount.count(times) for k, g in spec.gain.items() if k == key)
-                    used = spec.consumption[key].count(times) if key in spec.consumption else 0
-                    needs[key] = (kind, max(0, amount - gained + used))
-            for key, amount in spec.requirements.items():
+            for key in order:
                 kind = self.key_kind(key)
-                if kind in ("ephemeral", "stat"):
-                    continue
-                need = amount.count(times)
-                if key not in needs:
-                    order.append(key)
-                    needs[key] = (kind, need)
-                else:
-                    needs[key] = (kind, max(needs[key][1], need))
-            for key, amount in spec.consumption.items():
-                if key not in spec.requirements and self.key_kind(key) == "inventory":
-                    if key not in needs:
-                        order.append(key)
-                        needs[key] = ("inventory", 0)
-                    needs[key] = ("inventory", max(needs[key][1], amount.count(times)))
-        return [(key, *needs[key]) for key in reversed(order)]
+                need = needs[key]
+                if kind in ("inventory", "level"):
+                    gained = spec.gain[key].amount.count(times) if key in spec.gain else 0
+                    used = spec.consumption[key].count(times) if key in spec.consumption else 0
+                    need = max(0, need - gained + used)
+                elif key in spec.gain:
+                    need = 0  # the block provides it itself
+                if key in spec.requirements:
+                    need = max(need, spec.requirements[key].count(times))
+                needs[key] = need
+        return [(key, self.key_kind(key), needs[key]) for key in order]
 
     def _achieve(self, skill: str, times: int, stack: tuple[str, ...]) -> None:
         if skill in stack:
@@ -361,34 +358,53 @@ class Resolver:
             times = 1
         self._achieve(provider, times, stack)
 
-    # --- pass 2: merge ----------------------------------------------------------------
+    # --- pass 2: merge, drop and trim ----------------------------------------------------
     def _merge(
         self, steps: list[tuple[str, int]], start: Holdings, target: str
     ) -> list[tuple[str, int]]:
+        """Improve a valid plan while it stays valid: merge repeated runs of a skill into
+        the earliest one, drop ephemeral steps whose fact still holds, and trim runs that
+        gather more than the rest of the plan needs. Repeats until nothing changes."""
         steps = list(steps)
-        changed = True
-        while changed:
-            changed = False
-            for i in range(len(steps)):
-                name = steps[i][0]
-                if name == target or self._is_ephemeral_skill(name):
-                    continue
-                for j in range(i + 1, len(steps)):
-                    if steps[j][0] != name:
-                        continue
-                    candidate = [
+        for _ in range(MAX_STEPS):
+            better = self._improve_once(steps, start, target)
+            if better is None:
+                return steps
+            steps = better
+        return steps
+
+    def _improve_once(
+        self, steps: list[tuple[str, int]], start: Holdings, target: str
+    ) -> list[tuple[str, int]] | None:
+        last = len(steps) - 1
+        for i in range(last):
+            name, times = steps[i]
+            if self._is_ephemeral_skill(name) or name == target:
+                continue
+            for j in range(i + 1, last):
+                if steps[j][0] == name:
+                    merged = [
                         *steps[:i],
-                        (name, steps[i][1] + steps[j][1]),
+                        (name, times + steps[j][1]),
                         *steps[i + 1 : j],
                         *steps[j + 1 :],
                     ]
-                    if self.simulate(candidate, start)[0]:
-                        steps = candidate
-                        changed = True
-                        break
-                if changed:
-                    break
-        return steps
+                    if self.simulate(merged, start)[0]:
+                        return merged
+        for i in range(last):
+            if self._is_ephemeral_skill(steps[i][0]):
+                dropped = steps[:i] + steps[i + 1 :]
+                if self.simulate(dropped, start)[0]:
+                    return dropped
+        for i in range(last):
+            name, times = steps[i]
+            if name == target:
+                continue
+            for fewer in range(1, times):
+                trimmed = [*steps[:i], (name, fewer), *steps[i + 1 :]]
+                if self.simulate(trimmed, start)[0]:
+                    return trimmed
+        return None
 
     def _is_ephemeral_skill(self, name: str) -> bool:
         spec = self.skills[name]
