@@ -1,0 +1,98 @@
+"""library.json: schema-checked load/save, atomic writes, experts, rejections, frontier."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flowrl.skills.knowledge import kb_specs
+from flowrl.skills.library import (
+    Library,
+    LibraryError,
+    atomic_write_json,
+    compute_frontier,
+    kb_library,
+)
+
+CLASSIC = "Craftax-Classic-Symbolic-v1"
+
+
+def test_round_trip_and_fields(tmp_path):
+    specs = kb_specs(CLASSIC)
+    lib = Library(env_name=CLASSIC)
+    lib.add_skill(specs["Collect Wood"], "code-a", iteration=0, metrics={"success_rate": 0.9})
+    lib.add_skill(specs["Place Crafting Table"], "code-b", iteration=1)
+    lib.add_skill(specs["Defeat Zombie"], "code-c", iteration=2, expert=0)
+    lib.reject(
+        "Fly", ["validation: uses while"], iteration=3, stage="validate", proposal={"name": "Fly"}
+    )
+    lib.update_frontier(specs)
+    path = lib.save(tmp_path / "sub" / "library.json")
+    again = Library.load(path)
+    assert again.to_json() == lib.to_json()
+    assert [s.expert for s in again.skills] == [0, 1, 0]
+    assert again.iteration == 3
+    assert again.achievements == ["DEFEAT_ZOMBIE"]
+    assert again.rejected[0]["reasons"] == ["validation: uses while"]
+    assert "Make Wood Pickaxe" in again.frontier and "Collect Stone" not in again.frontier
+    assert again.specs()["Collect Wood"] == specs["Collect Wood"]
+
+
+def test_duplicate_and_unknown_skills():
+    lib = kb_library(CLASSIC, ["Collect Wood"])
+    with pytest.raises(LibraryError, match="already"):
+        lib.add_skill(kb_specs(CLASSIC)["Collect Wood"], "x", iteration=1)
+    with pytest.raises(KeyError, match="no learned skill 'Fly'"):
+        lib.get("Fly")
+    with pytest.raises(LibraryError, match="reason"):
+        lib.reject("Fly", [], iteration=1)
+
+
+@pytest.mark.parametrize(
+    ("patch", "why"),
+    [
+        ({"schema_version": 2}, "schema_version"),
+        ({"skills": [{"name": "x"}]}, "skills/0"),
+        ({"iteration": "one"}, "iteration"),
+        ({"rejected": [{"name": "x", "iteration": 0, "reasons": []}]}, "rejected/0/reasons"),
+    ],
+)
+def test_load_rejects_files_breaking_the_schema(tmp_path, patch, why):
+    data = {**Library(env_name=CLASSIC).to_json(), **patch}
+    path = tmp_path / "library.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(LibraryError, match=why):
+        Library.load(path)
+
+
+def test_load_rejects_bad_amounts_and_bad_json(tmp_path):
+    lib = kb_library(CLASSIC, ["Collect Wood"])
+    data = lib.to_json()
+    data["skills"][0]["spec"]["gain"]["wood"] = "lambda n: __import__('os')"
+    path = tmp_path / "library.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="not allowed"):
+        Library.load(path)
+    path.write_text("{not json")
+    with pytest.raises(LibraryError, match="not valid JSON"):
+        Library.load(path)
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path):
+    path = tmp_path / "library.json"
+    kb_library(CLASSIC, ["Collect Wood"]).save(path)
+    before = path.read_text()
+    with pytest.raises(TypeError):
+        atomic_write_json(path, {"bad": object()})
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["library.json"]  # no temp files left
+
+
+def test_frontier_counts_llm_skills_as_providers():
+    specs = kb_specs(CLASSIC)
+    assert compute_frontier(specs, {})[:1] == ["Collect Wood"]
+    learned = {"Collect Wood": specs["Collect Wood"]}
+    frontier = compute_frontier(specs, learned)
+    assert "Place Crafting Table" in frontier and "Collect Wood" not in frontier
+    assert "Make Wood Pickaxe" not in frontier  # needs a crafting table too
