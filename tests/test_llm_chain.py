@@ -8,7 +8,11 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from llm_server import API_KEY, FakeOpenAI, ok
+
+try:  # tests/ as a package or as a plain directory on sys.path
+    from tests.llm_server import API_KEY, FakeOpenAI, ok
+except ImportError:  # pragma: no cover
+    from llm_server import API_KEY, FakeOpenAI, ok
 
 from flowrl.llm import (
     ConfigurationError,
@@ -22,6 +26,7 @@ from flowrl.llm import (
 from flowrl.llm.ledger import read_ledger
 from flowrl.llm.offline import KBSkill, StaticKnowledge, register_knowledge
 from flowrl.llm.prompts import context_of, parse_tag
+from flowrl.skills.spec import SkillSpec
 
 ENV = "Craftax-Classic-Symbolic-v1"
 SIG_DONE = (
@@ -266,6 +271,8 @@ def test_file_steps_with_offline(kb, offline, tmp_path):
         ENV, slot / "prompt.json", None, slot / "proposal.json", ledger=ledger, query=offline
     )
     assert proposal["name"] == "Skill A" and proposal["_llm"]["calls"] == 2
+    on_disk = json.loads((slot / "proposal.json").read_text())
+    assert SkillSpec.from_dict(on_disk).to_dict() == on_disk  # the library reads it as a spec
     steps.code_step(
         ENV, slot / "proposal.json", None, slot / "skill.py", ledger=ledger, query=offline
     )

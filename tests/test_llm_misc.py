@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from llm_server import API_KEY, FakeOpenAI, ok
+
+try:  # tests/ as a package or as a plain directory on sys.path
+    from tests.llm_server import API_KEY, FakeOpenAI, ok
+except ImportError:  # pragma: no cover
+    from llm_server import API_KEY, FakeOpenAI, ok
 
 from flowrl.cli import main
 from flowrl.llm import (

@@ -7,7 +7,11 @@ import sys
 import time
 
 import pytest
-from llm_server import API_KEY, FakeOpenAI, Reply, error, ok
+
+try:  # tests/ as a package or as a plain directory on sys.path
+    from tests.llm_server import API_KEY, FakeOpenAI, Reply, error, ok
+except ImportError:  # pragma: no cover
+    from llm_server import API_KEY, FakeOpenAI, Reply, error, ok
 
 from flowrl.llm import (
     AuthenticationFailedError,

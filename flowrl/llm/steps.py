@@ -72,14 +72,16 @@ def propose_step(
     settings: LLMSettings | None = None,
     query: Query | None = None,
 ) -> dict[str, Any]:
-    """`propose`: ``prompt.json`` -> ``proposal.json`` (name, description, requirements,
-    consumption, gain, ephemeral; plus ``_llm`` usage)."""
+    """`propose`: ``prompt.json`` -> ``proposal.json``, a skill spec (name, description,
+    requirements, consumption, gain, ephemeral) that ``SkillSpec.from_dict`` accepts.
+
+    Token usage is in the ledger; the returned dict adds it under ``_llm``.
+    """
     q = _query(llm_name, settings, query)
     prompt = read_json(prompt_path)
     result = chain.propose(q, env_name, prompt["messages"], read_json(library_path), ledger=ledger)
-    record = {**result.value, "_llm": {"llm_name": q.llm_name, **_usage(result)}}
-    write_json_atomic(out_path, record)
-    return record
+    write_json_atomic(out_path, result.value)
+    return {**result.value, "_llm": {"llm_name": q.llm_name, **_usage(result)}}
 
 
 def code_step(
