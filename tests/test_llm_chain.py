@@ -254,13 +254,40 @@ def test_validate_repairs_with_reasons_and_is_bounded(server, remote):
     assert never.value["reasons"] == ["still wrong"]
 
 
-def test_analyse_returns_checked_corrected_spec(server, remote):
-    corrected = {**SPEC_B, "consumption": {"wood": "lambda n: 1*n"}}
-    server.push(ok(fenced({"consistent": False, "spec": corrected, "notes": "used 1 wood"})))
-    out = chain.analyse(remote, ENV, SPEC_B, {"success_rate": 0.9, "inventory_diff": {"wood": -1}})
-    assert out.value["consistent"] is False
-    assert out.value["spec"]["consumption"] == {"wood": "lambda n: 1*n"}
-    assert context_of(server.chat_requests()[0]["messages"])["rollout"]["success_rate"] == 0.9
+def test_analyse_returns_an_answer_the_library_can_apply(server, remote):
+    from flowrl.skills.trajectory import ANALYSIS_FIELDS, apply_analysis
+
+    server.push(
+        ok(fenced({"requirements": {}, "consumption": {}, "gain": {"stone": "n"}, "reason": "r"})),
+        ok(
+            fenced(
+                {
+                    "requirements": {"wood": "lambda n: n"},
+                    "consumption": {"wood": "lambda n: n"},
+                    "gain": {"stone": "lambda n: n"},
+                    "reason": "used 1 wood per stone",
+                }
+            )
+        ),
+    )
+    rollout = "Steps: 40\nChanges:\n  t=12 after DO: wood -1 (now 0); stone +1 (now 1)"
+    out = chain.analyse(remote, ENV, SPEC_B, rollout)
+    assert out.value["changed"] and out.value["consumption"] == {"wood": "lambda n: n"}
+    assert "gain" in server.chat_requests()[1]["messages"][-1]["content"]  # re-asked
+    assert context_of(server.chat_requests()[0]["messages"])["rollout"] == rollout
+
+    class Lib:  # the two methods apply_analysis uses
+        def get(self, name):
+            return SimpleNamespace(spec=SkillSpec.from_dict(SPEC_B))
+
+        def update_spec(self, name, spec, iteration, note):
+            self.updated = (name, spec, note)
+
+    lib = Lib()
+    answer = {k: out.value[k] for k in ("name", "reason", *ANALYSIS_FIELDS)}
+    spec = apply_analysis(lib, "Skill B", answer, iteration=3)
+    assert spec.to_dict()["consumption"] == {"wood": "lambda n: n"}
+    assert lib.updated[2] == "used 1 wood per stone"
 
 
 def test_file_steps_with_offline(kb, offline, tmp_path):
@@ -288,16 +315,16 @@ def test_file_steps_with_offline(kb, offline, tmp_path):
     )
     assert report["ok"] and (slot / "validated" / "skill.py").is_file()
     json.dumps(json.loads((slot / "validation.json").read_text()))
-    (slot / "rollout.json").write_text(json.dumps({"success_rate": 1.0}))
+    (slot / "rollout.txt").write_text("Steps: 3\nChanges: none")
     analysis = steps.analyse_step(
         ENV,
         slot / "proposal.json",
-        slot / "rollout.json",
+        slot / "rollout.txt",
         slot / "analysis.json",
         ledger=ledger,
         query=offline,
     )
-    assert analysis["consistent"] and analysis["spec"]["name"] == "Skill A"
+    assert analysis["name"] == "Skill A" and not analysis["changed"]
     assert len(list(read_ledger(ledger))) == 5
 
 

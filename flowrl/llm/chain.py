@@ -21,6 +21,8 @@ from flowrl.llm.structured import Answer, ask, json_parser, python_parser
 from flowrl.llm.types import Message
 from flowrl.skills.contract import REQUIRED_FUNCTIONS
 
+ANALYSIS_FIELDS = ("requirements", "consumption", "gain")
+
 
 @dataclass
 class StepResult:
@@ -212,28 +214,32 @@ def analyse(
     query: Query,
     env_name: str,
     spec: dict[str, Any],
-    rollout: dict[str, Any],
+    rollout: str | dict[str, Any],
     *,
     ledger: PathLike | None = None,
     max_reasks: int | None = None,
 ) -> StepResult:
-    """The `analyse` step: corrected spec from a rollout summary.
+    """The `analyse` step: corrected requirements/consumption/gain from a rollout summary.
 
-    ``value``: ``{"consistent": bool, "spec": <checked spec>, "notes": str}``.
+    ``rollout`` is the text of ``flowrl.skills.trajectory.summarize_trajectory`` (or a dict).
+    ``value``: ``{"name", "requirements", "consumption", "gain", "reason", "changed"}``; all but
+    ``changed`` is the answer ``flowrl.skills.trajectory.apply_analysis`` takes.
     """
+    base = ctx.spec_only(spec)
 
-    def check(value: dict[str, Any]) -> None:
-        check_spec({**value["spec"], "name": spec["name"]})
+    def merged(value: dict[str, Any]) -> dict[str, Any]:
+        return check_spec({**base, **{k: value[k] for k in ANALYSIS_FIELDS}})
 
     answer = ask(
         query,
         prompts.analyse_messages(env_name, ctx.analyse_context(env_name, spec, rollout)),
-        json_parser(ANALYSIS, check),
+        json_parser(ANALYSIS, merged),
         purpose="analyse",
         max_reasks=_max_reasks(query, max_reasks),
         ledger=ledger,
     )
-    value = dict(answer.value)
-    value["spec"] = check_spec({**value["spec"], "name": spec["name"]})
-    value.setdefault("notes", "")
+    new = merged(answer.value)
+    value = {"name": base["name"], **{k: new[k] for k in ANALYSIS_FIELDS}}
+    value["reason"] = answer.value["reason"]
+    value["changed"] = any(new[k] != check_spec(base)[k] for k in ANALYSIS_FIELDS)
     return StepResult(value, [answer])

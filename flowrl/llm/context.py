@@ -109,5 +109,7 @@ def repair_context(
     return {"env_name": env_name, "skill": skill_name, "source": source, "reasons": reasons}
 
 
-def analyse_context(env_name: str, spec: dict[str, Any], rollout: dict[str, Any]) -> dict[str, Any]:
+def analyse_context(
+    env_name: str, spec: dict[str, Any], rollout: str | dict[str, Any]
+) -> dict[str, Any]:
     return {"env_name": env_name, "spec": spec_only(spec), "rollout": rollout}

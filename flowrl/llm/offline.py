@@ -169,11 +169,11 @@ class OfflineProvider:
         if step == "repair":
             return _code_answer(self._skill(env_name, context.get("skill")).code)
         if step == "analyse":
+            spec = context.get("spec") or {}
             return _json_answer(
                 {
-                    "consistent": True,
-                    "spec": context.get("spec") or {},
-                    "notes": "offline provider: no trajectory analysis; the spec is kept as is",
+                    **{k: spec.get(k) or {} for k in ("requirements", "consumption", "gain")},
+                    "reason": "offline provider: no trajectory analysis; the spec is kept as is",
                 }
             )
         raise LLMError(f"offline provider: unknown chain step {step!r}")

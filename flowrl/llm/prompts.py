@@ -153,12 +153,13 @@ def analyse_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Analyse step: correct a skill's spec from what rollouts of its trained policy did."""
     body = (
         "`spec` is what we believed about the skill; `rollout` summarises what the trained "
-        "policy actually did while executing it (inventory changes per execution, "
-        "achievements unlocked, success rate). Correct requirements, consumption and gain so "
-        "they match the evidence; keep what the evidence does not contradict.\n"
+        "policy actually did while executing it (actions, and the steps where inventory, "
+        "achievements or floor changed). Correct requirements, consumption and gain so they "
+        "match the evidence; keep what the evidence does not contradict (unchanged if it all holds).\n"
         + KEY_RULES
         + "\nAnswer with one ```json block: "
-        '{"consistent": bool, "spec": <the corrected spec, same fields as `spec`>, "notes": str}.'
+        '{"requirements": {key: amount}, "consumption": {key: amount}, "gain": {key: amount}, '
+        '"reason": str (what in the rollout supports the change, or "consistent")}.'
     )
     return _messages("analyse", env_name, ROLE, body, context)
 

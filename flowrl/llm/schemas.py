@@ -50,10 +50,12 @@ def skill_spec_schema() -> dict[str, Any]:
 
 ANALYSIS: dict[str, Any] = {
     "type": "object",
-    "required": ["consistent", "spec"],
-    "properties": {
-        "consistent": {"type": "boolean"},
-        "spec": {"type": "object"},  # checked with skill_spec_schema() separately
-        "notes": {"type": "string"},
+    "required": ["requirements", "consumption", "gain", "reason"],
+    "additionalProperties": False,
+    "properties": {  # amounts are checked by merging into the spec (check_spec)
+        "requirements": {"type": "object"},
+        "consumption": {"type": "object"},
+        "gain": {"type": "object", "minProperties": 1},
+        "reason": {"type": "string"},
     },
 }

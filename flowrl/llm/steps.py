@@ -156,10 +156,19 @@ def analyse_step(
     settings: LLMSettings | None = None,
     query: Query | None = None,
 ) -> dict[str, Any]:
-    """`analyse`: proposal + rollout summary (JSON) -> ``analysis.json`` (corrected spec)."""
+    """`analyse`: spec + rollout summary -> ``analysis.json``.
+
+    The rollout file holds the text of ``summarize_trajectory`` (or JSON). ``analysis.json``
+    is ``{"name", "requirements", "consumption", "gain", "reason", "changed"}``; pass it
+    without ``changed`` to ``flowrl.skills.trajectory.apply_analysis``.
+    """
     q = _query(llm_name, settings, query)
     spec = chain.ctx.spec_only(read_json(proposal_path))
-    result = chain.analyse(q, env_name, spec, read_json(rollout_path), ledger=ledger)
-    record = {**result.value, "_llm": _usage(result)}
-    write_json_atomic(out_path, record)
-    return record
+    text = Path(rollout_path).read_text()
+    try:
+        rollout: Any = json.loads(text)
+    except json.JSONDecodeError:
+        rollout = text
+    result = chain.analyse(q, env_name, spec, rollout, ledger=ledger)
+    write_json_atomic(out_path, result.value)
+    return {**result.value, "_llm": _usage(result)}
