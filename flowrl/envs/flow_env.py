@@ -95,6 +95,9 @@ class FlowEnv:
 
     def init_state(self, env_state: Any) -> FlowState:
         """Wrap a fresh game state (e.g. from a reset pool) at plan step 0."""
+        # craftax resets hold some Python scalars; make every leaf a strongly typed array
+        # so jitted steps see one pytree signature from reset onwards.
+        env_state = jax.tree.map(lambda x: jnp.asarray(x, jnp.asarray(x).dtype), env_state)
         return FlowState(
             env_state=env_state,
             features=self.features(env_state),

@@ -273,16 +273,13 @@ class _Checker(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         if isinstance(node.func, ast.Name) and node.func.id == "range":
             for arg in node.args:
-                if not (isinstance(arg, ast.Constant) and isinstance(arg.value, int)) and not (
-                    isinstance(arg, ast.Name) and arg.id in ENUM_NAMES
-                ):
-                    if self._is_tainted(arg):
-                        self.fail(
-                            node,
-                            "range() needs Python integers, not traced values; use jnp operations over arrays",
-                        )
-                elif isinstance(arg, ast.Constant) and abs(arg.value) > MAX_RANGE:
-                    self.fail(node, f"range() bounds above {MAX_RANGE} are not allowed")
+                value = _int_literal(arg)
+                if value is None or abs(value) > MAX_RANGE:
+                    self.fail(
+                        node,
+                        f"range() bounds must be integer literals up to {MAX_RANGE}; use jnp operations over arrays instead of long loops",
+                    )
+                    break
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -330,6 +327,15 @@ class _Checker(ast.NodeVisitor):
                 if isinstance(base, ast.Name) and base.id in ALLOWED_MODULE_NAMES:
                     return True  # jnp.* results are arrays
         return False
+
+
+def _int_literal(node: ast.AST) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int_literal(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
 
 
 def _target_names(target: ast.AST) -> list[str]:

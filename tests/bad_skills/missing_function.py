@@ -1,0 +1,7 @@
+# expect: define the required function `task_reward`
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_network_number():
+    return 0

@@ -1,0 +1,18 @@
+# expect: Python control flow
+def check(value, n):
+    return jnp.where(value >= n, True, False) if True else bool(value)
+
+
+def check_bool(value):
+    return bool(value)
+
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return check_bool(inventory.wood >= n)
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    return 0.0
+
+
+def task_network_number():
+    return 0

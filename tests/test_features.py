@@ -1,0 +1,121 @@
+"""Symbolic features against hand-made game states (real craftax states, edited)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from craftax.craftax_classic.constants import BlockType
+
+from flowrl.envs.features import closest_blocks, compute_features, skill_arguments
+from flowrl.envs.games import get_game
+from flowrl.skills.contract import UNSEEN_DISTANCE
+
+CLASSIC = "Craftax-Classic-Symbolic-v1"
+CRAFTAX = "Craftax-Symbolic-v1"
+
+
+@pytest.fixture(scope="module")
+def classic_state():
+    game = get_game(CLASSIC)
+    env = game.make_env()
+    _, state = jax.jit(env.reset_env)(jax.random.PRNGKey(0), env.default_params)
+    return game, state
+
+
+def grass_world(state, position=(32, 32)):
+    """The same state on an all-grass map with the player at ``position``."""
+    grass = jnp.full_like(state.map, BlockType.GRASS.value)
+    return state.replace(map=grass, player_position=jnp.asarray(position, jnp.int32))
+
+
+def test_adjacent_tree_is_distance_one(classic_state):
+    game, state = classic_state
+    state = grass_world(state)
+    state = state.replace(map=state.map.at[32, 33].set(BlockType.TREE.value))
+    cb = compute_features(game, state).closest_blocks
+    assert cb.shape == (len(BlockType), 2, 5)
+    tree = np.asarray(cb[BlockType.TREE.value])
+    assert tree[:, 0].tolist() == [0, 1]
+    assert np.abs(tree[:, 0]).sum() == 1
+    assert (tree[:, 1:] == UNSEEN_DISTANCE).all()  # only one tree in view
+    assert (np.asarray(cb[BlockType.WATER.value]) == UNSEEN_DISTANCE).all()
+
+
+def test_nearest_first_and_view_limits(classic_state):
+    game, state = classic_state
+    state = grass_world(state)
+    m = state.map
+    m = m.at[32 + 3, 32].set(BlockType.STONE.value)  # 3 down: inside the 7-row view
+    m = m.at[32, 32 - 2].set(BlockType.STONE.value)  # 2 left: nearer
+    m = m.at[32 + 4, 32].set(BlockType.STONE.value)  # 4 down: outside (view is 7x9)
+    m = m.at[32, 32 + 4].set(BlockType.STONE.value)  # 4 right: inside (9 columns)
+    cb = np.asarray(compute_features(game, state.replace(map=m)).closest_blocks)
+    stone = cb[BlockType.STONE.value]
+    assert stone[:, 0].tolist() == [0, -2]
+    assert stone[:, 1].tolist() == [3, 0]
+    assert stone[:, 2].tolist() == [0, 4]
+    assert (stone[:, 3:] == UNSEEN_DISTANCE).all()
+    # every grass cell of the view except the 3 stones (and the player's own cell)
+    assert (cb[BlockType.GRASS.value][:, :5] != UNSEEN_DISTANCE).all()
+
+
+def test_map_edge_counts_as_out_of_bounds(classic_state):
+    game, state = classic_state
+    state = grass_world(state, position=(0, 0))
+    cb = np.asarray(compute_features(game, state).closest_blocks)
+    oob = cb[BlockType.OUT_OF_BOUNDS.value]
+    assert np.abs(oob[:, 0]).sum() == 1  # the cell above or left of the corner
+
+
+def test_closest_blocks_matches_brute_force(classic_state):
+    game, state = classic_state  # the real generated world, not edited
+    pos = np.asarray(state.player_position)
+    world = np.asarray(state.map)
+    cb = np.asarray(closest_blocks(state.map, state.player_position, (7, 9), len(BlockType), 5, 1))
+    for block in BlockType:
+        cells = [
+            (dr, dc)
+            for dr in range(-3, 4)
+            for dc in range(-4, 5)
+            if world[pos[0] + dr, pos[1] + dc] == block.value
+        ]
+        dists = sorted(np.hypot(dr, dc) for dr, dc in cells)[:5]
+        got = [np.hypot(*cb[block.value][:, k]) for k in range(len(dists))]
+        np.testing.assert_allclose(got, dists, err_msg=block.name)
+
+
+def test_diffs_and_health_penalty(classic_state):
+    game, state = classic_state
+    prev = compute_features(game, state)
+    later = state.replace(
+        inventory=state.inventory.replace(wood=3, sapling=1),
+        player_health=state.player_health - 2,
+        player_food=state.player_food - 1,
+        player_drink=state.player_drink + 1,
+        achievements=state.achievements.at[0].set(True),
+    )
+    cur = compute_features(game, later)
+    args = skill_arguments(prev, cur)
+    assert int(args["inventory_diff"].wood) == 3 and int(args["inventory_diff"].stone) == 0
+    np.testing.assert_allclose(np.asarray(args["player_intrinsics_diff"]), [-2, -1, 1, 0])
+    np.testing.assert_allclose(float(args["health_penalty"]), 0.1 * -2 + 0.1 * (-1 + 1 + 0))
+    assert bool(args["achievements_diff"][0]) and int(args["achievements_diff"].sum()) == 1
+    again = skill_arguments(cur, cur)  # an achievement already held is not "new"
+    assert int(again["achievements_diff"].sum()) == 0
+
+
+def test_full_craftax_features():
+    game = get_game(CRAFTAX)
+    env = game.make_env()
+    _, state = jax.jit(env.reset_env)(jax.random.PRNGKey(0), env.default_params)
+    feats = compute_features(game, state)
+    assert feats.player_intrinsics.shape == (5,)  # + mana
+    assert feats.closest_blocks.shape == (game.num_block_types, 2, 5)
+    assert int(feats.player_level) == 0
+    assert feats.monsters_killed.shape == state.monsters_killed.shape
+    deeper = state.replace(player_level=1, monsters_killed=state.monsters_killed.at[1].set(3))
+    args = skill_arguments(feats, compute_features(game, deeper))
+    assert int(args["player_level_diff"]) == 1
+    assert int(args["monsters_killed_diff"][1]) == 3
