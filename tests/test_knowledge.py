@@ -166,7 +166,7 @@ class World:
                 cows=s.cows.replace(mask=jnp.zeros_like(s.cows.mask)),
                 skeletons=s.skeletons.replace(mask=jnp.zeros_like(s.skeletons.mask)),
             )
-        return s.replace(**{k: jnp.asarray(v, getattr(s, k).dtype) for k, v in player.items()})
+        return s.replace(**{k: jax.lax.full_like(getattr(s, k), v) for k, v in player.items()})
 
     def step(self, state, action: str, seed: int = 1):
         _, new, _, _, _ = self._step(
