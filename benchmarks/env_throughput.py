@@ -39,22 +39,21 @@ def make_runner(vec: VecEnv, num_actions: int, steps: int):
     return jax.jit(run)
 
 
-def measure(name: str, vec: VecEnv, num_actions: int, steps: int, repeats: int) -> dict:
+def compile_case(vec: VecEnv, num_actions: int, steps: int) -> dict:
     key = jax.random.PRNGKey(0)
     t0 = time.perf_counter()
-    _, state = jax.block_until_ready(jax.jit(vec.reset)(key))
+    _, state0 = jax.block_until_ready(jax.jit(vec.reset)(key))
     run = make_runner(vec, num_actions, steps)
-    state, dones = jax.block_until_ready(run(key, state))  # compile + first run
-    compile_s = time.perf_counter() - t0
-    best = float("inf")
-    total_done = 0
-    for i in range(repeats):
-        t = time.perf_counter()
-        state, dones = jax.block_until_ready(run(jax.random.PRNGKey(i + 1), state))
-        best = min(best, time.perf_counter() - t)
-        total_done += int(dones)
-    sps = vec.num_envs * steps / best
-    return {"name": name, "sps": sps, "compile_s": compile_s, "episodes": total_done}
+    jax.block_until_ready(run(key, state0))  # compile + first run
+    return {"run": run, "state0": state0, "compile_s": time.perf_counter() - t0, "best": 1e9}
+
+
+def time_case(case: dict, seed: int) -> int:
+    """One timed run from the same fresh worlds (so no case steps dead or stale games)."""
+    t = time.perf_counter()
+    _, dones = jax.block_until_ready(case["run"](jax.random.PRNGKey(seed), case["state0"]))
+    case["best"] = min(case["best"], time.perf_counter() - t)
+    return int(dones)
 
 
 def main() -> None:
@@ -62,12 +61,12 @@ def main() -> None:
     parser.add_argument("--env_name", default="Craftax-Classic-Symbolic-v1")
     parser.add_argument("--num_envs", type=int, default=64)
     parser.add_argument("--steps", type=int, default=512, help="steps per timed call")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
         "--max_episode_steps",
         type=int,
-        default=200,
-        help="episode timeout, so every strategy actually resets during the benchmark",
+        default=64,
+        help="episode timeout, so every strategy resets several times per timed run",
     )
     parser.add_argument("--naive", action="store_true", help="also time naive auto-reset (slow)")
     args = parser.parse_args()
@@ -95,15 +94,15 @@ def main() -> None:
         f"({platform.processor() or platform.machine()})"
     )
     print(f"{'case':28s} {'steps/s':>10s} {'ratio':>6s} {'compile s':>10s} {'episodes':>9s}")
-    results = [
-        measure(name, vec, game.num_actions, args.steps, args.repeats) for name, vec in cases
-    ]
-    base = results[0]["sps"]
-    for r in results:
-        print(
-            f"{r['name']:28s} {r['sps']:10.0f} {r['sps'] / base:6.2f} "
-            f"{r['compile_s']:10.1f} {r['episodes']:9d}"
-        )
+    compiled = [compile_case(vec, game.num_actions, args.steps) for _, vec in cases]
+    episodes = [0] * len(cases)
+    for rep in range(args.repeats):  # interleaved, so machine load drifts hit every case alike
+        for i, case in enumerate(compiled):
+            episodes[i] += time_case(case, rep + 1)
+    base = args.num_envs * args.steps / compiled[0]["best"]
+    for (name, vec), case, eps in zip(cases, compiled, episodes, strict=True):
+        sps = vec.num_envs * args.steps / case["best"]
+        print(f"{name:28s} {sps:10.0f} {sps / base:6.2f} {case['compile_s']:10.1f} {eps:9d}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from craftax.craftax_classic.constants import Action, BlockType
 
 from flowrl.envs.flow_env import FlowState
@@ -81,3 +82,44 @@ def test_info_carries_game_signals(classic_marker_env, classic_marker_step):
     assert info["achievements"].shape == (22,)
     assert bool(info["achievements"][0])  # COLLECT_WOOD unlocked by the DO
     assert float(info["game_reward"]) > 0  # craftax rewards the first achievement
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("env_name", "skill"),
+    [
+        ("Craftax-Classic-Symbolic-v1", "collect_wood.py"),
+        ("Craftax-Symbolic-v1", "craftax_collect_wood.py"),
+    ],
+)
+def test_jit_vmap_64_envs(env_name, skill):
+    from flowrl.envs.flow_env import FlowEnv
+    from flowrl.envs.resets import ResetConfig, VecEnv
+    from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
+    from tests.conftest import skill_source
+
+    source = skill_source(skill)
+    module = build_plan_module(
+        [PlanStep("Collect Wood", source, 1, 0), PlanStep("Collect More Wood", source, 3, 1)],
+        env_name,
+    )
+    env = FlowEnv(env_name, load_plan(module, env_name), max_episode_steps=6)
+    vec = VecEnv(env, 64, ResetConfig(mode="pool", pool_size=64))
+
+    @jax.jit
+    def rollout(key):
+        obs, state = vec.reset(key)
+
+        def body(state, key):
+            act_key, step_key = jax.random.split(key)
+            actions = jax.random.randint(act_key, (64,), 0, env.num_actions)
+            obs, state, reward, done, info = vec.step(step_key, state, actions)
+            return state, (obs, reward, done, info["player_state"])
+
+        return jax.lax.scan(body, state, jax.random.split(key, 8))
+
+    _, (obs, reward, done, step) = rollout(jax.random.PRNGKey(0))
+    assert obs.shape == (8, 64, env.observation_size())
+    assert reward.shape == done.shape == step.shape == (8, 64)
+    assert np.isfinite(np.asarray(reward)).all()
+    assert np.asarray(done)[5].all()  # the 6-step timeout ends every episode
