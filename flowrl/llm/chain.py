@@ -63,9 +63,14 @@ def check_spec(spec: Any) -> dict[str, Any]:
 
 
 # -- prompt -------------------------------------------------------------------------------
-def build_prompt(env_name: str, library: dict[str, Any] | None) -> list[Message]:
-    """The `prompt` step: the propose messages for the next slot, from the library state."""
-    return prompts.propose_messages(env_name, ctx.propose_context(env_name, library))
+def build_prompt(
+    env_name: str, library: dict[str, Any] | None, siblings: list[str] | None = None
+) -> list[Message]:
+    """The `prompt` step: the propose messages for the next slot, from the library state
+    (``siblings``: skills proposed in the same parallel round, which must not be repeated)."""
+    return prompts.propose_messages(
+        env_name, ctx.propose_context(env_name, library, siblings=siblings)
+    )
 
 
 # -- propose ------------------------------------------------------------------------------

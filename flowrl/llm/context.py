@@ -26,9 +26,13 @@ def load_game_facts(env_name: str) -> list[str]:
 
 
 def propose_context(
-    env_name: str, library: dict[str, Any] | None, facts: list[str] | None = None
+    env_name: str,
+    library: dict[str, Any] | None,
+    facts: list[str] | None = None,
+    siblings: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Inputs of the propose step: learned skills' gains, rejections, achievements, frontier."""
+    """Inputs of the propose step: learned skills' gains, rejections, achievements, frontier,
+    and (parallel discovery) the names ``siblings`` proposed in the same round."""
     library = library or {}
     rejected = []
     for r in (library.get("rejected") or [])[-MAX_REJECTED:]:
@@ -41,6 +45,8 @@ def propose_context(
         "achievements": list(library.get("achievements") or []),
         "frontier": list(library.get("frontier") or []),
     }
+    if siblings:
+        ctx["siblings"] = list(siblings)
     facts = load_game_facts(env_name) if facts is None else facts
     if facts:
         ctx["facts"] = facts

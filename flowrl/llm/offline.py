@@ -141,6 +141,7 @@ class OfflineProvider:
         if step == "propose":
             taken = {n.strip().lower() for n in (context.get("skills") or {})}
             taken |= {str(r.get("name", "")).strip().lower() for r in context.get("rejected") or []}
+            taken |= {str(n).strip().lower() for n in context.get("siblings") or []}
             skills = load_knowledge(env_name).skills()
             provided = {k for gain in (context.get("skills") or {}).values() for k in gain or {}}
             open_ = [s for s in skills if s.name.strip().lower() not in taken]

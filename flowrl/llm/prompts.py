@@ -84,7 +84,13 @@ def propose_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         "Propose ONE new skill that is reachable from the learned skills and unlocks progress "
         "(new items, tools or achievements). Do not repeat a learned skill; repeat a rejected "
         "one only if you fix its reason.\n"
-        "Answer with one ```json block: "
+        + (
+            "`siblings` are being proposed in parallel with you right now: propose a skill "
+            "different from each of them.\n"
+            if context.get("siblings")
+            else ""
+        )
+        + "Answer with one ```json block: "
         '{"name": str, "description": str (one sentence), "gain": {key: "lambda n: a*n + b"}}.\n'
         + KEY_RULES
     )

@@ -54,9 +54,16 @@ def _usage(result: chain.StepResult) -> dict[str, Any]:
     }
 
 
-def prompt_step(env_name: str, library_path: PathLike | None, out_path: PathLike) -> list[dict]:
-    """`prompt`: library state -> ``prompt.json`` (the propose messages). No LLM call."""
-    messages = chain.build_prompt(env_name, read_json(library_path))
+def prompt_step(
+    env_name: str,
+    library_path: PathLike | None,
+    out_path: PathLike,
+    siblings: list[str] | None = None,
+) -> list[dict]:
+    """`prompt`: library state -> ``prompt.json`` (the propose messages). No LLM call.
+
+    ``siblings`` names the skills already proposed in the same parallel round."""
+    messages = chain.build_prompt(env_name, read_json(library_path), siblings)
     write_json_atomic(out_path, {"env_name": env_name, "messages": messages})
     return messages
 
