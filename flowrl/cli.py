@@ -18,7 +18,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "flowrl.skills.validate_cli",
         "check untrusted skill code (AST + sandboxed jit/vmap)",
     ),
+    "train": ("flowrl.rl.train_cli", "train one PPO expert per skill of a plan module"),
+    "evaluate": ("flowrl.rl.evaluate_cli", "evaluate a checkpoint: eval.json and rollout.gif"),
     "plan": ("flowrl.skills.plan_cli", "resolve a skill into ordered steps over the library"),
+    "slot": ("flowrl.pipeline.slot_cli", "run one pipeline stage of a skill slot (workflow rules)"),
+    "report": ("flowrl.report.cli", "per-tree report: skills.csv/md and curves.png"),
+    "compare": ("flowrl.report.compare_cli", "compare the trees (models) of one game"),
+    "demo": ("flowrl.pipeline.demo", "offline CPU demo: discover and train a few skills"),
 }
 
 

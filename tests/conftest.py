@@ -46,3 +46,43 @@ def classic_marker_step(classic_marker_env):
     import jax
 
     return jax.jit(classic_marker_env.step)
+
+
+# --- trainer (flowrl.rl) -----------------------------------------------------------
+RL_TINY_CONFIG = """\
+train:
+  num_envs: 8
+  num_steps: 16
+  num_minibatches: 2
+  update_epochs: 2
+  width: 32
+  depth: 1
+  updates_per_chunk: 2
+  total_timesteps: 512
+  max_episode_steps: 24
+  success_window: 2
+  min_episodes: 1
+"""
+
+
+@pytest.fixture(scope="session")
+def rl_tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """`flowrl train` on a 2-step wood plan with a tiny config (one compile per session)."""
+    from flowrl.cli import main
+    from flowrl.skills.plan_module import PlanStep, build_plan_module
+
+    root = tmp_path_factory.mktemp("rl_tiny")
+    wood = skill_source("collect_wood.py")
+    plan = root / "plan_module.py"
+    plan.write_text(
+        build_plan_module(
+            [PlanStep("Collect Wood", wood, 1, 0), PlanStep("Collect More Wood", wood, 2, 1)],
+            CLASSIC,
+        )
+    )
+    config = root / "tiny.yaml"
+    config.write_text(RL_TINY_CONFIG)
+    out = root / "skill_0"
+    argv = ["train", "--plan", str(plan), "--env", CLASSIC, "--out", str(out)]
+    assert main([*argv, "--config", str(config), "--no_progress"]) == 0
+    return {"root": root, "plan": plan, "config": config, "out": out}

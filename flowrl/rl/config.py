@@ -1,0 +1,155 @@
+"""Trainer configuration: one dataclass, named profiles (cpu, gpu), YAML overrides.
+
+Defaults follow the Craftax baselines (lr 2e-4, gamma 0.99, GAE lambda 0.8, clip 0.2,
+ent 0.01, vf 0.5, 4 epochs, 8 minibatches, 64 steps). Profiles size ``num_envs`` and
+``width`` for the machine; a YAML file (flat keys, or keys under ``train:``) overrides them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROUTING_MODES = ("auto", "select", "gather")
+ACTIVATIONS = ("tanh", "relu", "gelu")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every knob of one training run (PPO, network, success/stopping, env, logging)."""
+
+    # budget and batch
+    total_timesteps: int = 5_000_000
+    num_envs: int = 128
+    num_steps: int = 64
+    updates_per_chunk: int = 8  # updates run inside one jitted call between progress/logging
+    seed: int = 0
+    # PPO (Craftax baselines)
+    lr: float = 2e-4
+    anneal_lr: bool = True
+    gamma: float = 0.99
+    gae_lambda: float = 0.8
+    clip_eps: float = 0.2
+    ent_coef: float = 0.01
+    vf_coef: float = 0.5
+    max_grad_norm: float = 1.0
+    update_epochs: int = 4
+    num_minibatches: int = 8
+    # network (one actor-critic expert per skill)
+    width: int = 256
+    depth: int = 3
+    activation: str = "tanh"
+    routing: str = "auto"  # select: run all experts, pick; gather: per-sample weights; auto
+    # success and stopping
+    success_threshold: float = 0.8
+    success_window: int = 10  # updates the success rate is smoothed over
+    min_episodes: int = 32  # finished episodes in the window needed for an estimate
+    # flow env
+    completion_bonus: float = 1.0
+    max_episode_steps: int | None = None
+    closest_k: int = 5
+    reset_mode: str = "pool"
+    pool_size: int = 0  # 0 -> 2 x num_envs
+    refresh_every: int = 128
+    refresh_size: int = 1
+    reset_ratio: int = 16
+    # outputs
+    checkpoint_every_chunks: int = 0  # 0: checkpoint only at the end
+
+    def __post_init__(self) -> None:
+        if self.routing not in ROUTING_MODES:
+            raise ValueError(f"routing {self.routing!r} unknown; choose one of {ROUTING_MODES}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation {self.activation!r} unknown; choose {ACTIVATIONS}")
+        if self.batch_size % self.num_minibatches:
+            raise ValueError(
+                f"num_envs*num_steps ({self.batch_size}) must divide by num_minibatches "
+                f"({self.num_minibatches})"
+            )
+        if not 0.0 <= self.success_threshold <= 1.0:
+            raise ValueError("success_threshold must lie in [0, 1]")
+        if min(self.num_envs, self.num_steps, self.updates_per_chunk, self.success_window) < 1:
+            raise ValueError("num_envs, num_steps, updates_per_chunk, success_window must be >= 1")
+
+    @property
+    def batch_size(self) -> int:
+        return self.num_envs * self.num_steps
+
+    @property
+    def frames_per_chunk(self) -> int:
+        return self.batch_size * self.updates_per_chunk
+
+    @property
+    def num_updates(self) -> int:
+        """Updates the step budget allows (at least one)."""
+        return max(1, int(self.total_timesteps) // self.batch_size)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def hash(self) -> str:
+        """Short stable hash of every setting (recorded in checkpoints)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        return dataclasses.replace(self, **changes)
+
+
+PROFILES: dict[str, dict[str, Any]] = {
+    # 2-core CPU: small batch, quick updates (see docs/training.md for the measurements)
+    "cpu": {"num_envs": 128, "width": 256, "updates_per_chunk": 8},
+    # one GPU: wide batch and network, long chunks so Python is rarely on the critical path
+    "gpu": {"num_envs": 1024, "width": 512, "updates_per_chunk": 16},
+}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    if name not in fields:
+        raise ValueError(f"unknown training setting {name!r}; known: {', '.join(sorted(fields))}")
+    default = getattr(TrainConfig, name, None)
+    if name == "total_timesteps" or isinstance(default, bool):
+        return bool(value) if isinstance(default, bool) else int(float(value))
+    if isinstance(default, int) and value is not None:
+        return int(value)
+    if isinstance(default, float) and value is not None:
+        return float(value)
+    return value
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Training settings from a YAML file: the ``train:`` section if any, else the top level."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of settings")
+    section = data.get("train", data)
+    return dict(section)
+
+
+def load_config(
+    profile: str | None = "cpu",
+    path: str | Path | None = None,
+    **overrides: Any,
+) -> TrainConfig:
+    """Profile defaults, then a YAML file's settings, then keyword overrides (None skipped).
+
+    A file may name its own ``profile:``; an explicit ``profile`` argument wins only when the
+    file names none.
+    """
+    settings: dict[str, Any] = {}
+    file_settings = read_config_file(path) if path else {}
+    profile = file_settings.pop("profile", None) or profile
+    if profile:
+        if profile not in PROFILES:
+            raise ValueError(f"profile {profile!r} unknown; choose one of {sorted(PROFILES)}")
+        settings.update(PROFILES[profile])
+    settings.update(file_settings)
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig(**{k: _coerce(k, v) for k, v in settings.items()})

@@ -1,0 +1,164 @@
+"""Actor-critic networks: one expert (actor MLP + critic MLP) per skill, routed per sample.
+
+Every parameter of :class:`ExpertActorCritic` carries a leading expert axis, so a warm
+start copies ``leaf[old_index]`` into ``leaf[new_index]`` for each skill. Routing modes:
+
+* ``select``: run every expert on the whole batch, then pick each sample's row. Costs
+  ``num_experts`` x a single MLP, but is dense and fast for a few experts.
+* ``ragged``: sort the batch by expert and run grouped matmuls (``jax.lax.ragged_dot``);
+  cost is that of one MLP plus a sort. Pays off with many experts.
+* ``gather``: gather each sample's weights (tiny batches only, e.g. single-env rollouts).
+* ``auto``: ``select`` up to :data:`SELECT_MAX_EXPERTS` experts, else ``ragged``
+  (see ``benchmarks/trainer_throughput.py --routing`` for the measurements behind it).
+
+:class:`ActorCritic` is the plain single-network baseline of the Craftax baselines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+SELECT_MAX_EXPERTS = 4
+
+_ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
+    "tanh": nn.tanh,
+    "relu": nn.relu,
+    "gelu": nn.gelu,
+}
+
+
+def activation_fn(name: str) -> Callable[[jax.Array], jax.Array]:
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"activation {name!r} unknown; choose one of {sorted(_ACTIVATIONS)}")
+    return _ACTIVATIONS[name]
+
+
+def resolve_routing(routing: str, num_experts: int) -> str:
+    """The concrete routing mode ``auto`` stands for with ``num_experts`` experts."""
+    if routing != "auto":
+        return routing
+    return "select" if num_experts <= SELECT_MAX_EXPERTS else "ragged"
+
+
+def _stacked_orthogonal(scale: float) -> Callable[..., jax.Array]:
+    """Orthogonal init drawn independently for each expert slice of an (E, in, out) kernel."""
+    base = nn.initializers.orthogonal(scale)
+
+    def init(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
+        keys = jax.random.split(key, shape[0])
+        return jax.vmap(lambda k: base(k, shape[1:], dtype))(keys)
+
+    return init
+
+
+class _ExpertMLP(nn.Module):
+    """``depth`` hidden layers of ``width`` then a linear head, one copy per expert."""
+
+    num_experts: int
+    width: int
+    depth: int
+    out_dim: int
+    out_scale: float
+    activation: str
+    routing: str
+
+    def _layers(self, in_dim: int) -> list[tuple[jax.Array, jax.Array]]:
+        dims = [in_dim] + [self.width] * self.depth + [self.out_dim]
+        layers = []
+        for i in range(self.depth + 1):
+            scale = self.out_scale if i == self.depth else float(np.sqrt(2))
+            shape = (self.num_experts, dims[i], dims[i + 1])
+            kernel = self.param(f"kernel_{i}", _stacked_orthogonal(scale), shape)
+            bias = self.param(f"bias_{i}", nn.initializers.zeros, shape[::2])
+            layers.append((kernel, bias))
+        return layers
+
+    @nn.compact
+    def __call__(self, x: jax.Array, expert: jax.Array) -> jax.Array:
+        act = activation_fn(self.activation)
+        layers = self._layers(x.shape[-1])
+        last = len(layers) - 1
+        if self.routing == "select":
+            h = x
+            for i, (kernel, bias) in enumerate(layers):
+                spec = "bi,eio->ebo" if i == 0 else "ebi,eio->ebo"
+                h = jnp.einsum(spec, h, kernel) + bias[:, None, :]
+                h = h if i == last else act(h)
+            return h[expert, jnp.arange(x.shape[0])]
+        if self.routing == "gather":
+            h = x
+            for i, (kernel, bias) in enumerate(layers):
+                h = jnp.einsum("bi,bio->bo", h, kernel[expert]) + bias[expert]
+                h = h if i == last else act(h)
+            return h
+        if self.routing == "ragged":
+            order = jnp.argsort(expert, stable=True)
+            sizes = jnp.bincount(expert, length=self.num_experts).astype(jnp.int32)
+            sorted_expert = expert[order]
+            h = x[order]
+            for i, (kernel, bias) in enumerate(layers):
+                h = jax.lax.ragged_dot(h, kernel, sizes) + bias[sorted_expert]
+                h = h if i == last else act(h)
+            return jnp.zeros_like(h).at[order].set(h)
+        raise ValueError(f"routing {self.routing!r} unknown")
+
+
+class ExpertActorCritic(nn.Module):
+    """Actor-critic with one expert per skill; ``expert`` (int, per sample) routes each row.
+
+    ``__call__(obs (B, D), expert (B,)) -> (logits (B, A), value (B,))``.
+    """
+
+    num_experts: int
+    num_actions: int
+    width: int = 256
+    depth: int = 3
+    activation: str = "tanh"
+    routing: str = "auto"
+
+    @nn.compact
+    def __call__(self, obs: jax.Array, expert: jax.Array) -> tuple[jax.Array, jax.Array]:
+        routing = resolve_routing(self.routing, self.num_experts)
+        expert = jnp.clip(expert.astype(jnp.int32), 0, self.num_experts - 1)
+        common = dict(
+            num_experts=self.num_experts,
+            width=self.width,
+            depth=self.depth,
+            activation=self.activation,
+            routing=routing,
+        )
+        logits = _ExpertMLP(out_dim=self.num_actions, out_scale=0.01, name="actor", **common)(
+            obs, expert
+        )
+        value = _ExpertMLP(out_dim=1, out_scale=1.0, name="critic", **common)(obs, expert)
+        return logits, value[:, 0]
+
+
+class ActorCritic(nn.Module):
+    """Plain single-network actor-critic (Craftax baselines); ``expert`` is ignored."""
+
+    num_actions: int
+    width: int = 256
+    depth: int = 3
+    activation: str = "tanh"
+
+    @nn.compact
+    def __call__(
+        self, obs: jax.Array, expert: jax.Array | None = None
+    ) -> tuple[jax.Array, jax.Array]:
+        act = activation_fn(self.activation)
+
+        def mlp(out_dim: int, out_scale: float, name: str) -> jax.Array:
+            h = obs
+            for i in range(self.depth):
+                init = nn.initializers.orthogonal(np.sqrt(2))
+                h = act(nn.Dense(self.width, kernel_init=init, name=f"{name}_{i}")(h))
+            init = nn.initializers.orthogonal(out_scale)
+            return nn.Dense(out_dim, kernel_init=init, name=f"{name}_out")(h)
+
+        return mlp(self.num_actions, 0.01, "actor"), mlp(1, 1.0, "critic")[:, 0]

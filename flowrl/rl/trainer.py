@@ -1,0 +1,297 @@
+"""Train the experts of a plan until it succeeds often enough or the step budget is spent.
+
+:func:`train` is what the pipeline and ``flowrl train`` call. It writes into ``out_dir``:
+``checkpoint/`` (see :mod:`flowrl.rl.checkpoint`) and ``train_metrics.csv`` (one row per
+update: frames, episodes, raw and smoothed success, losses, SPS; the last row carries the
+verdict).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jax
+import numpy as np
+
+from flowrl.rl.checkpoint import (
+    load_checkpoint,
+    package_versions,
+    save_checkpoint,
+    skill_experts,
+    utc_now,
+    warm_start,
+)
+from flowrl.rl.config import TrainConfig
+from flowrl.rl.networks import ExpertActorCritic
+from flowrl.rl.ppo import PPO, make_flow_vec_env
+from flowrl.rl.success import SuccessTracker, reached
+from flowrl.skills.plan_module import Plan, load_plan, load_plan_file
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_DIR = "checkpoint"
+METRICS_FILE = "train_metrics.csv"
+CSV_FIELDS = (
+    "update",
+    "frames",
+    "wall_s",
+    "sps",
+    "episodes",
+    "plans_completed",
+    "success_raw",
+    "success_rate",
+    "reached",
+    "episode_return",
+    "episode_length",
+    "actor_loss",
+    "value_loss",
+    "entropy",
+    "approx_kl",
+    "verdict",
+)
+LOSS_FIELDS = (
+    "episode_return",
+    "episode_length",
+    "actor_loss",
+    "value_loss",
+    "entropy",
+    "approx_kl",
+)
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced."""
+
+    out_dir: Path
+    checkpoint_dir: Path
+    metrics_csv: Path
+    success_rate: float
+    success: bool
+    frames: int
+    updates: int
+    wall_s: float
+    compile_s: float
+    warm_started: list[str] = field(default_factory=list)
+
+
+def build_network(config: TrainConfig, num_experts: int, num_actions: int) -> ExpertActorCritic:
+    return ExpertActorCritic(
+        num_experts=num_experts,
+        num_actions=num_actions,
+        width=config.width,
+        depth=config.depth,
+        activation=config.activation,
+        routing=config.routing,
+    )
+
+
+def _as_plan(plan: Plan | str | Path, env_name: str) -> Plan:
+    if isinstance(plan, Plan):
+        return plan
+    if isinstance(plan, Path) or (isinstance(plan, str) and "\n" not in plan):
+        return load_plan_file(plan, env_name)
+    return load_plan(plan, env_name)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
+class _Progress:
+    """tqdm bar over frames with success rate and SPS (silent when disabled)."""
+
+    def __init__(self, total: int, enabled: bool, description: str) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, unit="frame", unit_scale=True, desc=description)
+
+    def update(self, frames: int, success: float, sps: float) -> None:
+        if self.bar is not None:
+            self.bar.update(frames)
+            rate = "n/a" if math.isnan(success) else f"{success:.2f}"
+            self.bar.set_postfix(success=rate, sps=f"{sps:,.0f}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def train(
+    plan: Plan | str | Path,
+    env_name: str,
+    out_dir: str | Path,
+    config: TrainConfig | None = None,
+    init: str | Path | None = None,
+    use_wandb: bool = False,
+    progress: bool = True,
+) -> TrainResult:
+    """Train one expert per skill of ``plan`` on ``env_name``; write checkpoint and metrics.
+
+    Args:
+        plan: a loaded :class:`Plan`, a plan module path, or plan module source.
+        env_name: the craftax game.
+        out_dir: the skill slot directory (gets ``checkpoint/`` and ``train_metrics.csv``).
+        config: training settings (default: the CPU profile).
+        init: an earlier checkpoint whose experts are loaded by skill name.
+        use_wandb: also log to Weights & Biases (offline unless configured).
+        progress: show a progress bar.
+    """
+    from flowrl.rl.config import load_config
+
+    config = config or load_config("cpu")
+    plan = _as_plan(plan, env_name)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    skills = skill_experts(plan.names, plan.experts)
+
+    vec = make_flow_vec_env(config, env_name, plan)
+    network = build_network(config, plan.num_experts, vec.env.num_actions)
+    ppo = PPO(config, vec, network)
+    key = jax.random.PRNGKey(config.seed)
+    key, init_key = jax.random.split(key)
+    params = ppo.init_params(init_key)
+    warm: list[str] = []
+    frames_before: dict[str, int] = {}
+    if init is not None:
+        old_params, old_meta = load_checkpoint(init)
+        params, warm = warm_start(params, skills, old_params, old_meta["skills"])
+        old_frames = old_meta.get("frames_per_skill", {})
+        frames_before = {name: int(old_frames.get(name, 0)) for name in warm}
+        log.info("warm start from %s: %s", init, ", ".join(warm) or "no shared skills")
+    runner = ppo.init(key, params)
+
+    logger = None
+    if use_wandb:
+        from flowrl.rl.wandb_log import WandbLogger
+
+        logger = WandbLogger(out_dir, config.to_dict(), name=" -> ".join(plan.names))
+
+    tracker = SuccessTracker(config.success_window, config.min_episodes)
+    num_chunks = math.ceil(config.num_updates / config.updates_per_chunk)
+    bar = _Progress(num_chunks * config.frames_per_chunk, progress, plan.names[-1])
+    rows: list[dict[str, Any]] = []
+    frames_per_expert = np.zeros(plan.num_experts, np.int64)
+    metrics_csv = out_dir / METRICS_FILE
+    checkpoint_dir = out_dir / CHECKPOINT_DIR
+    start = time.perf_counter()
+    compile_s = 0.0
+    frames = updates = 0
+    rate = math.nan
+
+    def checkpoint(verdict: bool | None) -> None:
+        per_skill = {
+            name: frames_before.get(name, 0) + int(frames_per_expert[expert])
+            for name, expert in skills.items()
+        }
+        meta = {
+            "env_name": env_name,
+            "skills": skills,
+            "plan": {
+                "names": list(plan.names),
+                "experts": list(plan.experts),
+                "counts": list(plan.counts),
+            },
+            "network": {
+                "kind": "ExpertActorCritic",
+                "num_experts": plan.num_experts,
+                "num_actions": vec.env.num_actions,
+                "obs_size": ppo.obs_size,
+                "width": config.width,
+                "depth": config.depth,
+                "activation": config.activation,
+                "routing": config.routing,
+            },
+            "frames": frames,
+            "updates": updates,
+            "frames_per_expert": frames_per_expert.tolist(),
+            "frames_per_skill": per_skill,
+            "success_rate": None if math.isnan(rate) else rate,
+            "success_threshold": config.success_threshold,
+            "success": verdict,
+            "warm_started": warm,
+            "init": str(init) if init else None,
+            "config": config.to_dict(),
+            "config_hash": config.hash(),
+            "versions": package_versions(),
+            "created": utc_now(),
+        }
+        save_checkpoint(checkpoint_dir, runner.params, meta, plan.source)
+
+    try:
+        for chunk in range(num_chunks):
+            t0 = time.perf_counter()
+            runner, metrics = ppo.train_chunk(runner)
+            metrics = jax.device_get(metrics)
+            elapsed = time.perf_counter() - t0
+            if chunk == 0:
+                compile_s = elapsed  # includes the first chunk's run
+            curve = tracker.add(metrics["episodes"], metrics["plans_completed"])
+            frames_per_expert += metrics["frames_per_expert"].sum(axis=0)
+            sps = config.frames_per_chunk / max(elapsed, 1e-9)
+            for i in range(config.updates_per_chunk):
+                updates += 1
+                frames += config.batch_size
+                episodes = int(metrics["episodes"][i])
+                completed = int(metrics["plans_completed"][i])
+                row = {
+                    "update": updates,
+                    "frames": frames,
+                    "wall_s": round(time.perf_counter() - start, 3),
+                    "sps": round(sps, 1),
+                    "episodes": episodes,
+                    "plans_completed": completed,
+                    "success_raw": completed / episodes if episodes else math.nan,
+                    "success_rate": float(curve[i]),
+                    "reached": reached(float(curve[i]), config.success_threshold),
+                    "verdict": "",
+                }
+                for name in LOSS_FIELDS:
+                    row[name] = float(metrics[name][i])
+                rows.append(row)
+                if logger is not None:
+                    logger.log({k: v for k, v in row.items() if k != "verdict"}, step=frames)
+            rate = tracker.rate
+            bar.update(config.frames_per_chunk, rate, sps)
+            _write_csv(metrics_csv, rows)
+            if reached(rate, config.success_threshold):
+                log.info("success rate %.3f reached %.2f", rate, config.success_threshold)
+                break
+            every = config.checkpoint_every_chunks
+            if every and (chunk + 1) % every == 0:
+                checkpoint(None)
+    finally:
+        bar.close()
+        if logger is not None:
+            logger.finish()
+
+    success = reached(rate, config.success_threshold)
+    rows[-1]["verdict"] = "success" if success else "failure"
+    _write_csv(metrics_csv, rows)
+    checkpoint(success)
+    return TrainResult(
+        out_dir=out_dir,
+        checkpoint_dir=checkpoint_dir,
+        metrics_csv=metrics_csv,
+        success_rate=rate,
+        success=success,
+        frames=frames,
+        updates=updates,
+        wall_s=time.perf_counter() - start,
+        compile_s=compile_s,
+        warm_started=warm,
+    )
