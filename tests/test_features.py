@@ -70,7 +70,7 @@ def test_map_edge_counts_as_out_of_bounds(classic_state):
 
 
 def test_closest_blocks_matches_brute_force(classic_state):
-    game, state = classic_state  # the real generated world, not edited
+    _game, state = classic_state  # the real generated world, not edited
     pos = np.asarray(state.player_position)
     world = np.asarray(state.map)
     cb = np.asarray(closest_blocks(state.map, state.player_position, (7, 9), len(BlockType), 5, 1))

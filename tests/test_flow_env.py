@@ -108,7 +108,7 @@ def test_jit_vmap_64_envs(env_name, skill):
 
     @jax.jit
     def rollout(key):
-        obs, state = vec.reset(key)
+        _obs, state = vec.reset(key)
 
         def body(state, key):
             act_key, step_key = jax.random.split(key)

@@ -26,11 +26,11 @@ def flow_env():
 def run(vec: VecEnv, steps: int):
     @jax.jit
     def go(key):
-        obs, state = vec.reset(key)
+        _obs, state = vec.reset(key)
 
         def body(carry, key):
             state = carry
-            _, state, reward, done, info = vec.step(key, state, jnp.zeros(NUM_ENVS, jnp.int32))
+            _, state, _reward, done, _info = vec.step(key, state, jnp.zeros(NUM_ENVS, jnp.int32))
             return state, (done, state.env_state.episode_length, state.env_state.player_state)
 
         return jax.lax.scan(body, state, jax.random.split(key, steps))
@@ -52,7 +52,7 @@ def test_finished_envs_restart(flow_env, mode):
 
 def test_no_reset_mode_keeps_stepping(flow_env):
     vec = VecEnv(flow_env, NUM_ENVS, ResetConfig(mode="none"))
-    _, (done, length, _) = run(vec, TIMEOUT + 2)
+    _, (_done, length, _) = run(vec, TIMEOUT + 2)
     assert np.asarray(length)[-1].tolist() == [TIMEOUT + 2] * NUM_ENVS
 
 
@@ -65,7 +65,7 @@ def test_pool_refresh_and_cursor(flow_env):
     assert int(state.pool_cursor) == NUM_ENVS % 12
     step = jax.jit(vec.step)
     for i in range(TIMEOUT):
-        obs, state, _, done, _ = step(
+        _obs, state, _, done, _ = step(
             jax.random.PRNGKey(10 + i), state, jnp.zeros(NUM_ENVS, jnp.int32)
         )
     assert np.asarray(done).all()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flowrl.skills.validator import validate_source
+from flowrl.skills.validator import ValidationResult, validate_many, validate_source
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
 BAD = Path(__file__).resolve().parent / "bad_skills"
@@ -39,23 +39,33 @@ def test_static_rejections(path: Path):
     assert not PWNED.exists()
 
 
+@pytest.fixture(scope="module")
+def runtime_results() -> dict[str, ValidationResult]:
+    """All runtime-stage files checked in one sandbox (the batch path of the validator)."""
+    results = validate_many([p.read_text() for p in RUNTIME], CLASSIC)
+    return {p.name: r for p, r in zip(RUNTIME, results, strict=True)}
+
+
 @pytest.mark.parametrize("path", RUNTIME, ids=lambda p: p.stem)
-def test_runtime_rejections(path: Path):
-    result = validate_source(path.read_text(), CLASSIC)
+def test_runtime_rejections(path: Path, runtime_results):
+    result = runtime_results[path.name]
     assert not result.ok
     assert result.stage == "runtime"
     assert any(expectation(path) in r for r in result.reasons), result.reasons
 
 
-def test_slow_code_times_out():
+def test_slow_code_times_out_alone_in_a_batch():
     path = BAD / "rt_slow_trace.py"
-    result = validate_source(path.read_text(), CLASSIC, timeout_s=8)
-    assert not result.ok
-    assert any(expectation(path) in r for r in result.reasons), result.reasons
+    slow, good = validate_many(
+        [path.read_text(), (GOOD / "collect_wood.py").read_text()], CLASSIC, timeout_s=4
+    )
+    assert not slow.ok
+    assert any(expectation(path) in r for r in slow.reasons), slow.reasons
+    assert good.ok, good.reasons  # the skill after the slow one is still checked
 
 
-def test_errors_point_at_the_line():
-    result = validate_source((BAD / "rt_missing_field.py").read_text(), CLASSIC)
+def test_errors_point_at_the_line(runtime_results):
+    result = runtime_results["rt_missing_field.py"]
     assert any(r.startswith("Line 4:") for r in result.reasons), result.reasons
 
 

@@ -169,13 +169,20 @@ class VecEnv:
         if size == 0:
             return state
 
-        def refresh(state: VecState) -> VecState:
-            new_obs, new_state = self._reset_many(jax.random.split(key, size))
-            index = (state.refresh_cursor + jnp.arange(size)) % self.pool_size
-            pool_obs = jax.tree.map(lambda p, n: p.at[index].set(n), state.pool_obs, new_obs)
-            pool_state = jax.tree.map(lambda p, n: p.at[index].set(n), state.pool_state, new_state)
-            cursor = ((state.refresh_cursor + size) % self.pool_size).astype(jnp.int32)
-            return state.replace(pool_obs=pool_obs, pool_state=pool_state, refresh_cursor=cursor)
-
+        index = (state.refresh_cursor + jnp.arange(size)) % self.pool_size
         due = (state.step_count % self.config.refresh_every) == 0
-        return jax.lax.cond(due, refresh, lambda s: s, state)
+        # Only the few new worlds pass through the cond; the pool itself is updated in
+        # place outside it (threading the whole pool through lax.cond may copy it).
+        new_obs, new_state = jax.lax.cond(
+            due,
+            lambda: self._reset_many(jax.random.split(key, size)),
+            lambda: (_take(state.pool_obs, index), _take(state.pool_state, index)),
+        )
+        pool_obs = jax.tree.map(lambda p, n: p.at[index].set(n), state.pool_obs, new_obs)
+        pool_state = jax.tree.map(lambda p, n: p.at[index].set(n), state.pool_state, new_state)
+        cursor = jnp.where(
+            due, (state.refresh_cursor + size) % self.pool_size, state.refresh_cursor
+        )
+        return state.replace(
+            pool_obs=pool_obs, pool_state=pool_state, refresh_cursor=cursor.astype(jnp.int32)
+        )

@@ -92,7 +92,10 @@ _NODE_HINTS: dict[type[ast.AST], str] = {
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, signature: Signature, required: tuple[str, ...]) -> None:
+    def __init__(
+        self, signature: Signature, required: tuple[str, ...], max_functions: int = MAX_FUNCTIONS
+    ) -> None:
+        self.max_functions = max_functions
         self.required = required
         self.reasons: list[str] = []
         self.signature = signature
@@ -128,8 +131,8 @@ class _Checker(ast.NodeVisitor):
                     f"only function definitions and literal constants are allowed at module level, "
                     f"not {type(node).__name__}",
                 )
-        if len(self.function_names) > MAX_FUNCTIONS:
-            self.fail(tree, f"define at most {MAX_FUNCTIONS} functions")
+        if len(self.function_names) > self.max_functions:
+            self.fail(tree, f"define at most {self.max_functions} functions")
         for required in self.required:
             if required not in self.function_names:
                 self.fail(tree, f"define the required function `{required}`")
@@ -351,26 +354,31 @@ def _is_literal(node: ast.AST) -> bool:
 
 
 def check_source(
-    source: str, signature: Signature, required: tuple[str, ...] = REQUIRED_FUNCTIONS
+    source: str,
+    signature: Signature,
+    required: tuple[str, ...] = REQUIRED_FUNCTIONS,
+    skills: int = 1,
 ) -> list[str]:
     """Reasons why ``source`` breaks the skill-code allowlist (empty when it passes).
 
     ``required`` names the functions that must be defined (none for plan modules).
+    ``skills``: how many skills the source holds (a plan module of K steps gets K times the
+    size limits of one skill).
     """
-    if len(source) > MAX_SOURCE_CHARS:
-        return [
-            f"The code is {len(source)} characters long; keep skill code under {MAX_SOURCE_CHARS}."
-        ]
-    if source.count("\n") + 1 > MAX_LINES:
-        return [f"The code has more than {MAX_LINES} lines; keep skill code short."]
+    max_chars, max_lines = MAX_SOURCE_CHARS * skills, MAX_LINES * skills
+    max_nodes = MAX_NODES * skills
+    if len(source) > max_chars:
+        return [f"The code is {len(source)} characters long; keep skill code under {max_chars}."]
+    if source.count("\n") + 1 > max_lines:
+        return [f"The code has more than {max_lines} lines; keep skill code short."]
     try:
         tree = ast.parse(source)
     except SyntaxError as err:
         return [f"Line {err.lineno}: syntax error: {err.msg}; return valid Python source."]
     count = sum(1 for _ in ast.walk(tree))
-    if count > MAX_NODES:
-        return [f"The code has {count} syntax nodes; keep it under {MAX_NODES} (simplify it)."]
-    checker = _Checker(signature, required)
+    if count > max_nodes:
+        return [f"The code has {count} syntax nodes; keep it under {max_nodes} (simplify it)."]
+    checker = _Checker(signature, required, MAX_FUNCTIONS * skills)
     checker.check_module(tree)
     return checker.reasons
 

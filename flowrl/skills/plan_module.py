@@ -114,7 +114,8 @@ def load_plan(source: str, env_name: str) -> Plan:
     from flowrl.skills.ast_check import check_source
 
     signature = signature_for(env_name)
-    reasons = check_source(source, signature, required=())
+    num_steps = max(1, len(re.findall(r"^def task_\d+_is_done\(", source, flags=re.M)))
+    reasons = check_source(source, signature, required=(), skills=num_steps)
     if reasons:
         raise SkillCodeError(reasons)
     namespace = exec_checked_plan(source, env_name)

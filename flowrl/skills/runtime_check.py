@@ -8,6 +8,7 @@ to run untrusted code; use :func:`flowrl.skills.validator.validate_source`.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 import traceback
@@ -149,6 +150,14 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
     return {"reasons": reasons, "stats": stats}
 
 
+class SkillTimeout(Exception):
+    """One skill's checks ran past their time limit."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise SkillTimeout
+
+
 def apply_limits(memory_gb: float, cpu_s: float) -> None:
     """Cap this process's address space, CPU time and file writes before running code."""
     import resource
@@ -160,18 +169,34 @@ def apply_limits(memory_gb: float, cpu_s: float) -> None:
 
 
 def main() -> int:
+    """Read {"skills": [{"source", "n"}...], "env_name", ...}; print one JSON result per skill."""
     request = json.loads(sys.stdin.read())
     apply_limits(float(request.get("memory_gb", 4.0)), float(request.get("cpu_s", 120.0)))
-    try:
-        result = check(
-            request["source"],
-            request["env_name"],
-            int(request.get("n", 1)),
-            int(request.get("seed", 0)),
-        )
-    except Exception as err:  # report, never crash silently
-        result = {"reasons": [f"Validation crashed: {type(err).__name__}: {err}."], "stats": {}}
-    sys.stdout.write("\n" + json.dumps(result) + "\n")
+    per_skill = float(request.get("per_skill_s", 120.0))
+    signal.signal(signal.SIGALRM, _on_alarm)
+    for item in request["skills"]:
+        signal.setitimer(signal.ITIMER_REAL, per_skill)  # tracing is Python: an alarm stops it
+        try:
+            result = check(
+                item["source"],
+                request["env_name"],
+                int(item.get("n", 1)),
+                int(request.get("seed", 0)),
+            )
+        except SkillTimeout:
+            result = {
+                "reasons": [
+                    f"Checking the code took longer than {per_skill:.0f} s; avoid large Python "
+                    "loops and keep the functions small."
+                ],
+                "stats": {},
+            }
+        except Exception as err:  # report, never crash silently
+            result = {"reasons": [f"Validation crashed: {type(err).__name__}: {err}."], "stats": {}}
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.stdout.write("\n" + json.dumps(result) + "\n")
+        sys.stdout.flush()
     return 0
 
 

@@ -17,24 +17,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowrl.skills.validator import ValidationResult, validate_source
+    from flowrl.skills.validator import ValidationResult, validate_many
 
+    paths: list[Path] = args.skill
+    existing = [p for p in paths if p.is_file()]
+    checked = dict(
+        zip(
+            existing,
+            validate_many(
+                [p.read_text() for p in existing], args.env, n=args.n, timeout_s=args.timeout
+            ),
+            strict=True,
+        )
+    )
     status = 0
-    for path in args.skill:
-        if not path.is_file():
-            result = ValidationResult(
-                ok=False, reasons=[f"File {path} does not exist."], stage="io"
-            )
-        else:
-            result = validate_source(path.read_text(), args.env, n=args.n, timeout_s=args.timeout)
+    for path in paths:
+        result = checked.get(path) or ValidationResult(
+            ok=False, reasons=[f"File {path} does not exist."], stage="io"
+        )
+        payload = {"file": str(path), **result.to_json()}
         if args.json:
-            print(json.dumps({"file": str(path), **result.to_json()}))
+            print(json.dumps(payload))
         elif result.ok:
             print(f"{path}: valid ({', '.join(f'{k}={v}' for k, v in result.stats.items())})")
         else:
             print(f"{path}: INVALID\n{result.feedback()}")
         if args.out:
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps({"file": str(path), **result.to_json()}, indent=2))
+            args.out.write_text(json.dumps(payload, indent=2))
         status = status or (0 if result.ok else 1)
     return status

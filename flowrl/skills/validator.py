@@ -51,24 +51,81 @@ def validate_source(
     seed: int = 0,
 ) -> ValidationResult:
     """Validate skill ``source`` for ``env_name`` with target count ``n``."""
-    reasons = check_source(source, signature_for(env_name))
-    if reasons:
-        return ValidationResult(ok=False, reasons=reasons, stage="ast")
-    from flowrl.skills.samples import load_or_collect
+    return validate_many([source], env_name, n, timeout_s, memory_gb, seed)[0]
 
-    load_or_collect(env_name, seed)  # trusted: warm the state cache outside the sandbox
+
+def validate_many(
+    sources: list[str],
+    env_name: str,
+    n: int | list[int] = 1,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_gb: float = DEFAULT_MEMORY_GB,
+    seed: int = 0,
+) -> list[ValidationResult]:
+    """Validate several skills with one sandbox process (``timeout_s`` is per skill).
+
+    Saves the sandbox start-up (importing JAX) per skill, which dominates a check. If the
+    shared sandbox dies or times out, the skills it did not finish are re-checked one
+    sandbox each, so a failure is always attributed to the skill that caused it.
+    """
+    counts = [n] * len(sources) if isinstance(n, int) else list(n)
+    if len(counts) != len(sources):
+        raise ValueError("give one n per source")
+    signature = signature_for(env_name)
+    results: list[ValidationResult | None] = [None] * len(sources)
+    pending: list[int] = []
+    for i, source in enumerate(sources):
+        reasons = check_source(source, signature)
+        if reasons:
+            results[i] = ValidationResult(ok=False, reasons=reasons, stage="ast")
+        else:
+            pending.append(i)
+    if pending:
+        from flowrl.skills.samples import load_or_collect
+
+        load_or_collect(env_name, seed)  # trusted: warm the state cache outside the sandbox
+        items = [{"source": sources[i], "n": counts[i]} for i in pending]
+        done = _run_sandbox(items, env_name, seed, timeout_s * len(items), memory_gb, timeout_s)
+        for i, result in zip(pending, done, strict=False):
+            results[i] = result
+        unfinished = pending[len(done) :]
+        if len(pending) > 1:
+            for i in unfinished:
+                results[i] = _run_sandbox(
+                    [items[pending.index(i)]], env_name, seed, timeout_s, memory_gb
+                )[0]
+        elif unfinished:
+            results[unfinished[0]] = _sandbox_failure
+    return [r if r is not None else _sandbox_failure for r in results]
+
+
+_sandbox_failure = ValidationResult(ok=False, reasons=["The sandbox process produced no result."])
+
+
+def _run_sandbox(
+    items: list[dict[str, Any]],
+    env_name: str,
+    seed: int,
+    timeout_s: float,
+    memory_gb: float,
+    per_skill_s: float | None = None,
+) -> list[ValidationResult]:
+    """Runtime-check ``items`` in one limited subprocess; results for those it finished.
+
+    A lone item that crashes or times out gets a result saying so.
+    """
+    per_skill_s = per_skill_s or timeout_s
     env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
     env["JAX_PLATFORMS"] = env.get("JAX_PLATFORMS", "cpu")
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=1"
     request = json.dumps(
         {
-            "source": source,
+            "skills": items,
             "env_name": env_name,
-            "n": n,
             "seed": seed,
             "memory_gb": memory_gb,
             "cpu_s": timeout_s,
+            "per_skill_s": per_skill_s,
         }
     )
     with tempfile.TemporaryDirectory(prefix="flowrl-sandbox-") as workdir:
@@ -83,22 +140,30 @@ def validate_source(
                 env=env,
                 start_new_session=True,
             )
-        except subprocess.TimeoutExpired:
-            return ValidationResult(
-                ok=False,
-                reasons=[
-                    f"Checking the code took longer than {timeout_s:.0f} s; avoid large Python loops and keep the functions small."
-                ],
-            )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
-        if proc.returncode in (-9, -24, 137) or "MemoryError" in proc.stderr:
-            reason = f"The code exceeded the sandbox limits ({memory_gb:g} GB memory, {timeout_s:.0f} s CPU); make it smaller."
-        else:
-            reason = f"The sandbox process failed (exit {proc.returncode}): {tail[0]}."
-        return ValidationResult(ok=False, reasons=[reason])
-    result = json.loads(lines[-1])
+            stdout, stderr, code = proc.stdout, proc.stderr, proc.returncode
+        except subprocess.TimeoutExpired as err:
+            stdout = err.stdout.decode() if isinstance(err.stdout, bytes) else (err.stdout or "")
+            stderr, code = "", None
+    results = [_from_json(json.loads(line)) for line in stdout.splitlines() if line.startswith("{")]
+    if len(results) == len(items) or len(items) > 1:
+        return results
+    if code is None:
+        reason = (
+            f"Checking the code took longer than {timeout_s:.0f} s; avoid large Python loops "
+            "and keep the functions small."
+        )
+    elif code in (-9, -24, 137) or "MemoryError" in stderr:
+        reason = (
+            f"The code exceeded the sandbox limits ({memory_gb:g} GB memory, {timeout_s:.0f} s "
+            "CPU); make it smaller."
+        )
+    else:
+        tail = stderr.strip().splitlines()[-1:] or ["no output"]
+        reason = f"The sandbox process failed (exit {code}): {tail[0]}."
+    return [ValidationResult(ok=False, reasons=[reason])]
+
+
+def _from_json(result: dict[str, Any]) -> ValidationResult:
     return ValidationResult(
         ok=not result["reasons"], reasons=result["reasons"], stats=result["stats"]
     )
