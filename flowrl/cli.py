@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_module", None):
         parser.print_help()
         return 2
+    from flowrl.compile_cache import enable_compilation_cache
+
+    enable_compilation_cache()
     return int(importlib.import_module(args._module).run(args) or 0)
 
 

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# Caches live in a fresh directory per test session (so a run measures cold starts) unless
+# FLOWRL_CACHE_DIR is set. Set here, before anything imports JAX: the persistent
+# compilation cache lets the many subprocesses a session starts reuse compilations.
+if "FLOWRL_CACHE_DIR" not in os.environ:
+    _session_cache = tempfile.mkdtemp(prefix="flowrl-test-cache-")
+    atexit.register(shutil.rmtree, _session_cache, ignore_errors=True)
+    os.environ["FLOWRL_CACHE_DIR"] = _session_cache
+os.environ.setdefault(
+    "JAX_COMPILATION_CACHE_DIR", str(Path(os.environ["FLOWRL_CACHE_DIR"]) / "jax")
+)
 
 TESTS = Path(__file__).resolve().parent
 SKILLS = TESTS / "skills"
 CLASSIC = "Craftax-Classic-Symbolic-v1"
 CRAFTAX = "Craftax-Symbolic-v1"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _flowrl_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Keep validator state caches inside the test session unless one is configured."""
-    if "FLOWRL_CACHE_DIR" not in os.environ:
-        os.environ["FLOWRL_CACHE_DIR"] = str(tmp_path_factory.mktemp("flowrl-cache"))
-    return Path(os.environ["FLOWRL_CACHE_DIR"])
 
 
 def skill_source(name: str) -> str:
