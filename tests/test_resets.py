@@ -60,7 +60,7 @@ def test_pool_refresh_and_cursor(flow_env):
     vec = VecEnv(
         flow_env, NUM_ENVS, ResetConfig(mode="pool", pool_size=12, refresh_every=3, refresh_size=2)
     )
-    obs, state = jax.jit(vec.reset)(jax.random.PRNGKey(1))
+    _, state = jax.jit(vec.reset)(jax.random.PRNGKey(1))
     before = np.asarray(state.pool_state.env_state.map)
     assert int(state.pool_cursor) == NUM_ENVS % 12
     step = jax.jit(vec.step)
