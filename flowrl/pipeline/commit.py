@@ -1,0 +1,92 @@
+"""Slot stage ``commit``: merge one round's slots into the library (``library.json``).
+
+Each slot of the round is accepted (validated, planned, trained to the threshold) or
+recorded as rejected with its stage and reason, so the next prompt is told. Siblings that
+propose the same skill keep the first; the rest are rejected as duplicates. K = 1 is a
+round of one slot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flowrl.pipeline.paths import SlotPaths
+from flowrl.pipeline.plan_stage import SPEC_KEYS
+from flowrl.pipeline.status import first_rejection, read_json
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return read_json(path) if path.is_file() else {}
+
+
+def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict[str, Any]:
+    """Record slot ``slot`` in ``lib``; returns ``{"slot", "skill", "accepted", ...}``."""
+    from flowrl.skills.spec import SkillSpec
+
+    i = slot.index
+    proposal = _load(slot.proposal)
+    spec = {k: v for k, v in proposal.items() if k in SPEC_KEYS}
+    name = str(spec.get("name") or f"(no proposal, slot {i})")
+    found = first_rejection(slot.proposal, slot.validation, slot.plan, slot.train)
+    if found is None and name in accepted_now:
+        found = {"stage": "commit", "reason": f"same skill as sibling slot {accepted_now[name]}"}
+    if found is None and name in lib:
+        found = {"stage": "commit", "reason": f"{name!r} is already in the library"}
+    if found is not None:
+        lib.reject(name, [found["reason"]], i, stage=found["stage"], proposal=spec or None)
+        return {"slot": i, "skill": name, "accepted": False, **found}
+    trained = read_json(slot.train)
+    evaluated = _load(slot.eval)
+    checkpoint = f"{slot.dir.name}/checkpoint"
+    metrics = {
+        "slot": i,
+        "checkpoint": checkpoint,
+        "success_rate": trained.get("success_rate"),
+        "frames": trained.get("frames"),
+        "eval_success_rate": (evaluated.get("greedy") or {}).get("success_rate"),
+    }
+    lib.add_skill(SkillSpec.from_dict(spec), slot.validated.read_text(), i, metrics=metrics)
+    for step in read_json(slot.plan).get("steps", []):
+        other = step["skill"]
+        if other != name and other in lib:
+            lib.get(other).metrics["checkpoint"] = checkpoint  # trained further here
+    _apply_analysis(lib, name, slot, i)
+    accepted_now[name] = i
+    return {"slot": i, "skill": name, "accepted": True}
+
+
+def _apply_analysis(lib: Any, name: str, slot: SlotPaths, i: int) -> None:
+    if not slot.analysis.is_file():
+        return
+    from flowrl.skills.trajectory import AnalysisError, apply_analysis
+
+    answer = read_json(slot.analysis)
+    if not answer.get("changed") or answer.get("status"):
+        return
+    fields = {k: v for k, v in answer.items() if k in ("requirements", "consumption", "gain")}
+    try:
+        apply_analysis(lib, name, {**fields, "reason": answer.get("reason", "")}, i)
+    except AnalysisError as exc:
+        print(f"commit: analysis of {name!r} not applied: {exc}")
+
+
+def commit(
+    env_name: str, previous: str | Path, slots: list[SlotPaths], out: str | Path
+) -> list[dict[str, Any]]:
+    from flowrl.skills.library import Library
+
+    lib = Library.load(previous)
+    accepted_now: dict[str, int] = {}
+    results = [commit_slot(lib, slot, accepted_now) for slot in slots]
+    try:
+        from flowrl.skills.knowledge import kb_specs
+
+        lib.update_frontier(kb_specs(env_name))
+    except (ValueError, FileNotFoundError):
+        pass
+    lib.save(out)
+    for r in results:
+        verdict = "accepted" if r["accepted"] else f"rejected at {r['stage']}: {r['reason']}"
+        print(f"slot {r['slot']}: {r['skill']} {verdict}")
+    return results

@@ -1,0 +1,106 @@
+"""Workflow config: ``config/config.yaml`` + overlays, validated by the workflow's schema.
+
+The Snakefile and the Python drivers (``flowrl demo``, ``flowrl.bottomup``) read the same
+defaults and schema, so there is one source of truth for every key.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
+SCHEMA = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SNAKEFILE = REPO_ROOT / "workflow" / "Snakefile"
+
+
+class ConfigError(ValueError):
+    """A workflow config that breaks the schema or the pipeline's rules."""
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping")
+    return data
+
+
+def deep_update(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``extra`` into a copy of ``base`` (nested mappings merged, like Snakemake)."""
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = deep_update(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def validate_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Check ``config`` against the schema (filling defaults) and the cross-key rules."""
+    import jsonschema
+
+    schema = read_yaml(SCHEMA)
+    validator_cls = jsonschema.validators.validator_for(schema)
+    errors = sorted(validator_cls(schema).iter_errors(config), key=lambda e: list(e.path))
+    if errors:
+        lines = [f"{'.'.join(map(str, e.path)) or '(top)'}: {e.message}" for e in errors[:8]]
+        raise ConfigError("invalid workflow config:\n  " + "\n  ".join(lines))
+    out = copy.deepcopy(config)
+    for key, prop in schema["properties"].items():
+        if key not in out and "default" in prop:
+            out[key] = copy.deepcopy(prop["default"])
+    check_rules(out)
+    return out
+
+
+def check_rules(config: Mapping[str, Any]) -> None:
+    """Rules a schema cannot say: seeding must leave slots to run."""
+    start = config.get("start_from")
+    if start and int(start["up_to"]) >= int(config["max_nodes"]):
+        raise ConfigError(
+            f"start_from.up_to={start['up_to']} reuses every slot of max_nodes="
+            f"{config['max_nodes']}; raise max_nodes to continue"
+        )
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None,
+    configfiles: list[str | Path] | None = None,
+) -> dict[str, Any]:
+    """Defaults, then each config file, then ``overrides``; validated."""
+    config = read_yaml(DEFAULT_CONFIG)
+    for path in configfiles or []:
+        config = deep_update(config, read_yaml(path))
+    return validate_config(deep_update(config, overrides or {}))
+
+
+def tree_dir(config: Mapping[str, Any]) -> str:
+    """The output tree: ``tree_dir`` or ``{results_dir}/{env_name}/{llm_name}``."""
+    if config.get("tree_dir"):
+        return str(config["tree_dir"]).rstrip("/")
+    return f"{config['results_dir']}/{config['env_name']}/{config['llm_name']}"
+
+
+def llm_cache_dir(config: Mapping[str, Any]) -> str:
+    return str(config.get("llm_cache_dir") or f"{tree_dir(config)}/.llm_cache")
+
+
+def train_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword settings for :func:`flowrl.rl.config.load_config` (profile separate)."""
+    settings = dict((config.get("train") or {}).get("settings") or {})
+    settings["total_timesteps"] = int(float(config["total_timesteps"]))
+    settings.setdefault("seed", int(config.get("seed", 0)))
+    return settings
+
+
+def as_arg(value: Any) -> str:
+    """A JSON value quoted for one shell word (rules pass settings this way)."""
+    return shlex.quote(json.dumps(value, sort_keys=True, separators=(",", ":")))

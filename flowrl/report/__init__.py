@@ -1,0 +1,1 @@
+"""Reports: per-tree skill tables and training curves; cross-model comparison."""

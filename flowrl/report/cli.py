@@ -1,0 +1,57 @@
+"""`flowrl report --tree results/ENV/MODEL`: report/skills.csv, skills.md and curves.png."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from flowrl.report.collect import COLUMNS, tree_rows
+
+MD_COLUMNS = (
+    "slot",
+    "skill",
+    "accepted",
+    "reason",
+    "frames",
+    "success_rate",
+    "eval_success_rate",
+    "eval_sampled_success_rate",
+    "achievements",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "wall_s",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tree", required=True, help="an output tree, e.g. results/ENV/gpt-5")
+    parser.add_argument("--out", help="report folder (default TREE/report)")
+
+
+def write_report(tree: str | Path, out: str | Path | None = None) -> list[dict]:
+    from flowrl.report.plots import curves
+    from flowrl.report.tables import write_csv, write_markdown
+
+    tree = Path(tree)
+    out = Path(out) if out else tree / "report"
+    rows = tree_rows(tree)
+    write_csv(out / "skills.csv", rows, COLUMNS)
+    accepted = sum(1 for r in rows if r["accepted"])
+    cost = [r["cost_usd"] for r in rows]
+    total = "unknown" if any(c is None for c in cost) else f"${sum(cost):.4f}"
+    notes = (
+        f"Tree `{tree}`: {accepted} of {len(rows)} slots accepted; LLM cost {total}; "
+        f"{sum(r['prompt_tokens'] + r['completion_tokens'] for r in rows)} tokens.\n\n"
+    )
+    write_markdown(out / "skills.md", f"Skills: {tree.name}", rows, MD_COLUMNS, notes)
+    curves(tree, rows, out / "curves.png")
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    from flowrl.report.tables import markdown
+
+    rows = write_report(args.tree, args.out)
+    print(markdown(rows, ("slot", "skill", "accepted", "reason", "success_rate", "cost_usd")))
+    return 0

@@ -1,0 +1,136 @@
+"""Read one output tree into rows: one per skill slot (verdict, training, eval, LLM cost)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+SLOT_DIR = re.compile(r"^skill_(\d+)$")
+COLUMNS = (
+    "slot",
+    "skill",
+    "accepted",
+    "stage",
+    "reason",
+    "frames",
+    "success_rate",
+    "eval_success_rate",
+    "eval_sampled_success_rate",
+    "achievements",
+    "llm_calls",
+    "cache_hits",
+    "prompt_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "wall_s",
+    "models",
+)
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except json.JSONDecodeError:
+        return {}
+
+
+def slot_dirs(tree: Path) -> list[Path]:
+    found = [(int(m.group(1)), p) for p in tree.glob("skill_*") if (m := SLOT_DIR.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def final_library(tree: Path) -> dict[str, Any]:
+    """The library of the last committed slot (empty when nothing was committed)."""
+    for path in reversed(slot_dirs(tree)):
+        if (path / "library.json").is_file():
+            return _json(path / "library.json")
+    return {}
+
+
+def verdicts(library: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """Slot -> {skill, accepted, stage, reason} from a library state."""
+    out: dict[int, dict[str, Any]] = {}
+    for s in library.get("skills", []):
+        out[int(s["iteration"])] = {"skill": s["name"], "accepted": True, "stage": "", "reason": ""}
+    for r in library.get("rejected", []):
+        out[int(r["iteration"])] = {
+            "skill": r["name"],
+            "accepted": False,
+            "stage": r.get("stage", ""),
+            "reason": "; ".join(r.get("reasons", [])),
+        }
+    return out
+
+
+def ledger_totals(slot: Path) -> dict[str, Any]:
+    from flowrl.llm.ledger import read_ledger, summarize
+
+    path = slot / "llm_calls.jsonl"
+    records = list(read_ledger(path)) if path.is_file() else []
+    total = summarize(records)
+    total["models"] = sorted({str(r.get("llm_name")) for r in records})
+    return total
+
+
+def wall_seconds(slot: Path) -> float:
+    """Sum of the Snakemake benchmark wall times of the slot's rules."""
+    total = 0.0
+    for path in (slot / "benchmarks").glob("*.tsv"):
+        with open(path) as fh:
+            rows = list(csv.DictReader(fh, delimiter="\t"))
+        total += sum(float(r.get("s") or 0.0) for r in rows[-1:])
+    return round(total, 1)
+
+
+def achievements(evaluation: dict[str, Any]) -> list[str]:
+    """Achievements unlocked in any evaluated episode (greedy or sampled)."""
+    names: set[str] = set()
+    for policy in ("greedy", "sampled"):
+        for name, pct in ((evaluation.get(policy) or {}).get("achievements_pct") or {}).items():
+            if pct > 0:
+                names.add(name)
+    return sorted(names)
+
+
+def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
+    tree = Path(tree)
+    verdict = verdicts(final_library(tree))
+    rows = []
+    for slot in slot_dirs(tree):
+        i = int(SLOT_DIR.match(slot.name).group(1))  # type: ignore[union-attr]
+        proposal, trained, evaluated = (
+            _json(slot / "proposal.json"),
+            _json(slot / "train.json"),
+            _json(slot / "eval.json"),
+        )
+        v = verdict.get(i) or {
+            "skill": proposal.get("name", ""),
+            "accepted": None,
+            "stage": "",
+            "reason": "not committed yet",
+        }
+        llm = ledger_totals(slot)
+        rows.append(
+            {
+                "slot": i,
+                **v,
+                "frames": trained.get("frames"),
+                "success_rate": trained.get("success_rate"),
+                "eval_success_rate": (evaluated.get("greedy") or {}).get("success_rate"),
+                "eval_sampled_success_rate": (evaluated.get("sampled") or {}).get("success_rate"),
+                "achievements": " ".join(achievements(evaluated)),
+                "llm_calls": llm["calls"],
+                "cache_hits": llm["cache_hits"],
+                "prompt_tokens": llm["prompt_tokens"],
+                "completion_tokens": llm["completion_tokens"],
+                "reasoning_tokens": llm["reasoning_tokens"],
+                "cost_usd": llm["cost_usd"],
+                "wall_s": wall_seconds(slot),
+                "models": " ".join(llm["models"]),
+            }
+        )
+    return rows

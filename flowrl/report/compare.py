@@ -1,0 +1,81 @@
+"""Compare the trees (one per model) of one game: skills, achievements, dollars, tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flowrl.report.collect import achievements, slot_dirs, tree_rows
+
+COLUMNS = (
+    "model",
+    "slots",
+    "skills_accepted",
+    "skills",
+    "achievements",
+    "achievement_names",
+    "llm_calls",
+    "prompt_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "cost_per_skill_usd",
+    "tokens_per_skill",
+    "frames",
+    "seeded_from",
+)
+
+
+def trees(root: Path) -> list[Path]:
+    """Sub-folders of ``root`` that hold skill slots (``comparison/`` is not one)."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and slot_dirs(p))
+
+
+def model_row(tree: Path) -> dict[str, Any]:
+    import json
+
+    rows = tree_rows(tree)
+    accepted = [r for r in rows if r["accepted"]]
+    reached: set[str] = set()
+    for r in accepted:
+        path = tree / f"skill_{r['slot']}" / "eval.json"
+        if path.is_file():
+            reached |= set(achievements(json.loads(path.read_text())))
+    costs = [r["cost_usd"] for r in rows]
+    cost = None if any(c is None for c in costs) else round(sum(costs), 6)
+    tokens = sum(r["prompt_tokens"] + r["completion_tokens"] for r in rows)
+    seed = tree / "seed.json"
+    return {
+        "model": tree.name,
+        "slots": len(rows),
+        "skills_accepted": len(accepted),
+        "skills": "; ".join(r["skill"] for r in accepted),
+        "achievements": len(reached),
+        "achievement_names": " ".join(sorted(reached)),
+        "llm_calls": sum(r["llm_calls"] for r in rows),
+        "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
+        "completion_tokens": sum(r["completion_tokens"] for r in rows),
+        "reasoning_tokens": sum(r["reasoning_tokens"] for r in rows),
+        "cost_usd": cost,
+        "cost_per_skill_usd": None if cost is None or not accepted else cost / len(accepted),
+        "tokens_per_skill": tokens / len(accepted) if accepted else None,
+        "frames": sum(int(r["frames"] or 0) for r in rows),
+        "seeded_from": json.loads(seed.read_text())["source"] if seed.is_file() else "",
+    }
+
+
+def compare(root: str | Path, out: str | Path | None = None) -> list[dict[str, Any]]:
+    from flowrl.report.plots import model_bars
+    from flowrl.report.tables import write_csv, write_markdown
+
+    root = Path(root)
+    out = Path(out) if out else root / "comparison"
+    rows = [model_row(t) for t in trees(root)]
+    write_csv(out / "models.csv", rows, COLUMNS)
+    notes = (
+        f"Trees under `{root}`. Costs come from each slot's llm_calls.jsonl priced with "
+        "config/pricing.yaml (empty = unknown price); seeded slots count for both trees.\n\n"
+    )
+    write_markdown(out / "models.md", f"Models compared: {root.name}", rows, COLUMNS, notes)
+    model_bars(rows, out / "models.png")
+    return rows

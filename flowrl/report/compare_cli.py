@@ -1,0 +1,19 @@
+"""`flowrl compare --root results/ENV`: comparison/models.csv, models.md and models.png."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", required=True, help="folder of trees, e.g. results/ENV")
+    parser.add_argument("--out", help="output folder (default ROOT/comparison)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from flowrl.report.compare import compare
+    from flowrl.report.tables import markdown
+
+    rows = compare(args.root, args.out)
+    print(markdown(rows, ("model", "skills_accepted", "achievements", "cost_usd", "frames")))
+    return 0

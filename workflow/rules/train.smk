@@ -1,0 +1,29 @@
+# PPO on the plan (one expert per skill), warm-started from the library's checkpoints.
+# Declares a GPU so executors (SLURM) place it on a GPU node.
+
+
+rule train:
+    input:
+        plan=slot("{i}", "plan.json"),
+        module=slot("{i}", "plan_module.py"),
+        library=prev_library,
+    output:
+        status=slot("{i}", "train.json"),
+        metrics=slot("{i}", "train_metrics.csv"),
+    params:
+        slot_dir=lambda w: slot(w.i),
+        profile=config["train"]["profile"],
+        settings=as_arg(train_settings(config)),
+        wandb="--use-wandb" if config.get("use_wandb") else "",
+    benchmark:
+        slot("{i}", "benchmarks/train.tsv")
+    threads: res("train", "threads", 4)
+    resources:
+        **SLURM,
+        gpu=res("train", "gpu", 1),
+        mem_mb=res("train", "mem_mb", 32000),
+        runtime=res("train", "runtime", 720),
+    shell:
+        "{FLOWRL} slot train --env {ENV} --tree {TREE} --plan {input.plan} "
+        "--module {input.module} --slot-dir {params.slot_dir} --profile {params.profile} "
+        "--settings {params.settings} {params.wandb}"
