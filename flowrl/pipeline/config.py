@@ -6,6 +6,7 @@ defaults and schema, so there is one source of truth for every key.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import shlex
@@ -43,11 +44,41 @@ def deep_update(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
+def _types(prop: dict[str, Any]) -> set[str]:
+    kinds = prop.get("type", [])
+    found = {kinds} if isinstance(kinds, str) else set(kinds)
+    for option in prop.get("oneOf", []) + prop.get("anyOf", []):
+        found |= _types(option)
+    return found
+
+
+def coerce_strings(config: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Parse string values (``--config analyse=true``, nested ``up_to: '3'``) as YAML where
+    the schema does not allow a string, so command-line overrides validate as typed."""
+    import yaml
+
+    schema = schema if schema is not None else read_yaml(SCHEMA)
+    props = schema.get("properties", {})
+    out = dict(config)
+    for key, value in config.items():
+        prop = props.get(key)
+        if prop is None:
+            continue
+        if isinstance(value, str) and "string" not in _types(prop):
+            with contextlib.suppress(yaml.YAMLError):
+                out[key] = yaml.safe_load(value)
+        if isinstance(out[key], dict):
+            nested = next((o for o in prop.get("oneOf", []) if o.get("type") == "object"), prop)
+            out[key] = coerce_strings(out[key], nested)
+    return out
+
+
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     """Check ``config`` against the schema (filling defaults) and the cross-key rules."""
     import jsonschema
 
     schema = read_yaml(SCHEMA)
+    config = coerce_strings(config, schema)
     validator_cls = jsonschema.validators.validator_for(schema)
     errors = sorted(validator_cls(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:

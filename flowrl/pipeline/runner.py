@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,19 +16,18 @@ from typing import Any
 from flowrl.pipeline.config import REPO_ROOT, SNAKEFILE, load_config
 
 
-def config_args(overrides: Mapping[str, Any]) -> list[str]:
-    """``--config`` words for Snakemake (values as JSON, which YAML parses back)."""
-    words = []
-    for key, value in overrides.items():
-        text = value if isinstance(value, str) else json.dumps(value)
-        words.append(f"{key}={text}")
-    return ["--config", *words] if words else []
+def overrides_file(overrides: Mapping[str, Any]) -> Path:
+    """The overrides as a config file (``--config`` would turn nested numbers into strings)."""
+    folder = Path(tempfile.mkdtemp(prefix="flowrl-config-"))
+    path = folder / "overrides.yaml"
+    path.write_text(json.dumps(dict(overrides), indent=1))  # JSON is YAML
+    return path
 
 
 def snakemake_argv(
     overrides: Mapping[str, Any],
     configfiles: Sequence[str | Path] = (),
-    cores: int | None = None,
+    cores: int | str | None = None,
     profile: str | None = None,
     targets: Sequence[str] = (),
     extra: Sequence[str] = (),
@@ -37,16 +37,16 @@ def snakemake_argv(
         argv += ["--profile", profile]
     if cores is not None:
         argv += ["--cores", str(cores)]
-    if configfiles:
-        argv += ["--configfile", *map(str, configfiles)]
-    argv += [*extra, *targets]
-    return argv + config_args(overrides)
+    files = [*map(str, configfiles)] + ([str(overrides_file(overrides))] if overrides else [])
+    if files:
+        argv += ["--configfile", *files]
+    return [*argv, *extra, *targets]
 
 
 def run_workflow(
     overrides: Mapping[str, Any],
     configfiles: Sequence[str | Path] = (),
-    cores: int | None = None,
+    cores: int | str | None = None,
     profile: str | None = None,
     targets: Sequence[str] = (),
     extra: Sequence[str] = (),
