@@ -1,0 +1,94 @@
+"""Commit merges a round into the library: accepted skills, rejections with stage and
+reason, sibling duplicates; the report reads the verdicts back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flowrl.pipeline.commit import commit
+from flowrl.pipeline.llm_stages import init_library
+from flowrl.pipeline.paths import SlotPaths
+from flowrl.pipeline.status import first_rejection
+from flowrl.report.collect import tree_rows
+from flowrl.skills.knowledge import kb_skill
+
+CLASSIC = "Craftax-Classic-Symbolic-v1"
+
+
+def _write(path: Path, doc) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+
+
+def _slot(tree: Path, i: int, name: str, *, valid=True, trained=True) -> SlotPaths:
+    slot = SlotPaths.of(tree, i)
+    skill = kb_skill(CLASSIC, name)
+    _write(slot.proposal, skill.spec.to_dict())
+    _write(slot.validation, {"ok": valid, "reasons": [] if valid else ["Line 3: no imports."]})
+    if valid:
+        _write(slot.validated, skill.code)
+        _write(slot.plan, {"status": "ok", "steps": [{"skill": name, "count": 1, "expert": 0}]})
+    else:
+        _write(
+            slot.plan, {"status": "skipped", "stage": "validate", "reason": "Line 3: no imports."}
+        )
+    train = (
+        {"status": "ok", "success_rate": 0.9, "frames": 1000}
+        if trained
+        else {
+            "status": "rejected",
+            "stage": "train",
+            "reason": "success rate 0.10 stayed below 0.8",
+        }
+    )
+    _write(slot.train, train)
+    _write(
+        slot.eval,
+        {
+            "status": "ok",
+            "greedy": {"success_rate": 1.0, "achievements_pct": {"collect_wood": 50.0}},
+        },
+    )
+    _write(
+        slot.ledger,
+        json.dumps(
+            {"llm_name": "gpt-5", "cost_usd": 0.01, "prompt_tokens": 10, "completion_tokens": 5}
+        )
+        + "\n",
+    )
+    return slot
+
+
+def test_round_commit_accepts_rejects_and_dedups(tmp_path: Path) -> None:
+    init_library(CLASSIC, tmp_path / "init" / "library.json")
+    slots = [
+        _slot(tmp_path, 0, "Collect Wood"),
+        _slot(tmp_path, 1, "Collect Wood"),
+        _slot(tmp_path, 2, "Collect Sapling", valid=False),
+        _slot(tmp_path, 3, "Collect Sapling", trained=False),
+    ]
+    results = commit(CLASSIC, tmp_path / "init" / "library.json", slots, slots[-1].library)
+    assert [r["accepted"] for r in results] == [True, False, False, False]
+    assert results[1]["reason"] == "same skill as sibling slot 0"
+    assert results[2]["stage"] == "validate" and "no imports" in results[2]["reason"]
+    assert results[3]["stage"] == "train"
+    lib = json.loads(slots[-1].library.read_text())
+    assert [s["name"] for s in lib["skills"]] == ["Collect Wood"]
+    assert lib["skills"][0]["metrics"]["checkpoint"] == "skill_0/checkpoint"
+    assert [r["iteration"] for r in lib["rejected"]] == [1, 2, 3]
+    assert "Collect Wood" not in lib["frontier"]
+
+    rows = tree_rows(tmp_path)
+    assert [r["accepted"] for r in rows] == [True, False, False, False]
+    assert rows[0]["achievements"] == "collect_wood"
+    assert rows[0]["cost_usd"] == 0.01 and rows[0]["models"] == "gpt-5"
+
+
+def test_first_rejection_order(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    _write(a, {"status": "rejected", "stage": "propose", "reason": "bad json"})
+    _write(b, {"ok": False, "reasons": ["x"]})
+    assert first_rejection(a, b) == {"stage": "propose", "reason": "bad json"}
+    assert first_rejection(b)["stage"] == "validate"
+    assert first_rejection(tmp_path / "missing.json") is None

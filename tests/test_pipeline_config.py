@@ -1,0 +1,108 @@
+"""Workflow config: schema, tree paths, driver flags -> config keys, and Snakemake dry runs
+that put each model in its own tree without any API key."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from flowrl.bottomup import build_parser, overrides_from
+from flowrl.pipeline.config import ConfigError, load_config, train_settings, tree_dir
+
+try:
+    from tests.pipeline_helpers import CLASSIC, REPO, SNAKEFILE
+except ImportError:
+    from pipeline_helpers import CLASSIC, REPO, SNAKEFILE
+
+
+def test_defaults_validate_and_name_the_tree() -> None:
+    config = load_config()
+    assert config["llm_name"] == "gpt-5" and config["max_parallel_skills"] == 1
+    assert tree_dir(config) == f"results/{CLASSIC}/gpt-5"
+    assert tree_dir({**config, "tree_dir": "exp/run/"}) == "exp/run"
+    quick = load_config(configfiles=[REPO / "config/profiles/quick.yaml"])
+    assert quick["llm_name"] == "offline" and quick["train"]["profile"] == "cpu"
+    assert train_settings(quick)["num_envs"] == 32
+    assert train_settings(quick)["total_timesteps"] == int(quick["total_timesteps"])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"max_nodes": 0},
+        {"unknown_key": 1},
+        {"start_from": {"tree": "x"}},
+        {"train": {"profile": "tpu"}},
+    ],
+)
+def test_schema_rejects_bad_config(bad: dict) -> None:
+    with pytest.raises(ConfigError):
+        load_config(bad)
+
+
+def test_start_from_must_leave_slots() -> None:
+    with pytest.raises(ConfigError, match="raise max_nodes"):
+        load_config({"max_nodes": 3, "start_from": {"tree": "t", "up_to": 3}})
+
+
+def test_bottomup_flags_become_config_keys() -> None:
+    args = build_parser().parse_args(
+        ["--env_name", "Craftax-Classic-Symbolic-v1", "--llm_name", "gpt-4o-mini", "--max_nodes", "3", "--total_timesteps", "5e7", "--no-use_wandb", "--graph-path", "exp/test_run/"]
+    )
+    assert overrides_from(args) == {
+        "env_name": CLASSIC,
+        "llm_name": "gpt-4o-mini",
+        "max_nodes": 3,
+        "use_wandb": False,
+        "total_timesteps": 50_000_000,
+        "tree_dir": "exp/test_run",
+    }
+    par = build_parser(parallel=True).parse_args(
+        ["--llm_name", "gpt-5", "--max_nodes", "6", "--graph-path", "exp/p", "--current_i", "3"]
+    )
+    out = overrides_from(par)
+    assert out["max_parallel_skills"] == 2
+    assert out["start_from"] == {"tree": "exp/p", "up_to": 3}
+    load_config(out)  # valid
+
+
+def _dry_run(*config: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--snakefile",
+            str(SNAKEFILE),
+            "--config",
+            *config,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_dry_run_trees_per_model_without_key() -> None:
+    mini = _dry_run("llm_name=gpt-4o-mini", "max_nodes=2", "results_dir=/nonexistent/results")
+    assert f"/nonexistent/results/{CLASSIC}/gpt-4o-mini/skill_1/proposal.json" in mini
+    assert "/gpt-5/" not in mini
+    big = _dry_run("llm_name=gpt-5", "max_nodes=2", "results_dir=/nonexistent/results")
+    assert f"/nonexistent/results/{CLASSIC}/gpt-5/skill_0/proposal.json" in big
+    assert "gpt-4o-mini" not in big
+    par = _dry_run("llm_name=gpt-5", "max_nodes=4", "max_parallel_skills=2", "results_dir=/x")
+    # one commit per round of two slots; the second round prompts from slot 1's library
+    assert par.count("rule commit:") == 2
+    assert (
+        f"input: /x/{CLASSIC}/gpt-5/skill_1/library.json, /x/{CLASSIC}/gpt-5/skill_2/proposal.json"
+        in par
+    )
