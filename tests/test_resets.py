@@ -26,22 +26,19 @@ def flow_env():
 def run(vec: VecEnv, steps: int):
     @jax.jit
     def go(key):
-        _obs, state = vec.reset(key)
+        _obs, start = vec.reset(key)
 
         def body(carry, key):
             state = carry
             _, state, _reward, done, _info = vec.step(key, state, jnp.zeros(NUM_ENVS, jnp.int32))
             return state, (done, state.env_state.episode_length, state.env_state.player_state)
 
-        return jax.lax.scan(body, state, jax.random.split(key, steps))
+        return start, *jax.lax.scan(body, start, jax.random.split(key, steps))
 
     return go(jax.random.PRNGKey(0))
 
 
-@pytest.mark.parametrize("mode", ["pool", "optimistic", "naive"])
-def test_finished_envs_restart(flow_env, mode):
-    vec = VecEnv(flow_env, NUM_ENVS, ResetConfig(mode=mode, refresh_every=2, reset_ratio=4))
-    state, (done, length, step) = run(vec, 2 * TIMEOUT + 1)
+def check_restarts(done, length, step, state) -> None:
     done, length = np.asarray(done), np.asarray(length)
     assert done[TIMEOUT - 1].all() and done[2 * TIMEOUT - 1].all()  # timeouts end episodes
     assert (length[TIMEOUT - 1] == 0).all()  # ... and the returned state is a fresh episode
@@ -50,36 +47,31 @@ def test_finished_envs_restart(flow_env, mode):
     assert (np.asarray(step) == 0).all()
 
 
-def test_no_reset_mode_keeps_stepping(flow_env):
-    vec = VecEnv(flow_env, NUM_ENVS, ResetConfig(mode="none"))
-    _, (_done, length, _) = run(vec, TIMEOUT + 2)
-    assert np.asarray(length)[-1].tolist() == [TIMEOUT + 2] * NUM_ENVS
+def test_optimistic_restarts(flow_env):
+    vec = VecEnv(flow_env, NUM_ENVS, ResetConfig(mode="optimistic", reset_ratio=4))
+    _, state, (done, length, step) = run(vec, 2 * TIMEOUT + 1)
+    check_restarts(done, length, step, state)
 
 
-def test_pool_refresh_and_cursor(flow_env):
-    vec = VecEnv(
-        flow_env, NUM_ENVS, ResetConfig(mode="pool", pool_size=12, refresh_every=3, refresh_size=2)
-    )
-    _, state = jax.jit(vec.reset)(jax.random.PRNGKey(1))
-    before = np.asarray(state.pool_state.env_state.map)
-    assert int(state.pool_cursor) == NUM_ENVS % 12
-    step = jax.jit(vec.step)
-    for i in range(TIMEOUT):
-        _obs, state, _, done, _ = step(
-            jax.random.PRNGKey(10 + i), state, jnp.zeros(NUM_ENVS, jnp.int32)
-        )
-    assert np.asarray(done).all()
-    # all 8 envs finished at once: the cursor moved by 8 over a pool of 12
-    assert int(state.pool_cursor) == (NUM_ENVS + NUM_ENVS) % 12
-    # steps 3 (step_count % 3 == 0) refreshed 2 worlds: entries 0 and 1
+def test_pool_restarts_refreshes_and_cycles(flow_env):
+    """One compiled run checks restarts, the hand-out cursor and gradual refresh."""
+    config = ResetConfig(mode="pool", pool_size=12, refresh_every=3, refresh_size=2)
+    vec = VecEnv(flow_env, NUM_ENVS, config)
+    start, state, (done, length, step) = run(vec, 2 * TIMEOUT + 1)
+    before = np.asarray(start.pool_state.env_state.map)
+    assert int(start.pool_cursor) == NUM_ENVS % 12
+    check_restarts(done, length, step, state)
+    # 2 rounds of 8 finished envs moved the cursor by 16 over a pool of 12
+    assert int(state.pool_cursor) == (NUM_ENVS + 2 * NUM_ENVS) % 12
+    # steps 3, 6 and 9 (step_count % 3 == 0) each refreshed 2 worlds: entries 0..5
     after = np.asarray(state.pool_state.env_state.map)
     changed = [not np.array_equal(before[i], after[i]) for i in range(12)]
-    assert changed[:2] == [True, True] and not any(changed[2:])
-    assert int(state.refresh_cursor) == 2
-    # the reset envs got pool worlds: each env's map equals some pool entry
-    env_maps = np.asarray(state.env_state.env_state.map)
-    for m in env_maps:
-        assert any(np.array_equal(m, p) for p in after) or any(np.array_equal(m, p) for p in before)
+    assert changed == [True] * 6 + [False] * 6
+    assert int(state.refresh_cursor) == 6
+    # every env restarted from a pool world (original or refreshed)
+    pool_worlds = list(before) + list(after)
+    for world in np.asarray(state.env_state.env_state.map):
+        assert any(np.array_equal(world, p) for p in pool_worlds)
 
 
 def test_bad_reset_config():
