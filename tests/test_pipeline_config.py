@@ -50,7 +50,19 @@ def test_start_from_must_leave_slots() -> None:
 
 def test_bottomup_flags_become_config_keys() -> None:
     args = build_parser().parse_args(
-        ["--env_name", "Craftax-Classic-Symbolic-v1", "--llm_name", "gpt-4o-mini", "--max_nodes", "3", "--total_timesteps", "5e7", "--no-use_wandb", "--graph-path", "exp/test_run/"]
+        [
+            "--env_name",
+            "Craftax-Classic-Symbolic-v1",
+            "--llm_name",
+            "gpt-4o-mini",
+            "--max_nodes",
+            "3",
+            "--total_timesteps",
+            "5e7",
+            "--no-use_wandb",
+            "--graph-path",
+            "exp/test_run/",
+        ]
     )
     assert overrides_from(args) == {
         "env_name": CLASSIC,
@@ -106,3 +118,18 @@ def test_dry_run_trees_per_model_without_key() -> None:
         f"input: /x/{CLASSIC}/gpt-5/skill_1/library.json, /x/{CLASSIC}/gpt-5/skill_2/proposal.json"
         in par
     )
+
+
+def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "PYTHONPATH")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--snakefile", str(SNAKEFILE)]
+        + ["--directory", str(tmp_path), "--config", "llm_name=gpt-5", "max_nodes=1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode != 0
+    assert "OPENAI_API_KEY" in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()

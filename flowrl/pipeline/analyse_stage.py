@@ -1,4 +1,4 @@
-"""Slot stage ``analyse`` (optional, ``analyse: true``): one greedy rollout of the trained
+"""Slot stage ``analyse`` (optional, ``analyse: true``): one sampled rollout of the trained
 plan, summarised as text (``rollout.txt``), and the LLM's spec corrections
 (``analysis.json``), which ``commit`` applies with history."""
 
@@ -12,7 +12,8 @@ from flowrl.pipeline.status import first_rejection, skipped
 
 
 def rollout_text(checkpoint: Path, env_name: str, steps: int = 300, seed: int = 0) -> str:
-    """``summarize_trajectory`` of one greedy episode (auto-reset after it ends)."""
+    """``summarize_trajectory`` of one episode with sampled actions, as in training (greedy
+    argmax policies of young experts often repeat one action)."""
     import jax
     import jax.numpy as jnp
 
@@ -30,8 +31,9 @@ def rollout_text(checkpoint: Path, env_name: str, steps: int = 300, seed: int = 
             obs, state = carry
             expert = env.expert_index(state.player_state)[None]
             logits, _ = network.apply(params, obs[None], expert)
-            action = jnp.argmax(logits[0])
-            obs2, state2, _, _, _ = env.step(jax.random.fold_in(key, t), state, action)
+            act_key, env_key = jax.random.split(jax.random.fold_in(key, t))
+            action = jax.random.categorical(act_key, logits[0])
+            obs2, state2, _, _, _ = env.step(env_key, state, action)
             return (obs2, state2), (state.env_state, action)
 
         _, (states, actions) = jax.lax.scan(body, (obs, state), jnp.arange(steps))

@@ -14,7 +14,7 @@ MD_COLUMNS = (
     "reason",
     "frames",
     "success_rate",
-    "eval_success_rate",
+    "eval_greedy_success_rate",
     "eval_sampled_success_rate",
     "achievements",
     "prompt_tokens",
