@@ -3,12 +3,19 @@
 Random-action rollouts of the released game give pairs of consecutive feature sets
 (``prev``, ``cur``); a second half with randomised inventories and intrinsics covers
 states random play rarely reaches. Reset states give the "already done at reset" check.
+
+Samples are stored as ``.npz`` (no pickle: safe to load). flowrl ships samples for its
+games under ``flowrl/resources/samples/`` so validation needs no game compile at all;
+they are used only when collected with the installed craftax version, otherwise fresh
+samples are collected into the user cache. Regenerate the shipped files with
+``python -m flowrl.skills.samples``.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
-import pickle
 import tempfile
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -22,7 +29,9 @@ import numpy as np
 from flowrl.envs.features import SymbolicFeatures, compute_features
 from flowrl.envs.game_env import GameEnv
 
-SAMPLE_FORMAT = 1
+SAMPLE_FORMAT = 2
+SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "samples"
+PARTS = ("prev", "cur", "reset")
 
 
 @dataclass
@@ -45,8 +54,56 @@ def cache_dir() -> Path:
 
 
 def sample_path(env_name: str, seed: int) -> Path:
-    tag = f"{env_name}-craftax{version('craftax')}-jax{jax.__version__}-s{seed}-v{SAMPLE_FORMAT}"
-    return cache_dir() / f"{tag}.pkl"
+    tag = f"{env_name}-craftax{version('craftax')}-s{seed}-v{SAMPLE_FORMAT}"
+    return cache_dir() / f"{tag}.npz"
+
+
+def shipped_path(env_name: str, seed: int) -> Path:
+    return SHIPPED / f"{env_name}-s{seed}.npz"
+
+
+def _meta(env_name: str, seed: int) -> dict[str, Any]:
+    return {
+        "env_name": env_name,
+        "seed": seed,
+        "craftax": version("craftax"),
+        "format": SAMPLE_FORMAT,
+    }
+
+
+def _template(env_name: str) -> Any:
+    """Pytree structure of one feature set of ``env_name`` (traced, never compiled)."""
+    env = GameEnv(env_name)
+    return jax.eval_shape(
+        lambda k: compute_features(env.game, env.reset(k)[1]), jax.random.PRNGKey(0)
+    )
+
+
+def save_samples(samples: FeatureSamples, path: Path, meta: dict[str, Any]) -> None:
+    """Write ``samples`` as a compressed .npz, atomically."""
+    arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+    for part in PARTS:
+        for i, leaf in enumerate(jax.tree.leaves(getattr(samples, part))):
+            arrays[f"{part}/{i}"] = np.asarray(leaf)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez_compressed(f, **arrays)
+    os.replace(tmp, path)
+
+
+def load_samples(path: Path, env_name: str, expect: dict[str, Any] | None = None) -> FeatureSamples:
+    """Read samples written by :func:`save_samples`; ValueError if they do not fit."""
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(bytes(data["meta"]).decode())
+        if expect is not None and any(meta.get(k) != v for k, v in expect.items()):
+            raise ValueError(f"{path} was collected for {meta}, not {expect}")
+        treedef = jax.tree.structure(_template(env_name))
+        parts = {}
+        for part in PARTS:
+            leaves = [data[f"{part}/{i}"] for i in range(treedef.num_leaves)]
+            parts[part] = jax.tree.unflatten(treedef, leaves)
+    return FeatureSamples(**parts)
 
 
 def _randomise(features: SymbolicFeatures, key: jax.Array, cap: int) -> SymbolicFeatures:
@@ -115,18 +172,34 @@ def collect_samples(
 
 
 def load_or_collect(env_name: str, seed: int = 0) -> FeatureSamples:
-    """Cached samples for ``env_name`` (collected and written atomically on first use)."""
-    path = sample_path(env_name, seed)
-    if path.exists():
-        try:
-            with path.open("rb") as f:
-                return pickle.load(f)
-        except Exception:  # corrupt or from another version: rebuild
-            path.unlink(missing_ok=True)
+    """Samples for ``env_name``: user cache, else shipped file, else collected (and cached)."""
+    expect = _meta(env_name, seed)
+    for path in (sample_path(env_name, seed), shipped_path(env_name, seed)):
+        if path.exists():
+            try:
+                return load_samples(path, env_name, expect)
+            except (ValueError, KeyError, OSError):  # other version or corrupt: skip it
+                continue
     samples = collect_samples(env_name, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        pickle.dump(samples, f)
-    os.replace(tmp, path)
+    save_samples(samples, sample_path(env_name, seed), expect)
     return samples
+
+
+def main() -> None:
+    """Regenerate the shipped sample files (run after upgrading craftax)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--env", nargs="*", default=None, help="games (default: all registered)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    from flowrl.envs.games import GAMES, get_game
+
+    names = args.env or sorted(GAMES)
+    for name in names:
+        get_game(name)
+        path = shipped_path(name, args.seed)
+        save_samples(collect_samples(name, args.seed), path, _meta(name, args.seed))
+        print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Validation samples: real rollouts, safe .npz round trip, shipped files, version checks."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+
+import jax
+import numpy as np
+import pytest
+
+from flowrl.skills import samples as S
+
+CLASSIC = "Craftax-Classic-Symbolic-v1"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return S.collect_samples(CLASSIC, seed=3, num_envs=2, steps=3)
+
+
+def test_collect_pairs_consecutive_states(tiny):
+    n = tiny.num_transitions
+    assert n == 2 * 2 * 3  # rollout pairs + their randomised copies
+    assert tiny.reset.achievements.shape == (2, 22)
+    assert tiny.cur.closest_blocks.shape == (n, 17, 2, 5)
+    # the first half is real play: each prev is the state before its cur (timestep + 1 apart
+    # is not stored, but intrinsics move by at most one per step)
+    real = slice(0, n // 2)
+    diff = np.abs(tiny.cur.player_intrinsics[real] - tiny.prev.player_intrinsics[real])
+    assert diff.max() <= 1.0
+
+
+def test_npz_round_trip(tiny, tmp_path):
+    path = tmp_path / "s.npz"
+    meta = {"env_name": CLASSIC, "seed": 3}
+    S.save_samples(tiny, path, meta)
+    back = S.load_samples(path, CLASSIC, expect=meta)
+    for part in S.PARTS:
+        a, b = getattr(tiny, part), getattr(back, part)
+        assert jax.tree.structure(a) == jax.tree.structure(b)
+        for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
+            np.testing.assert_array_equal(np.asarray(x), y)
+    with pytest.raises(ValueError, match="collected for"):
+        S.load_samples(path, CLASSIC, expect={"seed": 4})
+
+
+@pytest.mark.parametrize("env_name", [CLASSIC, "Craftax-Symbolic-v1"])
+def test_shipped_samples_fit_the_installed_game(env_name):
+    path = S.shipped_path(env_name, 0)
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(bytes(data["meta"]).decode())
+    assert meta["craftax"] == version("craftax"), "regenerate: python -m flowrl.skills.samples"
+    samples = S.load_samples(path, env_name, expect=S._meta(env_name, 0))
+    assert samples.num_transitions == 1024
+    assert not samples.reset.achievements.any()  # fresh worlds unlock nothing
+
+
+def test_load_or_collect_prefers_cache_then_shipped(tmp_path, monkeypatch, tiny):
+    monkeypatch.setenv("FLOWRL_CACHE_DIR", str(tmp_path))
+    shipped = S.load_or_collect(CLASSIC, 0)  # empty cache -> the shipped file, no rollout
+    assert shipped.num_transitions == 1024
+    S.save_samples(tiny, S.sample_path(CLASSIC, 0), S._meta(CLASSIC, 0))
+    assert S.load_or_collect(CLASSIC, 0).num_transitions == tiny.num_transitions
