@@ -1,0 +1,105 @@
+"""Env steps/s: Fabrax next to Craftax-Classic, raw and inside the flow env, in one run.
+
+Timing is blocked (`jax.block_until_ready`); compile time and steady state are reported
+apart; cases are interleaved so load drifts hit all alike. Ratios are against raw
+Craftax-Classic measured in the same run. Random actions: each game draws from its own
+action set; "Fabrax, Classic actions" draws from Classic's 17 for a like-for-like cost.
+
+    python benchmarks/fabrax_throughput.py --num_envs 64 --steps 512
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+
+from flowrl.envs.fabrax import ENV_NAME as FABRAX
+from flowrl.envs.flow_env import FlowEnv
+from flowrl.envs.game_env import GameEnv
+from flowrl.envs.resets import ResetConfig, VecEnv
+from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
+
+CLASSIC = "Craftax-Classic-Symbolic-v1"
+SKILL = Path(__file__).resolve().parent.parent / "tests" / "skills" / "collect_wood.py"
+
+
+def make_runner(vec: VecEnv, num_actions: int, steps: int):
+    def run(key: jax.Array, state):
+        def body(carry, _):
+            key, state = carry
+            key, act_key, step_key = jax.random.split(key, 3)
+            actions = jax.random.randint(act_key, (vec.num_envs,), 0, num_actions)
+            _, state, _reward, done, _ = vec.step(step_key, state, actions)
+            return (key, state), done.sum()
+
+        (key, state), dones = jax.lax.scan(body, (key, state), None, length=steps)
+        return state, dones.sum()
+
+    return jax.jit(run)
+
+
+def compile_case(vec: VecEnv, num_actions: int, steps: int) -> dict:
+    key = jax.random.PRNGKey(0)
+    t0 = time.perf_counter()
+    _, state0 = jax.block_until_ready(jax.jit(vec.reset)(key))
+    run = make_runner(vec, num_actions, steps)
+    jax.block_until_ready(run(key, state0))  # compile + first run
+    return {"run": run, "state0": state0, "compile_s": time.perf_counter() - t0, "best": 1e9}
+
+
+def time_case(case: dict, seed: int) -> None:
+    t = time.perf_counter()
+    jax.block_until_ready(case["run"](jax.random.PRNGKey(seed), case["state0"]))
+    case["best"] = min(case["best"], time.perf_counter() - t)
+
+
+def flow_env(env_name: str, max_episode_steps: int) -> FlowEnv:
+    module = build_plan_module([PlanStep("Collect Wood", SKILL.read_text(), 9, 0)], env_name)
+    return FlowEnv(env_name, load_plan(module, env_name), max_episode_steps=max_episode_steps)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--num_envs", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=512, help="steps per timed call")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--max_episode_steps", type=int, default=10000)
+    parser.add_argument("--no_flow", action="store_true", help="raw games only")
+    args = parser.parse_args()
+
+    none = ResetConfig(mode="none")
+    classic, fabrax = (GameEnv(n, args.max_episode_steps) for n in (CLASSIC, FABRAX))
+    cases = [
+        ("Classic, raw", VecEnv(classic, args.num_envs, none), classic.num_actions),
+        ("Fabrax, raw", VecEnv(fabrax, args.num_envs, none), fabrax.num_actions),
+        ("Fabrax, raw, Classic actions", VecEnv(fabrax, args.num_envs, none), classic.num_actions),
+    ]
+    if not args.no_flow:
+        for name, game in ((CLASSIC, classic), (FABRAX, fabrax)):
+            vec = VecEnv(flow_env(name, args.max_episode_steps), args.num_envs, none)
+            label = "Classic" if name == CLASSIC else "Fabrax"
+            cases.append((f"{label}, flow env", vec, game.num_actions))
+    print(
+        f"# Fabrax vs Craftax-Classic, {args.num_envs} envs, {args.steps} steps x "
+        f"{args.repeats}; {jax.devices()[0].platform} "
+        f"({platform.processor() or platform.machine()})"
+    )
+    print(f"{'case':30s} {'steps/s':>10s} {'ratio':>6s} {'compile s':>10s}")
+    compiled = [compile_case(vec, n, args.steps) for _, vec, n in cases]
+    for rep in range(args.repeats):
+        for case in compiled:
+            time_case(case, rep + 1)
+    base = args.num_envs * args.steps / compiled[0]["best"]
+    for (name, vec, _), case in zip(cases, compiled, strict=True):
+        sps = vec.num_envs * args.steps / case["best"]
+        print(f"{name:30s} {sps:10.0f} {sps / base:6.2f} {case['compile_s']:10.1f}")
+
+
+if __name__ == "__main__":
+    jnp.zeros(1).block_until_ready()
+    main()
