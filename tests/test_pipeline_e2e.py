@@ -1,0 +1,140 @@
+"""End-to-end: the workflow on CPU with tiny budgets (2 slots), a kill during training and a
+rerun, cache hits on forced LLM reruns, a second tree seeded with start_from, and the
+cross-model comparison. Models are served by tests/pipeline_llm_api (the offline chain
+behind the cached ``llm_api`` path), so no network or key is used."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+try:
+    from tests.pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
+except ImportError:  # tests/ not imported as a package
+    from pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
+
+pytestmark = pytest.mark.slow
+
+SLOT_FILES = (
+    "prompt.json",
+    "proposal.json",
+    "skill.py",
+    "validation.json",
+    "plan.json",
+    "plan_module.py",
+    "train.json",
+    "train_metrics.csv",
+    "eval.json",
+    "llm_calls.jsonl",
+)
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float) -> None:
+    end = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            out = proc.stderr.read() if proc.stderr else ""
+            raise AssertionError(
+                f"workflow ended (exit {proc.returncode}) before {path}:\n{out[-4000:]}"
+            )
+        if time.monotonic() > end:
+            raise AssertionError(f"{path} did not appear in {timeout} s")
+        time.sleep(0.5)
+
+
+def _mtimes(folder: Path) -> dict[str, float]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*") if p.is_file()}
+
+
+def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
+    env = env_with_llm_api()
+    config = {**TINY, "llm_name": "gpt-4o-mini", "results_dir": "results"}
+    tree = tmp_path / "results" / CLASSIC / "gpt-4o-mini"
+
+    # 1. run, and kill the whole run while slot 1 trains
+    proc = subprocess.Popen(
+        snakemake_cmd(tmp_path, config),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(tree / "skill_1" / "plan.json", proc, timeout=600)
+        time.sleep(6)  # the train job has started (its JAX compile alone takes longer)
+        assert not (tree / "skill_1" / "train.json").exists(), "training finished before the kill"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the run's own process group, nothing else
+        proc.wait(timeout=60)
+    slot0 = _mtimes(tree / "skill_0")
+    calls_before = {i: ledger(tree / f"skill_{i}" / "llm_calls.jsonl") for i in (0, 1)}
+    assert calls_before[1], "slot 1's LLM stages ran before the kill"
+    assert (tree / "skill_0" / "library.json").exists()
+
+    # 2. rerun (after removing the killed run's lock, as a user would): completes, finished
+    # rules are not re-run, no second LLM call
+    run(snakemake_cmd(tmp_path, config, "--unlock"), env)
+    run(snakemake_cmd(tmp_path, config), env)
+    for i in (0, 1):
+        for name in SLOT_FILES:
+            assert (tree / f"skill_{i}" / name).exists(), f"skill_{i}/{name} missing"
+    assert (tree / "skill_1" / "library.json").exists()
+    after = _mtimes(tree / "skill_0")
+    assert {k: after[k] for k in slot0} == slot0, "slot 0 outputs were rewritten by the rerun"
+    for i in (0, 1):
+        assert ledger(tree / f"skill_{i}" / "llm_calls.jsonl") == calls_before[i]
+    train1 = json.loads((tree / "skill_1" / "train.json").read_text())
+    assert train1.get("status") in ("ok", "rejected")
+    library = json.loads((tree / "skill_1" / "library.json").read_text())
+    committed = {s["iteration"] for s in library["skills"]} | {
+        r["iteration"] for r in library["rejected"]
+    }
+    assert committed == {0, 1}
+    if library["skills"] and train1["status"] == "ok" and len(library["skills"]) == 2:
+        assert train1["warm_started"] == [library["skills"][0]["name"]]
+
+    # 3. forcing the LLM rules again is free: every call is a cache hit
+    for i in (1, 0):  # one target at a time, so nothing downstream is rebuilt
+        target = f"results/{CLASSIC}/gpt-4o-mini/skill_{i}/proposal.json"
+        run(snakemake_cmd(tmp_path, config, "--force", target), env)
+    for i in (0, 1):
+        new = ledger(tree / f"skill_{i}" / "llm_calls.jsonl")[len(calls_before[i]) :]
+        assert new and all(r["cache_hit"] for r in new), new
+        assert all(r["cost_usd"] == 0.0 for r in new)
+
+    # 4. phase 2: gpt-5 continues from gpt-4o-mini's slot 0
+    seeded = {
+        **TINY,
+        "llm_name": "gpt-5",
+        "results_dir": "results",
+        "start_from": {"tree": str(tree), "up_to": 1},
+    }
+    dry = run(snakemake_cmd(tmp_path, seeded, "-n"), env).stdout
+    assert "rule seed:" in dry and "skill_0/prompt.json" not in dry
+    run(snakemake_cmd(tmp_path, seeded), env)
+    tree_b = tmp_path / "results" / CLASSIC / "gpt-5"
+    seed = json.loads((tree_b / "seed.json").read_text())
+    assert seed["source"] == str(tree) and seed["up_to"] == 1
+    assert seed["models"]["skill_0"] == ["gpt-4o-mini"]
+    assert (tree_b / "skill_0" / "proposal.json").read_text() == (
+        tree / "skill_0" / "proposal.json"
+    ).read_text()
+    assert {r["llm_name"] for r in ledger(tree_b / "skill_1" / "llm_calls.jsonl")} == {"gpt-5"}
+    lib_b = json.loads((tree_b / "skill_1" / "library.json").read_text())
+    assert lib_b["skills"][:1] == library["skills"][:1] or not library["skills"]
+
+    # 5. reports: per tree and the comparison of both trees
+    models = (tmp_path / "results" / CLASSIC / "comparison" / "models.csv").read_text()
+    assert "gpt-4o-mini" in models and "gpt-5" in models
+    skills = (tree / "report" / "skills.csv").read_text().splitlines()
+    assert skills[0].startswith("slot,skill,accepted") and len(skills) == 3
+    assert (tree / "report" / "curves.png").stat().st_size > 1000
+    assert (tmp_path / "results" / CLASSIC / "comparison" / "models.png").exists()
