@@ -387,3 +387,14 @@ def test_classic_branch_by_script(game):
             break
         p.act(A.NOOP)
     assert p.achieved() == {a.name for a in Achievement if a.value < 22}
+
+
+def test_pixel_render_paints_fabrax_blocks(game):
+    from flowrl.envs.fabrax.renderer import BLOCK_COLOURS, make_craftax_pixel_renderer
+
+    state = arena(game[3], blocks={"left": BlockType.KILN, "right": BlockType.STONE})
+    pixels = np.asarray(jax.jit(make_craftax_pixel_renderer(7))(state))
+    assert pixels.shape == (9 * 7, 9 * 7, 3)
+    r, c = 3 * 7 + 3, 3 * 7 + 3  # centre of the cell left of the player (row 3, col 3)
+    assert tuple(pixels[r, c]) == BLOCK_COLOURS[BlockType.KILN]
+    assert tuple(pixels[r, c + 14]) not in BLOCK_COLOURS.values()  # stone keeps its texture
