@@ -123,8 +123,20 @@ def test_dry_run_trees_per_model_without_key() -> None:
 def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "PYTHONPATH")}
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "--snakefile", str(SNAKEFILE)]
-        + ["--directory", str(tmp_path), "--config", "llm_name=gpt-5", "max_nodes=1"],
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "1",
+            "--snakefile",
+            str(SNAKEFILE),
+            "--directory",
+            str(tmp_path),
+            "--config",
+            "llm_name=gpt-5",
+            "max_nodes=1",
+        ],
         env=env,
         capture_output=True,
         text=True,
