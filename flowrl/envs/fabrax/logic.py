@@ -23,6 +23,7 @@ from flowrl.envs.fabrax.constants import (
     MINEABLE,
     MINED_BLOCK_BECOMES,
     NUM_CLASSIC_ACTIONS,
+    NUM_CLASSIC_BLOCKS,
     PLACEABLE_ON,
     STEEL_SWORD_DAMAGE,
     Action,
@@ -50,6 +51,13 @@ for _block, (_item, _achievement, _tier) in MINEABLE.items():
     _MINE_ITEM[_block.value] = ITEM_INDEX[_item]
     _MINE_ACHIEVEMENT[_block.value] = _achievement.value
     _MINE_TIER[_block.value] = _tier
+_IDS = np.arange(_NUM_BLOCKS)
+_PROXY_BY_ARITHMETIC = np.where(
+    _IDS < NUM_CLASSIC_BLOCKS,
+    _IDS,
+    np.where(BlockType.CLAY.value == _IDS, BlockType.SAND.value, BlockType.PLANT.value),
+)
+assert (_PROXY_BY_ARITHMETIC == CLASSIC_PROXY).all()  # fabrax_step computes it this way
 
 
 def facing_cell(state: FabraxState) -> tuple[jax.Array, jax.Array]:
@@ -97,11 +105,10 @@ def attack_damage(state: FabraxState) -> jax.Array:
     return best + HARDENED_EDGE_BONUS * jnp.asarray(state.edge_hardened, jnp.int32)
 
 
-def apply_recipes(state: FabraxState, action: jax.Array, awake: jax.Array) -> FabraxState:
-    """Craft or place with a Fabrax action when its costs, needs and stations are met."""
+def _recipe_outcome(state: FabraxState, action: jax.Array, inv: jax.Array, free: jax.Array):
+    """(ok, inventory delta, placed block or 0, achievement, hardens) of a Fabrax action."""
     r = jnp.clip(action - FIRST_FABRAX_ACTION, 0, len(RECIPES) - 1)
     is_recipe = (action >= FIRST_FABRAX_ACTION) & (action < FIRST_FABRAX_ACTION + len(RECIPES))
-    inv = inventory_vector(state.inventory)
     has = inv > 0
     cost_ok = jnp.all(inv >= jnp.asarray(_RECIPES.cost)[r])
     needs_ok = jnp.all(has | ~jnp.asarray(_RECIPES.needs)[r])
@@ -110,45 +117,50 @@ def apply_recipes(state: FabraxState, action: jax.Array, awake: jax.Array) -> Fa
     )
     stations_ok = jnp.all(near_stations(state) | ~jnp.asarray(_RECIPES.stations)[r])
     places = jnp.asarray(_RECIPES.places)[r]
-    cell, inside = facing_cell(state)
-    target = state.map[cell[0], cell[1]]
-    free = inside & jnp.asarray(_PLACEABLE)[target] & ~state.mob_map[cell[0], cell[1]]
-    place_ok = (places == 0) | free
-    ok = is_recipe & awake & cost_ok & needs_ok & any_ok & stations_ok & place_ok
-    inv = inv + ok * jnp.asarray(_RECIPES.delta)[r]
-    placing = ok & (places > 0)
-    new_map = state.map.at[cell[0], cell[1]].set(jnp.where(placing, places, target))
-    achievement = jnp.asarray(_RECIPES.achievement)[r]
-    achievements = state.achievements.at[achievement].set(state.achievements[achievement] | ok)
-    hardened = state.edge_hardened | (ok & jnp.asarray(_RECIPES.hardens_edge)[r])
-    return state.replace(
-        inventory=inventory_from_vector(inv),
-        map=new_map,
-        achievements=achievements,
-        edge_hardened=hardened,
-    )
+    ok = is_recipe & cost_ok & needs_ok & any_ok & stations_ok & ((places == 0) | free)
+    delta = ok * jnp.asarray(_RECIPES.delta)[r]
+    hardens = ok & jnp.asarray(_RECIPES.hardens_edge)[r]
+    return ok, delta, places, jnp.asarray(_RECIPES.achievement)[r], hardens
 
 
-def mine_new_blocks(state: FabraxState, action: jax.Array, awake: jax.Array) -> FabraxState:
-    """DO on sand, clay, limestone, copper or tin with the pickaxe tier they need."""
-    cell, inside = facing_cell(state)
-    block = state.map[cell[0], cell[1]]
-    item = jnp.asarray(_MINE_ITEM)[block]
+def _mining_outcome(state: FabraxState, action: jax.Array, target: jax.Array, free_cell: jax.Array):
+    """(ok, inventory delta, achievement) of DO on a new resource block."""
+    item = jnp.asarray(_MINE_ITEM)[target]
     ok = (
         (action == Action.DO.value)
-        & awake
-        & inside
+        & free_cell
         & (item >= 0)
-        & (pickaxe_tier(state.inventory) >= jnp.asarray(_MINE_TIER)[block])
-        & ~state.mob_map[cell[0], cell[1]]
+        & (pickaxe_tier(state.inventory) >= jnp.asarray(_MINE_TIER)[target])
     )
+    delta = (jnp.arange(len(ITEM_INDEX)) == item) & ok
+    return ok, delta.astype(jnp.int32), jnp.asarray(_MINE_ACHIEVEMENT)[target]
+
+
+def act_on_world(state: FabraxState, action: jax.Array, awake: jax.Array) -> FabraxState:
+    """Fabrax actions (craft, place, quench) and DO on sand, clay, limestone, copper or tin.
+
+    A recipe needs its costs, kept items and stations; a placement also a free faced cell
+    (grass, sand or path, no mob); mining needs the block's pickaxe tier and no mob on it.
+    """
+    cell, inside = facing_cell(state)
+    target = state.map[cell[0], cell[1]]
+    free_cell = awake & inside & ~state.mob_map[cell[0], cell[1]]
     inv = inventory_vector(state.inventory)
-    inv = inv.at[jnp.maximum(item, 0)].add(ok.astype(jnp.int32))
-    achievement = jnp.asarray(_MINE_ACHIEVEMENT)[block]
-    achievements = state.achievements.at[achievement].set(state.achievements[achievement] | ok)
-    new_map = state.map.at[cell[0], cell[1]].set(jnp.where(ok, MINED_BLOCK_BECOMES.value, block))
+    free = free_cell & jnp.asarray(_PLACEABLE)[target]
+    r_ok, r_delta, places, r_achievement, hardens = _recipe_outcome(state, action, inv, free)
+    r_ok = r_ok & awake
+    r_delta = r_delta * awake
+    m_ok, m_delta, m_achievement = _mining_outcome(state, action, target, free_cell)
+    cell_value = jnp.where(
+        r_ok & (places > 0), places, jnp.where(m_ok, MINED_BLOCK_BECOMES.value, target)
+    )
+    achievement = jnp.where(r_ok, r_achievement, m_achievement)
+    done = r_ok | m_ok
     return state.replace(
-        inventory=inventory_from_vector(inv), map=new_map, achievements=achievements
+        inventory=inventory_from_vector(inv + r_delta + m_delta),
+        map=state.map.at[cell[0], cell[1]].set(cell_value),
+        achievements=state.achievements.at[achievement].set(state.achievements[achievement] | done),
+        edge_hardened=state.edge_hardened | (hardens & awake),
     )
 
 
@@ -201,15 +213,18 @@ def fabrax_step(
     action = jnp.asarray(action, jnp.int32)
     awake = ~jnp.asarray(state.is_sleeping, bool)
     achievements_before = state.achievements
-    state = apply_recipes(state, action, awake)
-    state = mine_new_blocks(state, action, awake)
+    state = act_on_world(state, action, awake)
     state = strengthen_attack(state, action, awake)
     fabrax_reward = state.achievements.sum(dtype=jnp.float32) - achievements_before.sum(
         dtype=jnp.float32
     )
 
     true_map = state.map
-    proxy_map = jnp.asarray(CLASSIC_PROXY)[true_map]
+    proxy_map = jnp.where(  # CLASSIC_PROXY by arithmetic: cheaper than a gather per cell
+        true_map < NUM_CLASSIC_BLOCKS,
+        true_map,
+        jnp.where(true_map == BlockType.CLAY.value, BlockType.SAND.value, BlockType.PLANT.value),
+    )
     boost = _pickaxe_boost(state.inventory)
     view = state.replace(map=proxy_map, inventory=jax.tree.map(jnp.add, state.inventory, boost))
     classic_action = jnp.where(action < NUM_CLASSIC_ACTIONS, action, Action.NOOP.value)
