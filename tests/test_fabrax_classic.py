@@ -71,9 +71,10 @@ def test_worlds_hold_the_new_resources():
     maps = np.asarray(
         jax.jit(jax.vmap(fabrax.reset_env, (0, None)))(keys, fabrax.default_params)[1].map
     )
-    for block in (BlockType.COPPER, BlockType.TIN, BlockType.LIMESTONE):
+    # every mining achievement is reachable in every world (64 seeds: at least 4 of each)
+    for block in (BlockType.COPPER, BlockType.TIN, BlockType.LIMESTONE, BlockType.CLAY):
         assert ((maps == block.value).sum(axis=(1, 2)) >= 3).all(), block
-    assert ((maps == BlockType.CLAY.value).sum(axis=(1, 2)) > 0).mean() >= 0.5
+    assert ((maps == BlockType.SAND.value).sum(axis=(1, 2)) >= 3).all()
 
 
 def test_proxy_keeps_classic_blocks():
