@@ -398,3 +398,19 @@ def test_pixel_render_paints_fabrax_blocks(game):
     r, c = 3 * 7 + 3, 3 * 7 + 3  # centre of the cell left of the player (row 3, col 3)
     assert tuple(pixels[r, c]) == BLOCK_COLOURS[BlockType.KILN]
     assert tuple(pixels[r, c + 14]) not in BLOCK_COLOURS.values()  # stone keeps its texture
+
+
+def test_symbolic_observation_layout(game):
+    from flowrl.envs.fabrax.renderer import NUM_MOB_CHANNELS, render_symbolic
+
+    state = arena(game[3], blocks={"left": BlockType.KILN}, inventory={"copper": 5})
+    state = put_mob(state, "cows", "right", health=3)
+    obs = np.asarray(jax.jit(render_symbolic)(state))
+    channels = len(BlockType) + NUM_MOB_CHANNELS
+    view = obs[: 7 * 9 * channels].reshape(7, 9, channels)
+    assert view[3, 3, BlockType.KILN.value] == 1.0 and view[3, 3].sum() == 1.0
+    assert view[3, 5, len(BlockType) + 1] == 1.0  # cow channel, right of the player
+    assert (view[..., : len(BlockType)].sum(-1) == 1.0).all()
+    inventory = obs[7 * 9 * channels : 7 * 9 * channels + len(INVENTORY_FIELDS)]
+    assert inventory[INVENTORY_FIELDS.index("copper")] == 0.5 and inventory.sum() == 0.5
+    assert obs.shape == (game[0].observation_space(game[1]).shape[0],)
