@@ -33,7 +33,10 @@ from typing import Any
 
 from flowrl.skills.spec import SkillSpec
 
-FAMILY_DIRS = {"classic": "craftax_classic", "craftax": "craftax"}
+FAMILY_DIRS = {"classic": "craftax_classic", "craftax": "craftax", "fabrax": "fabrax"}
+GAME_KBS = {"Fabrax-Symbolic-v1": "fabrax"}
+"""Games with a KB of their own; others use their family's (Fabrax shares Classic's code
+signature but adds its own blocks, items and skills)."""
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,11 @@ class KBSkill:
 
 
 def _family(env_name: str) -> str:
+    """The KB key of ``env_name``: its own KB where it has one, else its family's."""
     from flowrl.envs.games import get_game
 
-    return get_game(env_name).family
+    family = get_game(env_name).family
+    return GAME_KBS.get(env_name, family)
 
 
 def _resource_dir(family: str) -> Any:

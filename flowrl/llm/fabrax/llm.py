@@ -1,9 +1,10 @@
 """Fabrax skill discovery chain: ``generate_graph(db=None, return_inventory_graph=False,
 llm_name=None)``.
 
-Fabrax shares Craftax-Classic's skill-code family; the chain is the same one, run on the
-Fabrax game once ``flowrl.envs.fabrax`` registers it. Until then every call fails with a
-message naming the missing module.
+Fabrax shares Craftax-Classic's skill-code signature; the chain is the same one, run on
+the Fabrax game (``flowrl.envs.fabrax``) with Fabrax's own knowledge base
+(``flowrl/resources/fabrax``). If the game module cannot be imported, calls fail with a
+message naming it.
 """
 
 from __future__ import annotations
