@@ -45,7 +45,7 @@ def test_npz_round_trip(tiny, tmp_path):
         S.load_samples(path, CLASSIC, expect={"seed": 4})
 
 
-@pytest.mark.parametrize("env_name", [CLASSIC, "Craftax-Symbolic-v1"])
+@pytest.mark.parametrize("env_name", [CLASSIC, "Craftax-Symbolic-v1", "Fabrax-Symbolic-v1"])
 def test_shipped_samples_fit_the_installed_game(env_name):
     path = S.shipped_path(env_name, 0)
     with np.load(path, allow_pickle=False) as data:
