@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+
+# Same timing code as the env benchmark (this folder is on sys.path when run as a script).
+from env_throughput import compile_case, time_case
 
 from flowrl.envs.fabrax import ENV_NAME as FABRAX
 from flowrl.envs.flow_env import FlowEnv
@@ -26,36 +28,6 @@ from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
 SKILL = Path(__file__).resolve().parent.parent / "tests" / "skills" / "collect_wood.py"
-
-
-def make_runner(vec: VecEnv, num_actions: int, steps: int):
-    def run(key: jax.Array, state):
-        def body(carry, _):
-            key, state = carry
-            key, act_key, step_key = jax.random.split(key, 3)
-            actions = jax.random.randint(act_key, (vec.num_envs,), 0, num_actions)
-            _, state, _reward, done, _ = vec.step(step_key, state, actions)
-            return (key, state), done.sum()
-
-        (key, state), dones = jax.lax.scan(body, (key, state), None, length=steps)
-        return state, dones.sum()
-
-    return jax.jit(run)
-
-
-def compile_case(vec: VecEnv, num_actions: int, steps: int) -> dict:
-    key = jax.random.PRNGKey(0)
-    t0 = time.perf_counter()
-    _, state0 = jax.block_until_ready(jax.jit(vec.reset)(key))
-    run = make_runner(vec, num_actions, steps)
-    jax.block_until_ready(run(key, state0))  # compile + first run
-    return {"run": run, "state0": state0, "compile_s": time.perf_counter() - t0, "best": 1e9}
-
-
-def time_case(case: dict, seed: int) -> None:
-    t = time.perf_counter()
-    jax.block_until_ready(case["run"](jax.random.PRNGKey(seed), case["state0"]))
-    case["best"] = min(case["best"], time.perf_counter() - t)
 
 
 def flow_env(env_name: str, max_episode_steps: int) -> FlowEnv:
