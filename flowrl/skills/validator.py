@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from flowrl.skills.contract import signature_for
 
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MEMORY_GB = 4.0
+SANDBOX_STARTUP_S = 60.0
 _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "JAX_PLATFORMS", "FLOWRL_CACHE_DIR", "TMPDIR")
 
 
@@ -85,7 +87,7 @@ def validate_many(
 
         load_or_collect(env_name, seed)  # trusted: warm the state cache outside the sandbox
         items = [{"source": sources[i], "n": counts[i]} for i in pending]
-        done = _run_sandbox(items, env_name, seed, timeout_s * len(items), memory_gb, timeout_s)
+        done = _run_sandbox(items, env_name, seed, timeout_s, memory_gb)
         for i, result in zip(pending, done, strict=False):
             results[i] = result
         unfinished = pending[len(done) :]
@@ -106,15 +108,17 @@ def _run_sandbox(
     items: list[dict[str, Any]],
     env_name: str,
     seed: int,
-    timeout_s: float,
+    per_skill_s: float,
     memory_gb: float,
-    per_skill_s: float | None = None,
 ) -> list[ValidationResult]:
     """Runtime-check ``items`` in one limited subprocess; results for those it finished.
 
     A lone item that crashes or times out gets a result saying so.
     """
-    per_skill_s = per_skill_s or timeout_s
+    # Each skill gets ``per_skill_s`` of wall time (an alarm inside the sandbox); start-up
+    # (importing JAX, loading samples) is not charged to it. The process-wide wall and CPU
+    # limits are backstops: CPU time counts every XLA thread, so it gets twice the wall.
+    timeout_s = per_skill_s * len(items) + SANDBOX_STARTUP_S
     env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
     env["JAX_PLATFORMS"] = env.get("JAX_PLATFORMS", "cpu")
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
@@ -124,7 +128,7 @@ def _run_sandbox(
             "env_name": env_name,
             "seed": seed,
             "memory_gb": memory_gb,
-            "cpu_s": timeout_s,
+            "cpu_s": 2 * timeout_s,
             "per_skill_s": per_skill_s,
         }
     )
@@ -147,15 +151,15 @@ def _run_sandbox(
     results = [_from_json(json.loads(line)) for line in stdout.splitlines() if line.startswith("{")]
     if len(results) == len(items) or len(items) > 1:
         return results
-    if code is None:
+    if code is None or code in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
         reason = (
-            f"Checking the code took longer than {timeout_s:.0f} s; avoid large Python loops "
+            f"Checking the code took longer than {per_skill_s:.0f} s; avoid large Python loops "
             "and keep the functions small."
         )
-    elif code in (-9, -24, 137) or "MemoryError" in stderr:
+    elif code in (-9, 137) or "MemoryError" in stderr:
         reason = (
-            f"The code exceeded the sandbox limits ({memory_gb:g} GB memory, {timeout_s:.0f} s "
-            "CPU); make it smaller."
+            f"The code was killed by the sandbox limits ({memory_gb:g} GB memory, "
+            f"{per_skill_s:.0f} s per skill); make it smaller."
         )
     else:
         tail = stderr.strip().splitlines()[-1:] or ["no output"]
