@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 
 from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.game_env import GameEnv
@@ -106,5 +105,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    jnp.zeros(1).block_until_ready()
     main()

@@ -22,7 +22,7 @@ from flowrl.envs.features import (
     compute_features,
     skill_arguments,
 )
-from flowrl.envs.games import get_game
+from flowrl.envs.game_env import GameEnv
 from flowrl.skills.loader import call_with_features
 from flowrl.skills.plan_module import Plan
 
@@ -57,16 +57,14 @@ class FlowEnv:
         completion_bonus: float = 1.0,
         max_episode_steps: int | None = None,
     ) -> None:
-        self.game = get_game(env_name)
+        game_env = GameEnv(env_name, max_episode_steps)
+        self.game = game_env.game
         self.env_name = env_name
         self.plan = plan
         self.closest_k = closest_k
         self.completion_bonus = float(completion_bonus)
-        self.env = self.game.make_env()
-        params = self.env.default_params
-        if max_episode_steps is not None:
-            params = params.replace(max_timesteps=int(max_episode_steps))
-        self.default_params = params
+        self.env = game_env.env
+        self.default_params = game_env.params
         self.experts = jnp.asarray((*plan.experts, plan.experts[-1]), jnp.int32)
 
     # --- API ------------------------------------------------------------------

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from flowrl.atomic_io import write_text_atomic
 from flowrl.llm.ledger import canonical_json, utc_now
 from flowrl.llm.types import Message, Usage
 
@@ -46,13 +46,5 @@ class ResponseCache:
     def put(self, key: str, text: str, usage: Usage, model: str) -> None:
         """Store an answer atomically."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         entry = {"text": text, "usage": usage.to_dict(), "model": model, "created": utc_now()}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:8]}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(entry, fh, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, json.dumps(entry, ensure_ascii=False))

@@ -8,33 +8,14 @@ ledger the caller names (``results/{env}/{llm}/skill_{i}/llm_calls.jsonl``).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from flowrl.atomic_io import write_json_atomic, write_text_atomic
 from flowrl.llm import chain
 from flowrl.llm.providers import get_query
 from flowrl.llm.query import PathLike, Query
 from flowrl.llm.settings import LLMSettings
-
-
-def write_text_atomic(path: PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: PathLike, data: Any) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_json(path: PathLike | None) -> Any:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from flowrl.atomic_io import write_bytes_atomic
 
 
 def _pyplot():
@@ -19,10 +21,9 @@ def _pyplot():
 
 
 def _save(fig: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def curves(tree: Path, rows: Sequence[dict[str, Any]], out: Path) -> None:

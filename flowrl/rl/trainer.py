@@ -9,9 +9,9 @@ verdict).
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from flowrl.atomic_io import write_text_atomic
 from flowrl.rl.checkpoint import (
     load_checkpoint,
     package_versions,
@@ -102,12 +103,11 @@ def _as_plan(plan: Plan | str | Path, env_name: str) -> Plan:
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(path, buffer.getvalue())
 
 
 class _Progress:

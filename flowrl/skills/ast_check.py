@@ -16,7 +16,6 @@ from flowrl.skills.contract import (
     NETWORK_NUMBER,
     REQUIRED_FUNCTIONS,
     REWARD,
-    SAFE_BUILTIN_NAMES,
     Signature,
 )
 
@@ -64,7 +63,6 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.operator,
     ast.unaryop,
     ast.cmpop,
-    ast.Add,
 )
 
 _NODE_HINTS: dict[type[ast.AST], str] = {
@@ -381,8 +379,3 @@ def check_source(
     checker = _Checker(signature, required, MAX_FUNCTIONS * skills)
     checker.check_module(tree)
     return checker.reasons
-
-
-def allowed_global_names() -> frozenset[str]:
-    """Names skill code may reference without defining them."""
-    return frozenset(ALLOWED_MODULE_NAMES + ENUM_NAMES + SAFE_BUILTIN_NAMES)

@@ -10,13 +10,12 @@ load and save, and written atomically (temporary file + rename).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flowrl.atomic_io import write_json_atomic
 from flowrl.skills.spec import ACHIEVEMENT_PREFIX, SkillSpec
 
 SCHEMA_VERSION = 1
@@ -227,21 +226,7 @@ def compute_frontier(
 
 def atomic_write_json(path: str | Path, data: Any) -> Path:
     """Write JSON to ``path`` via a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_json_atomic(path, data)
 
 
 def kb_library(env_name: str, names: Iterable[str] | None = None) -> Library:

@@ -18,9 +18,15 @@ class SkillCodeError(ValueError):
         super().__init__(" ".join(self.reasons))
 
 
-def exec_checked(source: str, env_name: str, filename: str = "<skill>") -> dict[str, Any]:
-    """AST-check ``source`` for ``env_name`` and execute it in a fresh restricted namespace."""
-    reasons = check_source(source, signature_for(env_name))
+def exec_checked(
+    source: str, env_name: str, filename: str = "<skill>", **check: Any
+) -> dict[str, Any]:
+    """AST-check ``source`` for ``env_name`` and execute it in a fresh restricted namespace.
+
+    ``check`` goes to :func:`flowrl.skills.ast_check.check_source` (e.g. the limits of a
+    plan module: ``required=(), skills=K``).
+    """
+    reasons = check_source(source, signature_for(env_name), **check)
     if reasons:
         raise SkillCodeError(reasons)
     namespace = skill_namespace(env_name)

@@ -111,14 +111,8 @@ def build_plan_module(steps: Sequence[PlanStep], env_name: str) -> str:
 
 def load_plan(source: str, env_name: str) -> Plan:
     """Check and load a plan module written by :func:`build_plan_module`."""
-    from flowrl.skills.ast_check import check_source
-
-    signature = signature_for(env_name)
     num_steps = max(1, len(re.findall(r"^def task_\d+_is_done\(", source, flags=re.M)))
-    reasons = check_source(source, signature, required=(), skills=num_steps)
-    if reasons:
-        raise SkillCodeError(reasons)
-    namespace = exec_checked_plan(source, env_name)
+    namespace = exec_checked(source, env_name, "<plan>", required=(), skills=num_steps)
     steps = sorted(
         {int(m.group(1)) for name in namespace if (m := _STEP_FN.match(name))},
     )
@@ -142,15 +136,6 @@ def load_plan(source: str, env_name: str) -> Plan:
         counts=counts,
         source=source,
     )
-
-
-def exec_checked_plan(source: str, env_name: str) -> dict[str, Any]:
-    """Execute an already-checked plan module in the restricted skill namespace."""
-    from flowrl.skills.contract import skill_namespace
-
-    namespace = skill_namespace(env_name)
-    exec(compile(source, "<plan>", "exec"), namespace)
-    return namespace
 
 
 def load_plan_file(path: str | Path, env_name: str) -> Plan:

@@ -14,9 +14,9 @@ samples are collected into the user cache. Regenerate the shipped files with
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from flowrl.atomic_io import write_bytes_atomic
 from flowrl.envs.features import SymbolicFeatures, compute_features
 from flowrl.envs.game_env import GameEnv
 
@@ -85,11 +86,9 @@ def save_samples(samples: FeatureSamples, path: Path, meta: dict[str, Any]) -> N
     for part in PARTS:
         for i, leaf in enumerate(jax.tree.leaves(getattr(samples, part))):
             arrays[f"{part}/{i}"] = np.asarray(leaf)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-    with os.fdopen(fd, "wb") as f:
-        np.savez_compressed(f, **arrays)
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def load_samples(path: Path, env_name: str, expect: dict[str, Any] | None = None) -> FeatureSamples:

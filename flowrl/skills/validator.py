@@ -90,18 +90,11 @@ def validate_many(
         done = _run_sandbox(items, env_name, seed, timeout_s, memory_gb)
         for i, result in zip(pending, done, strict=False):
             results[i] = result
-        unfinished = pending[len(done) :]
-        if len(pending) > 1:
-            for i in unfinished:
-                results[i] = _run_sandbox(
-                    [items[pending.index(i)]], env_name, seed, timeout_s, memory_gb
-                )[0]
-        elif unfinished:
-            results[unfinished[0]] = _sandbox_failure
-    return [r if r is not None else _sandbox_failure for r in results]
-
-
-_sandbox_failure = ValidationResult(ok=False, reasons=["The sandbox process produced no result."])
+        # A batch that died leaves its unfinished skills: check each alone, so the failure
+        # is attributed (a lone skill always gets a result, if only the reason it died).
+        for j in range(len(done), len(pending)):
+            results[pending[j]] = _run_sandbox([items[j]], env_name, seed, timeout_s, memory_gb)[0]
+    return [r for r in results if r is not None]
 
 
 def _run_sandbox(
