@@ -1,0 +1,79 @@
+"""Minibatches that each hold the samples of one expert.
+
+With one expert per skill, a mixed minibatch must run every expert on every row (or pay
+for gathers and scatters), so its cost grows with the number of experts. Experts share no
+parameters, so a PPO epoch can instead give each expert its own minibatches: the samples
+of expert ``e`` (``n_e`` of them) are shuffled and dealt round-robin into
+``ceil(n_e / M)`` slots of capacity ``M = batch / num_minibatches``. Each slot then runs a
+single expert, and an epoch costs at most ``num_minibatches + num_experts - 1`` slots of
+one network instead of ``num_minibatches`` slots of ``num_experts`` networks.
+
+Shapes are static: there are always :func:`num_slots` slots; a slot's unused rows carry
+weight 0 and index 0, and a slot with no rows at all has ``valid`` False (the update
+skips it). With one expert this is an ordinary random partition into equal minibatches.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+
+
+@struct.dataclass
+class Slots:
+    """One epoch's minibatches: ``index`` (S, M) rows of the flat batch, ``weight`` (S, M)
+    summing to 1 over each valid slot's real rows, ``expert`` (S,), ``valid`` (S,).
+    Expert ``e`` owns the consecutive slots ``first[e] : first[e] + count[e]``."""
+
+    index: jax.Array
+    weight: jax.Array
+    expert: jax.Array
+    valid: jax.Array
+    first: jax.Array
+    count: jax.Array
+
+
+def num_slots(num_minibatches: int, num_experts: int) -> int:
+    """Static slot count that always suffices: ``sum_e ceil(n_e/M) <= nmb + E - 1``."""
+    return num_minibatches + num_experts - 1
+
+
+def expert_minibatches(
+    key: jax.Array, expert: jax.Array, num_experts: int, num_minibatches: int
+) -> Slots:
+    """Shuffle ``expert`` (B,) sample indices into single-expert minibatches (see module)."""
+    batch = expert.shape[0]
+    if batch % num_minibatches:
+        raise ValueError(f"batch {batch} must divide by num_minibatches {num_minibatches}")
+    capacity = batch // num_minibatches
+    slots = num_slots(num_minibatches, num_experts)
+    expert = jnp.clip(expert.astype(jnp.int32), 0, num_experts - 1)
+
+    # samples grouped by expert, in random order within each expert
+    shuffled = jax.random.permutation(key, batch)
+    order = shuffled[jnp.argsort(expert[shuffled], stable=True)]
+    sorted_expert = expert[order]
+    counts = jnp.bincount(expert, length=num_experts)
+    rank = jnp.arange(batch) - (jnp.cumsum(counts) - counts)[sorted_expert]
+
+    # expert e owns slots [first[e], first[e] + k[e]); its samples are dealt round-robin
+    k = (counts + capacity - 1) // capacity
+    first = jnp.cumsum(k) - k
+    k_mine = jnp.maximum(k[sorted_expert], 1)
+    slot = first[sorted_expert] + rank % k_mine
+    row = rank // k_mine
+
+    index = jnp.zeros((slots, capacity), jnp.int32).at[slot, row].set(order.astype(jnp.int32))
+    mask = jnp.zeros((slots, capacity), bool).at[slot, row].set(True)
+    size = mask.sum(axis=1)
+    weight = mask / jnp.maximum(size, 1)[:, None].astype(jnp.float32)
+    slot_expert = jnp.searchsorted(jnp.cumsum(k), jnp.arange(slots), side="right")
+    return Slots(
+        index=index,
+        weight=weight,
+        expert=jnp.clip(slot_expert, 0, num_experts - 1).astype(jnp.int32),
+        valid=size > 0,
+        first=first.astype(jnp.int32),
+        count=k.astype(jnp.int32),
+    )

@@ -1,0 +1,79 @@
+"""Expert minibatches: a shuffled partition of the batch into single-expert slots."""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flowrl.rl.minibatches import expert_minibatches, num_slots
+
+
+@functools.cache
+def _partition(num_experts: int, num_minibatches: int):
+    return jax.jit(
+        lambda key, expert: expert_minibatches(key, expert, num_experts, num_minibatches)
+    )
+
+
+def check_partition(expert: np.ndarray, num_experts: int, num_minibatches: int, seed: int):
+    slots = jax.device_get(
+        _partition(num_experts, num_minibatches)(jax.random.PRNGKey(seed), jnp.asarray(expert))
+    )
+    batch = len(expert)
+    capacity = batch // num_minibatches
+    assert slots.index.shape == (num_slots(num_minibatches, num_experts), capacity)
+
+    real = slots.weight > 0
+    # every sample is in exactly one slot
+    np.testing.assert_array_equal(np.sort(slots.index[real]), np.arange(batch))
+    # a slot holds one expert's samples, weights sum to 1 over its real rows
+    for s in range(len(real)):
+        rows = slots.index[s][real[s]]
+        assert slots.valid[s] == (len(rows) > 0)
+        if len(rows):
+            assert set(expert[rows]) == {slots.expert[s]}
+            np.testing.assert_allclose(slots.weight[s].sum(), 1.0, rtol=1e-6)
+    # expert e owns ceil(n_e / M) consecutive slots of near-equal size, used slots first
+    counts = np.bincount(expert, minlength=num_experts)
+    np.testing.assert_array_equal(slots.count, -(-counts // capacity))
+    used = slots.count.sum()
+    assert slots.valid[:used].all() and not slots.valid[used:].any()
+    for e in range(num_experts):
+        first, k = slots.first[e], slots.count[e]
+        sizes = real[first : first + k].sum(axis=1)
+        assert (slots.expert[first : first + k] == e).all()
+        if k:
+            assert sizes.max() - sizes.min() <= 1 and sizes.sum() == counts[e]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    num_experts=st.sampled_from([1, 2, 3, 5]),
+    num_minibatches=st.sampled_from([1, 4, 8]),
+    data=st.data(),
+)
+def test_partition_invariants(num_experts, num_minibatches, data):
+    batch = 64
+    weights = data.draw(st.lists(st.integers(0, 9), min_size=num_experts, max_size=num_experts))
+    p = np.asarray(weights, float) + 1e-9
+    seed = data.draw(st.integers(0, 2**16))
+    expert = np.random.default_rng(seed).choice(num_experts, size=batch, p=p / p.sum())
+    check_partition(expert.astype(np.int32), num_experts, num_minibatches, seed)
+
+
+def test_one_expert_is_an_ordinary_random_partition():
+    expert = np.zeros(64, np.int32)
+    slots = jax.device_get(_partition(1, 8)(jax.random.PRNGKey(0), jnp.asarray(expert)))
+    assert slots.valid.all() and (slots.weight == 1 / 8).all()
+    assert not np.array_equal(slots.index.reshape(-1), np.arange(64))  # shuffled
+
+
+def test_extreme_splits_fit_the_static_slot_count():
+    # one sample on expert 1 costs one extra slot; all on the last expert uses nmb slots
+    for expert in (np.r_[np.zeros(63), 1], np.full(64, 2), np.arange(64) % 3):
+        check_partition(expert.astype(np.int32), 3, 8, seed=1)
