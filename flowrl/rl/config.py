@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ROUTING_MODES = ("auto", "select", "gather")
+MINIBATCHING = ("expert", "mixed")
 ACTIVATIONS = ("tanh", "relu", "gelu")
 
 
@@ -44,6 +45,9 @@ class TrainConfig:
     depth: int = 3
     activation: str = "tanh"
     routing: str = "auto"  # select: run all experts, pick; gather: per-sample weights; auto
+    # expert: each update minibatch holds one expert's samples (cost ~ one network);
+    # mixed: random minibatches over all samples, every expert run on every row
+    minibatching: str = "expert"
     # success and stopping
     success_threshold: float = 0.8
     success_window: int = 10  # updates the success rate is smoothed over
@@ -63,6 +67,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.routing not in ROUTING_MODES:
             raise ValueError(f"routing {self.routing!r} unknown; choose one of {ROUTING_MODES}")
+        if self.minibatching not in MINIBATCHING:
+            raise ValueError(
+                f"minibatching {self.minibatching!r} unknown; choose one of {MINIBATCHING}"
+            )
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation {self.activation!r} unknown; choose {ACTIVATIONS}")
         if self.batch_size % self.num_minibatches:

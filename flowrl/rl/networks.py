@@ -3,8 +3,10 @@
 Every parameter of :class:`ExpertActorCritic` carries a leading expert axis, so a warm
 start copies ``leaf[old_index]`` into ``leaf[new_index]`` for each skill. Routing modes:
 
-* ``select``: run every expert on the whole batch, then pick each sample's row. Costs
-  ``num_experts`` x a single MLP, but is dense and fast for a few experts.
+* ``select``: run every expert on the whole batch (plain matmuls), then pick each sample's
+  row. Costs ``num_experts`` x a single MLP, but is dense and fast for a few experts. With
+  one expert every mode is a plain MLP. PPO updates avoid the cost altogether by giving
+  each expert its own minibatches (:mod:`flowrl.rl.minibatches`, :func:`expert_params`).
 * ``ragged``: sort the batch by expert and run grouped matmuls (``jax.lax.ragged_dot``);
   cost is that of one MLP plus a sort. Pays off with many experts.
 * ``gather``: gather each sample's weights (tiny batches only, e.g. single-env rollouts).
@@ -17,6 +19,7 @@ start copies ``leaf[old_index]`` into ``leaf[new_index]`` for each skill. Routin
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import flax.linen as nn
 import jax
@@ -83,13 +86,15 @@ class _ExpertMLP(nn.Module):
         act = activation_fn(self.activation)
         layers = self._layers(x.shape[-1])
         last = len(layers) - 1
-        if self.routing == "select":
-            h = x
-            for i, (kernel, bias) in enumerate(layers):
-                spec = "bi,eio->ebo" if i == 0 else "ebi,eio->ebo"
-                h = jnp.einsum(spec, h, kernel) + bias[:, None, :]
-                h = h if i == last else act(h)
-            return h[expert, jnp.arange(x.shape[0])]
+        if self.num_experts == 1 or self.routing == "select":
+            out = None
+            for e in range(self.num_experts):
+                h = x
+                for i, (kernel, bias) in enumerate(layers):
+                    h = h @ kernel[e] + bias[e]
+                    h = h if i == last else act(h)
+                out = h if out is None else jnp.where((expert == e)[:, None], h, out)
+            return out
         if self.routing == "gather":
             h = x
             for i, (kernel, bias) in enumerate(layers):
@@ -108,10 +113,33 @@ class _ExpertMLP(nn.Module):
         raise ValueError(f"routing {self.routing!r} unknown")
 
 
+def expert_params(params: Any, expert: jax.Array) -> Any:
+    """Expert ``expert``'s slice of stacked params (every leaf loses its expert axis)."""
+    return jax.tree.map(lambda leaf: jax.lax.dynamic_index_in_dim(leaf, expert, 0, False), params)
+
+
+def set_expert_params(params: Any, expert: jax.Array, sub: Any) -> Any:
+    """``params`` with expert ``expert``'s slice replaced by ``sub`` (in place under jit)."""
+    return jax.tree.map(
+        lambda leaf, new: jax.lax.dynamic_update_index_in_dim(leaf, new, expert, 0), params, sub
+    )
+
+
+def apply_expert(
+    network: ExpertActorCritic, params: Any, obs: jax.Array, method: str | None = None
+) -> Any:
+    """Run one expert, given its unstacked ``params`` slice, on every row of ``obs``
+    (``method``: None for (logits, value), or ``"policy"`` / ``"value"``)."""
+    one = network.clone(num_experts=1)
+    stacked = jax.tree.map(lambda leaf: leaf[None], params)
+    return one.apply(stacked, obs, jnp.zeros(obs.shape[:1], jnp.int32), method=method)
+
+
 class ExpertActorCritic(nn.Module):
     """Actor-critic with one expert per skill; ``expert`` (int, per sample) routes each row.
 
-    ``__call__(obs (B, D), expert (B,)) -> (logits (B, A), value (B,))``.
+    ``__call__(obs (B, D), expert (B,)) -> (logits (B, A), value (B,))``; ``policy`` and
+    ``value`` run only the actor or only the critic (a rollout needs values only later).
     """
 
     num_experts: int
@@ -121,22 +149,45 @@ class ExpertActorCritic(nn.Module):
     activation: str = "tanh"
     routing: str = "auto"
 
-    @nn.compact
-    def __call__(self, obs: jax.Array, expert: jax.Array) -> tuple[jax.Array, jax.Array]:
-        routing = resolve_routing(self.routing, self.num_experts)
-        expert = jnp.clip(expert.astype(jnp.int32), 0, self.num_experts - 1)
+    def setup(self) -> None:
         common = dict(
             num_experts=self.num_experts,
             width=self.width,
             depth=self.depth,
             activation=self.activation,
-            routing=routing,
+            routing=resolve_routing(self.routing, self.num_experts),
         )
-        logits = _ExpertMLP(out_dim=self.num_actions, out_scale=0.01, name="actor", **common)(
-            obs, expert
-        )
-        value = _ExpertMLP(out_dim=1, out_scale=1.0, name="critic", **common)(obs, expert)
-        return logits, value[:, 0]
+        self.actor = _ExpertMLP(out_dim=self.num_actions, out_scale=0.01, **common)
+        self.critic = _ExpertMLP(out_dim=1, out_scale=1.0, **common)
+
+    def _route(self, expert: jax.Array) -> jax.Array:
+        return jnp.clip(expert.astype(jnp.int32), 0, self.num_experts - 1)
+
+    def __call__(self, obs: jax.Array, expert: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return self.policy(obs, expert), self.value(obs, expert)
+
+    def policy(self, obs: jax.Array, expert: jax.Array) -> jax.Array:
+        return self.actor(obs, self._route(expert))
+
+    def value(self, obs: jax.Array, expert: jax.Array) -> jax.Array:
+        return self.critic(obs, self._route(expert))[:, 0]
+
+
+class _MLP(nn.Module):
+    """``depth`` Dense layers of ``width`` then a Dense head (Craftax-baselines init)."""
+
+    width: int
+    depth: int
+    out_dim: int
+    out_scale: float
+    activation: str
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        act = activation_fn(self.activation)
+        for _ in range(self.depth):
+            x = act(nn.Dense(self.width, kernel_init=nn.initializers.orthogonal(np.sqrt(2)))(x))
+        return nn.Dense(self.out_dim, kernel_init=nn.initializers.orthogonal(self.out_scale))(x)
 
 
 class ActorCritic(nn.Module):
@@ -147,18 +198,18 @@ class ActorCritic(nn.Module):
     depth: int = 3
     activation: str = "tanh"
 
-    @nn.compact
+    def setup(self) -> None:
+        common = dict(width=self.width, depth=self.depth, activation=self.activation)
+        self.actor = _MLP(out_dim=self.num_actions, out_scale=0.01, **common)
+        self.critic = _MLP(out_dim=1, out_scale=1.0, **common)
+
     def __call__(
         self, obs: jax.Array, expert: jax.Array | None = None
     ) -> tuple[jax.Array, jax.Array]:
-        act = activation_fn(self.activation)
+        return self.policy(obs, expert), self.value(obs, expert)
 
-        def mlp(out_dim: int, out_scale: float, name: str) -> jax.Array:
-            h = obs
-            for i in range(self.depth):
-                init = nn.initializers.orthogonal(np.sqrt(2))
-                h = act(nn.Dense(self.width, kernel_init=init, name=f"{name}_{i}")(h))
-            init = nn.initializers.orthogonal(out_scale)
-            return nn.Dense(out_dim, kernel_init=init, name=f"{name}_out")(h)
+    def policy(self, obs: jax.Array, expert: jax.Array | None = None) -> jax.Array:
+        return self.actor(obs)
 
-        return mlp(self.num_actions, 0.01, "actor"), mlp(1, 1.0, "critic")[:, 0]
+    def value(self, obs: jax.Array, expert: jax.Array | None = None) -> jax.Array:
+        return self.critic(obs)[:, 0]

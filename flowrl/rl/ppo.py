@@ -21,6 +21,15 @@ from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.resets import ResetConfig, VecEnv
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.gae import compute_gae, plan_step_cuts
+from flowrl.rl.minibatches import Slots, expert_minibatches
+from flowrl.rl.networks import (
+    ExpertActorCritic,
+    apply_expert,
+    expert_params,
+    set_expert_params,
+)
+
+LOSS_NAMES = ("actor_loss", "value_loss", "entropy", "approx_kl")
 
 
 @struct.dataclass
@@ -80,16 +89,18 @@ class PPO:
             else single.env.observation_space(single.params).shape[0]
         )
         self.num_minibatches = config.num_minibatches
-        schedule: Any = config.lr
-        if config.anneal_lr:
-            steps = config.num_updates * config.update_epochs * config.num_minibatches
-
-            def schedule(count: jax.Array) -> jax.Array:
-                return config.lr * jnp.maximum(1.0 - count / steps, 0.0)
-
+        # expert minibatching: each minibatch trains one expert's slice of the params with
+        # that expert's own optimiser state (experts share no parameters)
+        self.by_expert = (
+            isinstance(network, ExpertActorCritic)
+            and network.num_experts > 1
+            and config.minibatching == "expert"
+        )
+        self.partition_experts = network.num_experts if self.by_expert else 1
+        # Adam directions; the (annealed) learning rate is applied per update in _update
         self.optimizer = optax.chain(
             optax.clip_by_global_norm(config.max_grad_norm),
-            optax.adam(learning_rate=schedule, eps=1e-5),
+            optax.scale_by_adam(eps=1e-5),
         )
         self.train_chunk = jax.jit(self._train_chunk, donate_argnums=0)
 
@@ -104,9 +115,10 @@ class PPO:
         if params is None:
             params = self.init_params(net_key)
         obs, vec_state = jax.jit(self.vec_env.reset)(env_key)
+        init_opt = jax.vmap(self.optimizer.init) if self.by_expert else self.optimizer.init
         return RunnerState(
             params=params,
-            opt_state=self.optimizer.init(params),
+            opt_state=init_opt(params),
             vec_state=vec_state,
             obs=obs,
             key=key,
@@ -124,7 +136,7 @@ class PPO:
         def step(carry: RunnerState, _: None) -> tuple[RunnerState, tuple[Transition, Any]]:
             key, act_key, env_key = jax.random.split(carry.key, 3)
             expert = self.experts_of(carry.vec_state)
-            logits, value = self.network.apply(carry.params, carry.obs, expert)
+            logits = self.network.apply(carry.params, carry.obs, expert, method="policy")
             action, log_prob = sample_action(act_key, logits)
             obs, vec_state, reward, done, info = self.vec_env.step(env_key, carry.vec_state, action)
             if self.flow is None:
@@ -140,7 +152,7 @@ class PPO:
                 expert=expert,
                 action=action,
                 log_prob=log_prob,
-                value=value,
+                value=jnp.zeros_like(log_prob),  # filled in by _values after the rollout
                 reward=reward,
                 cut=plan_step_cuts(done, task_done),
             )
@@ -173,24 +185,42 @@ class PPO:
             "frames_per_expert": jnp.bincount(expert.reshape(-1), length=self.num_experts),
         }
 
-    def _loss(self, params: Any, batch: Transition, advantages, targets) -> tuple[jax.Array, Any]:
+    def learning_rate(self, update: jax.Array) -> jax.Array:
+        """The learning rate of update number ``update`` (linear anneal to 0 if enabled)."""
         cfg = self.config
-        logits, value = self.network.apply(params, batch.obs, batch.expert)
+        if not cfg.anneal_lr:
+            return jnp.asarray(cfg.lr, jnp.float32)
+        return cfg.lr * jnp.maximum(1.0 - update / cfg.num_updates, 0.0)
+
+    def _take(self, tree: Any, expert: jax.Array) -> Any:
+        return expert_params(tree, expert) if self.by_expert else tree
+
+    def _put(self, tree: Any, expert: jax.Array, sub: Any) -> Any:
+        return set_expert_params(tree, expert, sub) if self.by_expert else sub
+
+    def _loss(
+        self, params: Any, batch: Transition, advantages, targets, weight
+    ) -> tuple[jax.Array, Any]:
+        """PPO loss over a minibatch whose rows carry ``weight`` (summing to 1; 0 = padding)."""
+        cfg = self.config
+        if self.by_expert:
+            logits, value = apply_expert(self.network, params, batch.obs)
+        else:
+            logits, value = self.network.apply(params, batch.obs, batch.expert)
         log_probs = jax.nn.log_softmax(logits)
         log_prob = jnp.take_along_axis(log_probs, batch.action[:, None], -1)[:, 0]
-        entropy = -(jnp.exp(log_probs) * log_probs).sum(-1).mean()
+        entropy = (weight * -(jnp.exp(log_probs) * log_probs).sum(-1)).sum()
         value_clipped = batch.value + (value - batch.value).clip(-cfg.clip_eps, cfg.clip_eps)
-        value_loss = (
-            0.5
-            * jnp.maximum(jnp.square(value - targets), jnp.square(value_clipped - targets)).mean()
-        )
+        value_err = jnp.maximum(jnp.square(value - targets), jnp.square(value_clipped - targets))
+        value_loss = 0.5 * (weight * value_err).sum()
         ratio = jnp.exp(log_prob - batch.log_prob)
-        adv = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
-        actor_loss = -jnp.minimum(
-            ratio * adv, jnp.clip(ratio, 1.0 - cfg.clip_eps, 1.0 + cfg.clip_eps) * adv
-        ).mean()
+        mean = (weight * advantages).sum()
+        std = jnp.sqrt((weight * jnp.square(advantages - mean)).sum())
+        adv = (advantages - mean) / (std + 1e-8)
+        clipped = jnp.clip(ratio, 1.0 - cfg.clip_eps, 1.0 + cfg.clip_eps)
+        actor_loss = -(weight * jnp.minimum(ratio * adv, clipped * adv)).sum()
         total = actor_loss + cfg.vf_coef * value_loss - cfg.ent_coef * entropy
-        approx_kl = ((ratio - 1.0) - jnp.log(ratio)).mean()
+        approx_kl = (weight * ((ratio - 1.0) - jnp.log(ratio))).sum()
         return total, {
             "actor_loss": actor_loss,
             "value_loss": value_loss,
@@ -198,27 +228,88 @@ class PPO:
             "approx_kl": approx_kl,
         }
 
+    def _values(self, params: Any, obs: jax.Array, expert: jax.Array) -> jax.Array:
+        """Critic values of a whole rollout (T, N), computed after it in one pass: with
+        expert minibatching each expert runs on its own rows only."""
+        flat_obs = obs.reshape((-1, obs.shape[-1]))
+        flat_expert = expert.reshape(-1)
+        if not self.by_expert:
+            values = self.network.apply(params, flat_obs, flat_expert, method="value")
+            return values.reshape(expert.shape)
+        slots = expert_minibatches(
+            jax.random.PRNGKey(0), flat_expert, self.partition_experts, self.num_minibatches
+        )
+
+        def one_expert(e, values):
+            sub = self._take(params, e)
+
+            def body(j, values):
+                i = slots.first[e] + j
+                index = slots.index[i]
+                v = apply_expert(self.network, sub, flat_obs[index], method="value")
+                return values.at[index].add(jnp.where(slots.weight[i] > 0, v, 0.0))
+
+            return jax.lax.fori_loop(0, slots.count[e], body, values)
+
+        values = jax.lax.fori_loop(
+            0, self.partition_experts, one_expert, jnp.zeros(flat_expert.shape, jnp.float32)
+        )
+        return values.reshape(expert.shape)
+
     def _update(self, runner: RunnerState, traj: Transition, advantages, targets):
+        """Epochs of minibatch steps; with expert minibatching each step trains one expert."""
         cfg = self.config
-        batch_size = cfg.batch_size
-        flat = jax.tree.map(lambda x: x.reshape((batch_size, *x.shape[2:])), traj)
+        flat = jax.tree.map(lambda x: x.reshape((cfg.batch_size, *x.shape[2:])), traj)
         flat_adv, flat_tgt = advantages.reshape(-1), targets.reshape(-1)
         grad_fn = jax.value_and_grad(self._loss, has_aux=True)
+        lr = self.learning_rate(runner.update)
+
+        def train_slot(carry, slots: Slots, i: jax.Array):
+            """Minibatch step on slot ``i``; ``carry`` = (params, optimiser state) of one
+            expert (or of the whole network without expert minibatching)."""
+            sub, sub_opt = carry
+            index, weight = slots.index[i], slots.weight[i]
+            mb = jax.tree.map(lambda x: x[index], flat)
+            (_, aux), grads = grad_fn(sub, mb, flat_adv[index], flat_tgt[index], weight)
+            direction, sub_opt = self.optimizer.update(grads, sub_opt, sub)
+            sub = jax.tree.map(lambda p, d: p - lr * d, sub, direction)
+            return (sub, sub_opt), aux
 
         def epoch(carry, _):
             params, opt_state, key = carry
             key, perm_key = jax.random.split(key)
-            perm = jax.random.permutation(perm_key, batch_size).reshape(self.num_minibatches, -1)
+            slots = expert_minibatches(
+                perm_key, flat.expert, self.partition_experts, self.num_minibatches
+            )
+            if self.partition_experts == 1:  # one network, every slot full
+                (params, opt_state), aux = jax.lax.scan(
+                    lambda carry, i: train_slot(carry, slots, i),
+                    (params, opt_state),
+                    jnp.arange(self.num_minibatches),
+                )
+                return (params, opt_state, key), jax.tree.map(jnp.mean, aux)
 
-            def minibatch(carry, idx):
-                params, opt_state = carry
-                mb = jax.tree.map(lambda x: x[idx], flat)
-                (_, aux), grads = grad_fn(params, mb, flat_adv[idx], flat_tgt[idx])
-                updates, opt_state = self.optimizer.update(grads, opt_state, params)
-                return (optax.apply_updates(params, updates), opt_state), aux
+            # expert by expert: slice its params and optimiser state once, then run its
+            # own slots (a dynamic count; slots no expert needs are never run)
+            def one_expert(e, loop_carry):
+                (params, opt_state), total = loop_carry
 
-            (params, opt_state), aux = jax.lax.scan(minibatch, (params, opt_state), perm)
-            return (params, opt_state, key), aux
+                def body(j, inner):
+                    state, total = inner
+                    state, aux = train_slot(state, slots, slots.first[e] + j)
+                    return state, jax.tree.map(jnp.add, total, aux)
+
+                state = (self._take(params, e), self._take(opt_state, e))
+                (sub, sub_opt), total = jax.lax.fori_loop(0, slots.count[e], body, (state, total))
+                state = (self._put(params, e, sub), self._put(opt_state, e, sub_opt))
+                return state, total
+
+            zero = {name: jnp.zeros((), jnp.float32) for name in LOSS_NAMES}
+            (params, opt_state), total = jax.lax.fori_loop(
+                0, self.partition_experts, one_expert, ((params, opt_state), zero)
+            )
+            used = slots.valid.sum()
+            return (params, opt_state, key), jax.tree.map(lambda x: x / used, total)
 
         key, update_key = jax.random.split(runner.key)
         (params, opt_state, _), aux = jax.lax.scan(
@@ -230,8 +321,9 @@ class PPO:
     def update_step(self, runner: RunnerState, _: Any = None) -> tuple[RunnerState, Any]:
         """One PPO update: rollout, GAE with plan-step cuts, epochs of minibatch steps."""
         runner, traj, metrics = self._rollout(runner)
-        _, last_value = self.network.apply(
-            runner.params, runner.obs, self.experts_of(runner.vec_state)
+        traj = traj.replace(value=self._values(runner.params, traj.obs, traj.expert))
+        last_value = self.network.apply(
+            runner.params, runner.obs, self.experts_of(runner.vec_state), method="value"
         )
         advantages, targets = compute_gae(
             traj.reward, traj.value, traj.cut, last_value, self.config.gamma, self.config.gae_lambda
