@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ROUTING_MODES = ("auto", "select", "gather")
-MINIBATCHING = ("expert", "mixed")
+MINIBATCHING = ("expert", "expert_exact", "mixed")
 ACTIVATIONS = ("tanh", "relu", "gelu")
 
 
@@ -45,7 +45,8 @@ class TrainConfig:
     depth: int = 3
     activation: str = "tanh"
     routing: str = "auto"  # select: run all experts, pick; gather: per-sample weights; auto
-    # expert: each update minibatch holds one expert's samples (cost ~ one network);
+    # expert: each update minibatch holds one expert's samples, round(n_e / M) minibatches
+    # per expert (cost ~ one network); expert_exact: ceil(n_e / M), every sample used;
     # mixed: random minibatches over all samples, every expert run on every row
     minibatching: str = "expert"
     # success and stopping

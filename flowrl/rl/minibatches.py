@@ -3,10 +3,12 @@
 With one expert per skill, a mixed minibatch must run every expert on every row (or pay
 for gathers and scatters), so its cost grows with the number of experts. Experts share no
 parameters, so a PPO epoch can instead give each expert its own minibatches: the samples
-of expert ``e`` (``n_e`` of them) are shuffled and dealt round-robin into
-``ceil(n_e / M)`` slots of capacity ``M = batch / num_minibatches``. Each slot then runs a
-single expert, and an epoch costs at most ``num_minibatches + num_experts - 1`` slots of
-one network instead of ``num_minibatches`` slots of ``num_experts`` networks.
+of expert ``e`` (``n_e`` of them) are shuffled and dealt round-robin into ``k_e`` slots of
+capacity ``M = batch / num_minibatches``. Each slot then runs a single expert, so an epoch
+costs ``sum_e k_e`` steps of one network instead of ``num_minibatches`` steps of
+``num_experts`` networks. ``k_e = ceil(n_e / M)`` (exact: every sample used, up to
+``num_experts - 1`` extra steps) or ``max(1, round(n_e / M))`` (about ``num_minibatches``
+steps; an epoch leaves out at most ``M / 2`` samples of an expert, chosen afresh each epoch).
 
 Shapes are static: there are always :func:`num_slots` slots; a slot's unused rows carry
 weight 0 and index 0, and a slot with no rows at all has ``valid`` False (the update
@@ -40,9 +42,19 @@ def num_slots(num_minibatches: int, num_experts: int) -> int:
 
 
 def expert_minibatches(
-    key: jax.Array, expert: jax.Array, num_experts: int, num_minibatches: int
+    key: jax.Array,
+    expert: jax.Array,
+    num_experts: int,
+    num_minibatches: int,
+    exact: bool = True,
 ) -> Slots:
-    """Shuffle ``expert`` (B,) sample indices into single-expert minibatches (see module)."""
+    """Shuffle ``expert`` (B,) sample indices into single-expert minibatches (see module).
+
+    ``exact``: expert ``e`` gets ``ceil(n_e / M)`` slots and every sample is used. Otherwise
+    it gets ``max(1, round(n_e / M))`` slots, so an epoch costs about ``num_minibatches``
+    slots whatever the number of experts, and the samples that do not fit (at most
+    ``M / 2`` per expert, a fresh random choice each epoch) sit this epoch out.
+    """
     batch = expert.shape[0]
     if batch % num_minibatches:
         raise ValueError(f"batch {batch} must divide by num_minibatches {num_minibatches}")
@@ -58,14 +70,19 @@ def expert_minibatches(
     rank = jnp.arange(batch) - (jnp.cumsum(counts) - counts)[sorted_expert]
 
     # expert e owns slots [first[e], first[e] + k[e]); its samples are dealt round-robin
-    k = (counts + capacity - 1) // capacity
+    if exact:
+        k = (counts + capacity - 1) // capacity
+    else:  # round half up, at least one slot for an expert with samples (k <= ceil)
+        k = jnp.where(counts > 0, jnp.maximum((2 * counts + capacity) // (2 * capacity), 1), 0)
     first = jnp.cumsum(k) - k
     k_mine = jnp.maximum(k[sorted_expert], 1)
     slot = first[sorted_expert] + rank % k_mine
     row = rank // k_mine
 
-    index = jnp.zeros((slots, capacity), jnp.int32).at[slot, row].set(order.astype(jnp.int32))
-    mask = jnp.zeros((slots, capacity), bool).at[slot, row].set(True)
+    # rows past the capacity (only when not exact) are dropped by the scatter
+    index = jnp.zeros((slots, capacity), jnp.int32)
+    index = index.at[slot, row].set(order.astype(jnp.int32), mode="drop")
+    mask = jnp.zeros((slots, capacity), bool).at[slot, row].set(True, mode="drop")
     size = mask.sum(axis=1)
     weight = mask / jnp.maximum(size, 1)[:, None].astype(jnp.float32)
     slot_expert = jnp.searchsorted(jnp.cumsum(k), jnp.arange(slots), side="right")

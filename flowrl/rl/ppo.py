@@ -94,8 +94,9 @@ class PPO:
         self.by_expert = (
             isinstance(network, ExpertActorCritic)
             and network.num_experts > 1
-            and config.minibatching == "expert"
+            and config.minibatching in ("expert", "expert_exact")
         )
+        self.exact = config.minibatching != "expert"
         self.partition_experts = network.num_experts if self.by_expert else 1
         # Adam directions; the (annealed) learning rate is applied per update in _update
         self.optimizer = optax.chain(
@@ -279,7 +280,7 @@ class PPO:
             params, opt_state, key = carry
             key, perm_key = jax.random.split(key)
             slots = expert_minibatches(
-                perm_key, flat.expert, self.partition_experts, self.num_minibatches
+                perm_key, flat.expert, self.partition_experts, self.num_minibatches, self.exact
             )
             if self.partition_experts == 1:  # one network, every slot full
                 (params, opt_state), aux = jax.lax.scan(
