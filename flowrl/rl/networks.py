@@ -18,6 +18,7 @@ start copies ``leaf[old_index]`` into ``leaf[new_index]`` for each skill. Routin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-SELECT_MAX_EXPERTS = 4
+SELECT_MAX_EXPERTS = 8
 
 _ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "tanh": nn.tanh,
@@ -48,13 +49,22 @@ def resolve_routing(routing: str, num_experts: int) -> str:
     return "select" if num_experts <= SELECT_MAX_EXPERTS else "ragged"
 
 
-def _stacked_orthogonal(scale: float) -> Callable[..., jax.Array]:
-    """Orthogonal init drawn independently for each expert slice of an (E, in, out) kernel."""
+@functools.partial(jax.jit, static_argnums=(1, 2, 3))
+def _orthogonal_stack(key: jax.Array, shape: tuple[int, ...], scale: float, dtype) -> jax.Array:
+    keys = jax.random.split(key, shape[0])
     base = nn.initializers.orthogonal(scale)
+    return jax.vmap(lambda k: base(k, shape[1:], dtype))(keys)
+
+
+def _stacked_orthogonal(scale: float) -> Callable[..., jax.Array]:
+    """Orthogonal init drawn independently for each expert slice of an (E, in, out) kernel.
+
+    Each kernel is one small jitted program: an eager init dispatches (and compiles) every
+    primitive of the QR on its own, which costs seconds per training run.
+    """
 
     def init(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
-        keys = jax.random.split(key, shape[0])
-        return jax.vmap(lambda k: base(k, shape[1:], dtype))(keys)
+        return _orthogonal_stack(key, tuple(shape), float(scale), jnp.dtype(dtype))
 
     return init
 
