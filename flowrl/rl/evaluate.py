@@ -56,7 +56,7 @@ def _policy_step(env: FlowEnv, network, params, greedy: bool | jax.Array):
     def step(key: jax.Array, t: jax.Array, obs: jax.Array, state: Any):
         act_key, env_key = jax.random.split(jax.random.fold_in(key, t))
         expert = env.expert_index(state.player_state)[None]
-        logits, _ = network.apply(params, obs[None], expert)
+        logits = network.apply(params, obs[None], expert, method="policy")
         sampled = jax.random.categorical(act_key, logits[0])
         action = jnp.where(greedy, jnp.argmax(logits[0]), sampled)
         obs, state, _, done, info = env.step(env_key, state, action)
