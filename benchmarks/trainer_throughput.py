@@ -62,7 +62,9 @@ def main() -> None:
     parser.add_argument("--experts", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--reset_mode", default="pool")
     parser.add_argument("--routing", default="auto")
-    parser.add_argument("--minibatching", default="expert", choices=["expert", "expert_exact", "mixed"])
+    parser.add_argument(
+        "--minibatching", default="expert", choices=["expert", "expert_exact", "mixed"]
+    )
     parser.add_argument("--raw", action="store_true", help="also plain PPO on raw craftax")
     args = parser.parse_args()
 

@@ -30,7 +30,7 @@ def rollout_text(checkpoint: Path, env_name: str, steps: int = 300, seed: int = 
         def body(carry: Any, t: jax.Array) -> Any:
             obs, state = carry
             expert = env.expert_index(state.player_state)[None]
-            logits, _ = network.apply(params, obs[None], expert)
+            logits = network.apply(params, obs[None], expert, method="policy")
             act_key, env_key = jax.random.split(jax.random.fold_in(key, t))
             action = jax.random.categorical(act_key, logits[0])
             obs2, state2, _, _, _ = env.step(env_key, state, action)
