@@ -5,6 +5,11 @@
 per-update metrics; the Python loop in :mod:`flowrl.rl.trainer` shows progress, logs,
 checkpoints and stops between chunks. Works for a flow env (one expert per plan step,
 bootstrapping cut at plan-step boundaries) and for a plain game env (expert 0, no plan).
+
+With several experts the update uses expert minibatches (:mod:`flowrl.rl.minibatches`):
+each minibatch step trains one expert's parameter slice with its own Adam state, so an
+update costs about one network whatever the number of experts. The rollout runs only the
+actor; critic values are computed after it, each expert on its own rows.
 """
 
 from __future__ import annotations
