@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from flowrl.atomic_io import write_json_atomic
 from flowrl.skills.knowledge import kb_specs
 from flowrl.skills.library import (
     Library,
     LibraryError,
-    atomic_write_json,
     compute_frontier,
     kb_library,
 )
@@ -84,7 +84,7 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
     kb_library(CLASSIC, ["Collect Wood"]).save(path)
     before = path.read_text()
     with pytest.raises(TypeError):
-        atomic_write_json(path, {"bad": object()})
+        write_json_atomic(path, {"bad": object()})
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["library.json"]  # no temp files left
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flowrl.llm.steps import write_json_atomic
+from flowrl.atomic_io import write_json_atomic
 from flowrl.pipeline.status import OK, read_json, skipped
 
 

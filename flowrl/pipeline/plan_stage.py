@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flowrl.llm.steps import write_json_atomic, write_text_atomic
+from flowrl.atomic_io import write_json_atomic, write_text_atomic
 from flowrl.pipeline.status import OK, first_rejection, read_json, rejected, skipped
 
 SPEC_KEYS = ("name", "description", "requirements", "consumption", "gain", "ephemeral")

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from flowrl.llm.steps import write_json_atomic
+from flowrl.atomic_io import write_json_atomic
 from flowrl.pipeline.status import read_json
 
 

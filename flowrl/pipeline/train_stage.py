@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from flowrl.llm.steps import write_json_atomic, write_text_atomic
+from flowrl.atomic_io import write_json_atomic, write_text_atomic
 from flowrl.pipeline.status import OK, first_rejection, read_json, rejected, skipped
 from flowrl.pipeline.warm_start import init_checkpoint
 

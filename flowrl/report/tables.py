@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flowrl.llm.steps import write_text_atomic
+from flowrl.atomic_io import write_text_atomic
 
 
 def fmt(value: Any) -> str:

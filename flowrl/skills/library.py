@@ -201,7 +201,7 @@ class Library:
         """Write atomically after checking the result against the schema."""
         data = self.to_json()
         Library.from_json(json.loads(json.dumps(data)))  # refuse to write what we cannot read
-        return atomic_write_json(path, data)
+        return write_json_atomic(path, data)
 
     @classmethod
     def load(cls, path: str | Path) -> Library:
@@ -222,11 +222,6 @@ def compute_frontier(
         for name, spec in candidates.items()
         if name not in learned and all(key in provided for key in spec.requirements)
     ]
-
-
-def atomic_write_json(path: str | Path, data: Any) -> Path:
-    """Write JSON to ``path`` via a temporary file in the same folder and a rename."""
-    return write_json_atomic(path, data)
 
 
 def kb_library(env_name: str, names: Iterable[str] | None = None) -> Library:

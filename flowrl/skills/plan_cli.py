@@ -80,7 +80,8 @@ def _load_library(env_name: str, ref: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowrl.skills.library import LibraryError, atomic_write_json
+    from flowrl.atomic_io import write_json_atomic
+    from flowrl.skills.library import LibraryError
     from flowrl.skills.resolver import ResolverError, Step, format_plan
     from flowrl.skills.spec import SpecError
 
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     codes = plan.pop("_codes")
     if args.out:
-        atomic_write_json(args.out, plan)
+        write_json_atomic(args.out, plan)
     if args.module:
         from flowrl.skills.plan_module import PlanStep, build_plan_module
 
