@@ -48,10 +48,9 @@ def batch(ppo: PPO, expert: np.ndarray, seed: int) -> Transition:
 
 def runner(ppo: PPO) -> RunnerState:
     params = ppo.init_params(jax.random.PRNGKey(0))
-    init_opt = jax.vmap(ppo.optimizer.init) if ppo.by_expert else ppo.optimizer.init
     return RunnerState(
         params=params,
-        opt_state=init_opt(params),
+        opt_state=ppo.init_optimizer(params),
         vec_state=None,
         obs=None,
         key=jax.random.PRNGKey(1),

@@ -121,14 +121,19 @@ class PPO:
         if params is None:
             params = self.init_params(net_key)
         obs, vec_state = jax.jit(self.vec_env.reset)(env_key)
-        init_opt = jax.vmap(self.optimizer.init) if self.by_expert else self.optimizer.init
         return RunnerState(
             params=params,
-            opt_state=init_opt(params),
+            opt_state=self.init_optimizer(params),
             vec_state=vec_state,
             obs=obs,
             key=key,
             update=jnp.zeros((), jnp.int32),
+        )
+
+    def init_optimizer(self, params: Any) -> Any:
+        """Fresh optimiser state: one per expert (leading axis) with expert minibatching."""
+        return (
+            jax.vmap(self.optimizer.init)(params) if self.by_expert else self.optimizer.init(params)
         )
 
     def experts_of(self, vec_state: Any) -> jax.Array:
@@ -204,6 +209,23 @@ class PPO:
     def _put(self, tree: Any, expert: jax.Array, sub: Any) -> Any:
         return set_expert_params(tree, expert, sub) if self.by_expert else sub
 
+    def _over_expert_slots(self, slots: Slots, step, state: Any, acc: Any) -> tuple[Any, Any]:
+        """For each expert e: take its slice of ``state``, run ``step(sub, acc, i)`` over
+        its slots ``i`` (a dynamic count), put the slice back. Slicing happens once per
+        expert, not once per slot."""
+
+        def one_expert(e, carry):
+            state, acc = carry
+
+            def body(j, inner):
+                sub, acc = inner
+                return step(sub, acc, slots.first[e] + j)
+
+            sub, acc = jax.lax.fori_loop(0, slots.count[e], body, (self._take(state, e), acc))
+            return self._put(state, e, sub), acc
+
+        return jax.lax.fori_loop(0, self.partition_experts, one_expert, (state, acc))
+
     def _loss(
         self, params: Any, batch: Transition, advantages, targets, weight
     ) -> tuple[jax.Array, Any]:
@@ -246,20 +268,13 @@ class PPO:
             jax.random.PRNGKey(0), flat_expert, self.partition_experts, self.num_minibatches
         )
 
-        def one_expert(e, values):
-            sub = self._take(params, e)
+        def step(sub, values, i):
+            index = slots.index[i]
+            v = apply_expert(self.network, sub, flat_obs[index], method="value")
+            return sub, values.at[index].add(jnp.where(slots.weight[i] > 0, v, 0.0))
 
-            def body(j, values):
-                i = slots.first[e] + j
-                index = slots.index[i]
-                v = apply_expert(self.network, sub, flat_obs[index], method="value")
-                return values.at[index].add(jnp.where(slots.weight[i] > 0, v, 0.0))
-
-            return jax.lax.fori_loop(0, slots.count[e], body, values)
-
-        values = jax.lax.fori_loop(
-            0, self.partition_experts, one_expert, jnp.zeros(flat_expert.shape, jnp.float32)
-        )
+        zeros = jnp.zeros(flat_expert.shape, jnp.float32)
+        _, values = self._over_expert_slots(slots, step, params, zeros)
         return values.reshape(expert.shape)
 
     def _update(self, runner: RunnerState, traj: Transition, advantages, targets):
@@ -295,24 +310,14 @@ class PPO:
                 )
                 return (params, opt_state, key), jax.tree.map(jnp.mean, aux)
 
-            # expert by expert: slice its params and optimiser state once, then run its
-            # own slots (a dynamic count; slots no expert needs are never run)
-            def one_expert(e, loop_carry):
-                (params, opt_state), total = loop_carry
-
-                def body(j, inner):
-                    state, total = inner
-                    state, aux = train_slot(state, slots, slots.first[e] + j)
-                    return state, jax.tree.map(jnp.add, total, aux)
-
-                state = (self._take(params, e), self._take(opt_state, e))
-                (sub, sub_opt), total = jax.lax.fori_loop(0, slots.count[e], body, (state, total))
-                state = (self._put(params, e, sub), self._put(opt_state, e, sub_opt))
-                return state, total
+            # expert by expert, each on its own slots (slots no expert needs never run)
+            def step(sub, total, i):
+                sub, aux = train_slot(sub, slots, i)
+                return sub, jax.tree.map(jnp.add, total, aux)
 
             zero = {name: jnp.zeros((), jnp.float32) for name in LOSS_NAMES}
-            (params, opt_state), total = jax.lax.fori_loop(
-                0, self.partition_experts, one_expert, ((params, opt_state), zero)
+            (params, opt_state), total = self._over_expert_slots(
+                slots, step, (params, opt_state), zero
             )
             used = slots.valid.sum()
             return (params, opt_state, key), jax.tree.map(lambda x: x / used, total)
