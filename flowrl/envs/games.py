@@ -16,7 +16,9 @@ class GameSpec:
 
     ``family`` selects the skill-code signature ("classic" for Craftax-Classic and Fabrax,
     "craftax" for full Craftax). ``constants`` is the module holding the game's
-    ``BlockType``, ``Achievement`` and ``Action`` enums.
+    ``BlockType``, ``Achievement`` and ``Action`` enums. ``inventory_class`` names the
+    game's inventory struct as ``"module:Class"``: its fields are what skill code may read
+    from ``inventory`` (the skill-code allowlist and the prompts are generated from it).
     """
 
     env_name: str
@@ -25,6 +27,7 @@ class GameSpec:
     make_env: Callable[[], Any] = field(repr=False)
     inventory_cap: int
     obs_dim: tuple[int, int]
+    inventory_class: str
     has_levels: bool = False
 
     @property
@@ -74,6 +77,7 @@ register_game(
         make_env=_craftax_env("Craftax-Classic-Symbolic-v1"),
         inventory_cap=9,
         obs_dim=(7, 9),
+        inventory_class="craftax.craftax_classic.envs.craftax_state:Inventory",
     )
 )
 register_game(
@@ -84,6 +88,7 @@ register_game(
         make_env=_craftax_env("Craftax-Symbolic-v1"),
         inventory_cap=99,
         obs_dim=(9, 11),
+        inventory_class="craftax.craftax.craftax_state:Inventory",
         has_levels=True,
     )
 )

@@ -18,6 +18,7 @@ GAME = register_game(
         make_env=make_env,
         inventory_cap=INVENTORY_CAP,
         obs_dim=OBS_DIM,
+        inventory_class="flowrl.envs.fabrax.state:FabraxInventory",
     )
 )
 
