@@ -1,4 +1,4 @@
-# expect: accesses a missing attribute
+# expect: the attribute `.planks` is not allowed: the inventory fields are
 
 def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
     return inventory.planks >= n

@@ -1,4 +1,4 @@
-# expect: uses an undefined name
+# expect: the name `helper_that_does_not_exist` is not allowed
 
 def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
     return inventory.wood >= n
