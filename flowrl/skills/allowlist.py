@@ -49,18 +49,20 @@ rot90 round searchsorted select shape sign signbit sin sinc sinh size sort sqrt 
 squeeze stack std subtract sum swapaxes take take_along_axis tan tanh tensordot tile trace
 transpose tril triu true_divide trunc unravel_index var vstack where zeros zeros_like
 bool_ int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 bfloat16 float32 float64
-finfo iinfo
+bool int_ uint float_ finfo iinfo
 """
 _JNP_VALUES = """
 pi e inf nan newaxis euler_gamma ndarray
 bool_ int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 bfloat16 float32 float64
+bool int_ uint float_
 """
 _LAX_FUNCTIONS = """
 abs add argmax argmin bitwise_and bitwise_not bitwise_or bitwise_xor broadcast ceil clamp
-concatenate convert_element_type cos cumsum cummax cummin cumprod div dynamic_index_in_dim
+concatenate cond convert_element_type cos cumsum cummax cummin cumprod div dynamic_index_in_dim
 dynamic_slice dynamic_slice_in_dim dynamic_update_slice eq exp expand_dims floor ge gt
 integer_pow le log lt max min mul ne neg pow reduce_max reduce_min reduce_sum rem reshape
-round rsqrt select select_n sign sin sort sqrt square squeeze stop_gradient sub tanh top_k
+round rsqrt select select_n sign sin sort sqrt square squeeze stop_gradient sub switch tanh
+top_k
 """
 _NN_FUNCTIONS = """
 celu elu gelu glu hard_sigmoid hard_silu hard_swish hard_tanh identity leaky_relu log_sigmoid
@@ -139,6 +141,7 @@ SAFE_BUILTINS = (
     "enumerate",
     "float",
     "int",
+    "isinstance",
     "len",
     "list",
     "max",

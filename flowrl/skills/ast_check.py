@@ -139,6 +139,7 @@ class _Checker(ast.NodeVisitor):
 
     # --- structure ---------------------------------------------------------------
     def check_module(self, tree: ast.Module) -> None:
+        helpers = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
                 self.module_functions.add(node.name)
@@ -146,9 +147,20 @@ class _Checker(ast.NodeVisitor):
             elif isinstance(node, ast.Assign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if not all(isinstance(t, ast.Name) for t in targets):
-                    self.fail(node, "module-level assignments may only bind names to literals")
-                elif node.value is None or not _is_literal(node.value):
-                    self.fail(node, "module-level assignments may only bind literal constants")
+                    self.fail(node, "module-level assignments may only bind plain names")
+                elif node.value is None:
+                    self.fail(node, "module-level annotations need a value")
+                elif any(
+                    isinstance(sub, ast.Call)
+                    and isinstance(sub.func, ast.Name)
+                    and sub.func.id in helpers
+                    for sub in ast.walk(node.value)
+                ):
+                    self.fail(
+                        node,
+                        "module-level constants may not call your own functions; compute the "
+                        "value inside a function (jnp functions, builtins and enums are fine)",
+                    )
                 for target in targets:
                     if isinstance(target, ast.Name):
                         self.module_constants.add(target.id)
@@ -162,7 +174,7 @@ class _Checker(ast.NodeVisitor):
             else:
                 self.fail(
                     node,
-                    f"only function definitions and literal constants are allowed at module level, "
+                    f"only function definitions and constants are allowed at module level, "
                     f"not {type(node).__name__}",
                 )
         if len(self.module_functions) > self.max_functions:
@@ -282,7 +294,8 @@ class _Checker(ast.NodeVisitor):
             kind == _DATA
             or id(node) in self.allowed_bare
             or (kind == _BUILTIN and (id(node) in self.called or name in BUILTIN_TYPES))
-            or (kind in (_FUNCTION, _ENUM) and id(node) in self.called)
+            or kind == _FUNCTION  # own helpers may be passed (to jax.lax.cond): checked code
+            or (kind == _ENUM and id(node) in self.called)
         ):
             return
         elif kind == _MODULE:

@@ -1,4 +1,4 @@
-# expect: call `helper(...)` directly
+# expect: the attribute `.func_globals` is not allowed
 def helper(x):
     return x
 
