@@ -483,7 +483,8 @@ class _Checker(ast.NodeVisitor):
             exponent = node.right.value
             if isinstance(exponent, int | float) and abs(exponent) > MAX_POWER:
                 self.fail(node, f"exponents above {MAX_POWER} are not allowed")
-        if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.BinOp):
+        left_pow = isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Pow)
+        if isinstance(node.op, ast.Pow) and (left_pow or isinstance(node.right, ast.BinOp)):
             self.fail(node, "nested powers are not allowed")
         for side in (node.left, node.right):
             if isinstance(side, ast.Constant) and isinstance(side.value, (str, bytes)):
@@ -601,6 +602,7 @@ class _Checker(ast.NodeVisitor):
         return False
 
 
+_NESTING_HINT = "write flat expressions with intermediate variables"
 _ANNOTATION_NODES = (
     ast.Name,
     ast.Attribute,
@@ -691,7 +693,10 @@ def parse_source(source: str, skills: int = 1) -> tuple[ast.Module | None, list[
     try:
         tree = ast.parse(source)
     except SyntaxError as err:
-        return None, [f"Line {err.lineno}: syntax error: {err.msg}; return valid Python source."]
+        where = f"Line {err.lineno}: " if err.lineno else ""
+        return None, [f"{where}syntax error: {err.msg}; return valid Python source."]
+    except (RecursionError, MemoryError, ValueError) as err:
+        return None, [f"The code could not be parsed ({type(err).__name__}); {_NESTING_HINT}."]
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES * skills:
         return None, [
@@ -708,7 +713,10 @@ def check_tree(
 ) -> list[str]:
     """Reasons why the parsed module ``tree`` breaks the allowlist of ``env_name``."""
     checker = _Checker(game_rules(env_name), required, MAX_FUNCTIONS * skills)
-    checker.check_module(tree)
+    try:
+        checker.check_module(tree)
+    except RecursionError:
+        return [f"The code is nested too deeply to check; {_NESTING_HINT}."]
     return checker.reasons
 
 
