@@ -186,6 +186,7 @@ def main() -> int:
         read_roots=request.get("read_roots", ()),
         memory_gb=float(request.get("memory_gb", 4.0)),
         cpu_s=float(request.get("cpu_s", 120.0)),
+        landlock=bool(request.get("landlock", True)),
     )
     env_name, seed = request["env_name"], int(request.get("seed", 0))
     per_skill = float(request.get("per_skill_s", 120.0))

@@ -90,18 +90,28 @@ def confine(
     read_roots: Iterable[str | Path] = (),
     memory_gb: float = 4.0,
     cpu_s: float = 120.0,
+    landlock: bool = True,
 ) -> dict[str, Any]:
     """Confine this process: limits, no network, writes only beneath ``workdir``.
 
     Call before importing anything heavy (no threads may exist yet). Returns what was
-    applied, e.g. ``{"rlimits": True, "netns": True, "landlock": 7}``.
+    applied, e.g. ``{"rlimits": True, "netns": True, "landlock": 7}``. A layer this
+    platform lacks, or that fails, is skipped and reported, never fatal.
     """
     applied: dict[str, Any] = {"platform": platform.system()}
-    _apply_limits(memory_gb, cpu_s)
-    applied["rlimits"] = True
-    applied["netns"] = _private_network()
-    roots = [*_default_read_roots(), *read_roots]
-    applied["landlock"] = _landlock(Path(workdir), roots)
+    for name, layer in (
+        ("rlimits", lambda: _apply_limits(memory_gb, cpu_s) or True),
+        ("netns", _private_network),
+        ("landlock", lambda: _landlock(Path(workdir), [*_default_read_roots(), *read_roots])),
+    ):
+        if name == "landlock" and not landlock:
+            applied[name] = 0
+            continue
+        try:
+            applied[name] = layer()
+        except (OSError, ValueError, AttributeError) as err:
+            applied[name] = False
+            applied[f"{name}_error"] = f"{type(err).__name__}: {err}"
     return applied
 
 

@@ -14,6 +14,7 @@ import json
 import signal
 import subprocess
 import tempfile
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,12 +101,21 @@ def _run_batches(
     """
     results: dict[int, ValidationResult] = {}
     remaining = list(range(len(items)))
+    landlock = True
     while remaining:
         done, died_on, reason = _run_sandbox(
-            [items[j] for j in remaining], env_name, seed, per_skill_s, memory_gb
+            [items[j] for j in remaining], env_name, seed, per_skill_s, memory_gb, landlock
         )
         for k, result in done.items():
             results[remaining[k]] = result
+        if died_on is None and not done and landlock:
+            # It died before any skill code ran: the platform may need reads Landlock does
+            # not grant. Retry without that layer (recorded in stats.isolation).
+            warnings.warn(
+                f"validation sandbox failed to start under Landlock: {reason}", stacklevel=2
+            )
+            landlock = False
+            continue
         if died_on is None and not done:  # died before any skill: same reason for all
             for j in remaining:
                 results[j] = ValidationResult(ok=False, reasons=[reason])
@@ -122,6 +132,7 @@ def _run_sandbox(
     seed: int,
     per_skill_s: float,
     memory_gb: float,
+    landlock: bool = True,
 ) -> tuple[dict[int, ValidationResult], int | None, str]:
     """Runtime-check ``items`` in one confined subprocess.
 
@@ -142,6 +153,7 @@ def _run_sandbox(
             "cpu_s": 2 * timeout_s,
             "per_skill_s": per_skill_s,
             "read_roots": [str(samples), str(SHIPPED)],
+            "landlock": landlock,
         }
     )
     with tempfile.TemporaryDirectory(prefix="flowrl-sandbox-") as workdir:
