@@ -12,6 +12,7 @@ import keyword
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,16 @@ def test_cli_exit_codes_and_json(tmp_path: Path):
     payload = json.loads(bad.stdout.strip().splitlines()[-1])
     assert payload["ok"] is False and "import" in payload["reasons"][0]
     assert json.loads((tmp_path / "v.json").read_text())["ok"] is False
+
+
+def test_watchdog_ends_a_skill_stuck_where_no_alarm_reaches(monkeypatch):
+    from flowrl.skills import validator
+
+    monkeypatch.setattr(validator, "WATCHDOG_GRACE_S", 1.0)
+    start = time.monotonic()
+    done, died_on, reason = validator._run_sandbox(
+        [{"source": "", "n": 1}], CLASSIC, 0, 1.0, 1.0, module="tests.sandbox_hang"
+    )
+    assert time.monotonic() - start < 30
+    assert (done, died_on) == ({}, 0)
+    assert "took longer than 1 s" in reason

@@ -139,10 +139,9 @@ class _Checker(ast.NodeVisitor):
 
     # --- structure ---------------------------------------------------------------
     def check_module(self, tree: ast.Module) -> None:
-        helpers = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        self.module_functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
-                self.module_functions.add(node.name)
                 self._check_binding(node, node.name)
             elif isinstance(node, ast.Assign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -153,7 +152,7 @@ class _Checker(ast.NodeVisitor):
                 elif any(
                     isinstance(sub, ast.Call)
                     and isinstance(sub.func, ast.Name)
-                    and sub.func.id in helpers
+                    and sub.func.id in self.module_functions
                     for sub in ast.walk(node.value)
                 ):
                     self.fail(
@@ -165,6 +164,8 @@ class _Checker(ast.NodeVisitor):
                     if isinstance(target, ast.Name):
                         self.module_constants.add(target.id)
                         self._check_binding(target, target.id)
+                        if target.id in self.module_functions:
+                            self.fail(target, f"`{target.id}` names both a function and a value")
                 if isinstance(node, ast.AnnAssign):
                     self._check_annotation(node.annotation)
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):

@@ -11,9 +11,13 @@ done at reset.
 from __future__ import annotations
 
 import json
+import os
+import selectors
 import signal
 import subprocess
 import tempfile
+import threading
+import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,7 +29,8 @@ from flowrl.skills.sandbox import child_environment, launch_command
 
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MEMORY_GB = 4.0
-SANDBOX_STARTUP_S = 60.0
+SANDBOX_STARTUP_S = 90.0
+WATCHDOG_GRACE_S = 10.0
 
 
 @dataclass
@@ -133,52 +138,39 @@ def _run_sandbox(
     per_skill_s: float,
     memory_gb: float,
     landlock: bool = True,
+    module: str = "flowrl.skills.runtime_check",
 ) -> tuple[dict[int, ValidationResult], int | None, str]:
     """Runtime-check ``items`` in one confined subprocess.
 
     Returns the results it finished (by position), the position of the skill it died on
     (None if none) and the reason it died.
     """
-    # Each skill gets ``per_skill_s`` of wall time (an alarm inside the sandbox); start-up
-    # (importing JAX, loading samples) is not charged to it. The process-wide wall and CPU
-    # limits are backstops: CPU time counts every XLA thread, so it gets twice the wall.
-    timeout_s = per_skill_s * len(items) + SANDBOX_STARTUP_S
     samples = cache_dir()
-    request = json.dumps(
-        {
-            "skills": items,
-            "env_name": env_name,
-            "seed": seed,
-            "memory_gb": memory_gb,
-            "cpu_s": 2 * timeout_s,
-            "per_skill_s": per_skill_s,
-            "read_roots": [str(samples), str(SHIPPED)],
-            "landlock": landlock,
-        }
-    )
+    request = {
+        "skills": items,
+        "env_name": env_name,
+        "seed": seed,
+        "memory_gb": memory_gb,
+        # CPU time counts every XLA thread: a backstop well above the wall limits.
+        "cpu_s": 2 * (per_skill_s * len(items) + SANDBOX_STARTUP_S),
+        "per_skill_s": per_skill_s,
+        "read_roots": [str(samples), str(SHIPPED)],
+        "landlock": landlock,
+    }
     with tempfile.TemporaryDirectory(prefix="flowrl-sandbox-") as workdir:
-        env = child_environment(workdir, {"FLOWRL_CACHE_DIR": str(samples.parent)})
-        try:
-            proc = subprocess.run(
-                launch_command("flowrl.skills.runtime_check"),
-                input=request,
-                capture_output=True,
-                text=True,
-                timeout=timeout_s,
-                cwd=workdir,
-                env=env,
-                start_new_session=True,
-            )
-            stdout, stderr, code = proc.stdout, proc.stderr, proc.returncode
-        except subprocess.TimeoutExpired as err:
-            stdout = err.stdout.decode() if isinstance(err.stdout, bytes) else (err.stdout or "")
-            stderr, code = "", None
+        proc = subprocess.Popen(
+            launch_command(module),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=workdir,
+            env=child_environment(workdir, {"FLOWRL_CACHE_DIR": str(samples.parent)}),
+            start_new_session=True,
+        )
+        records, stderr, code = _watch(proc, json.dumps(request), per_skill_s)
     done: dict[int, ValidationResult] = {}
     started: int | None = None
-    for line in stdout.splitlines():
-        if not line.startswith("{"):
-            continue
-        record = json.loads(line)
+    for record in records:
         if record.get("started"):
             started = record["index"]
         else:
@@ -198,6 +190,56 @@ def _run_sandbox(
         tail = stderr.strip().splitlines()[-1:] or ["no output"]
         reason = f"The sandbox process failed (exit {code}): {tail[0]}."
     return done, died_on, reason
+
+
+def _watch(
+    proc: subprocess.Popen[bytes], request: str, per_skill_s: float
+) -> tuple[list[dict[str, Any]], str, int | None]:
+    """Feed ``request``, collect the JSON records, and enforce the wall-clock limits.
+
+    The sandbox's own alarm ends a skill whose Python runs too long; this watchdog also
+    ends one stuck in C code (XLA compiling or running) where no alarm can interrupt it:
+    start-up gets ``SANDBOX_STARTUP_S``, each skill ``per_skill_s`` plus a grace period.
+    Returns (records, stderr, exit code or None when it was killed for time).
+    """
+    assert proc.stdin and proc.stdout and proc.stderr
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+    drain.start()
+    try:
+        proc.stdin.write(request.encode())
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass  # it died at once; its exit code and stderr say why
+    records: list[dict[str, Any]] = []
+    buffer = b""
+    deadline = time.monotonic() + SANDBOX_STARTUP_S
+    killed = False
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.killpg(proc.pid, signal.SIGKILL)
+                killed = True
+                break
+            if not selector.select(timeout=min(left, 1.0)):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                break  # end of output: the sandbox exited
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                if line.startswith(b"{"):
+                    records.append(json.loads(line))
+                    # A started skill has its limit (plus time for its own alarm to fire
+                    # first); after a result the next start follows at once.
+                    deadline = time.monotonic() + per_skill_s + WATCHDOG_GRACE_S
+    code = proc.wait()
+    drain.join(timeout=10)
+    stderr = b"".join(errors).decode(errors="replace")
+    return records, stderr, None if killed else code
 
 
 def _from_json(result: dict[str, Any]) -> ValidationResult:
