@@ -7,6 +7,7 @@ sandbox and confines itself the same way; then it tries what hostile code would 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import tempfile
@@ -117,6 +118,15 @@ def test_child_environment_is_an_allowlist(monkeypatch, tmp_path):
     assert "SOME_RANDOM_SETTING" not in env
     assert env["HOME"] == env["TMPDIR"] == str(tmp_path)
     assert env["FLOWRL_CACHE_DIR"] == "/c"
+
+
+def test_drop_secrets_keeps_what_training_needs(monkeypatch):
+    from flowrl.skills.sandbox import drop_secrets
+
+    monkeypatch.setenv("OPENAI_API_KEY", CANARY)
+    monkeypatch.setenv("WANDB_API_KEY", "wandb-key")
+    assert "OPENAI_API_KEY" in drop_secrets()
+    assert "OPENAI_API_KEY" not in os.environ and os.environ["WANDB_API_KEY"] == "wandb-key"
 
 
 def test_landlock_probe_is_harmless():

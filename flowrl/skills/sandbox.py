@@ -53,6 +53,19 @@ def is_secret(name: str) -> bool:
     return bool(SECRET_PATTERN.search(name))
 
 
+def drop_secrets(keep_prefixes: tuple[str, ...] = ("WANDB_",)) -> list[str]:
+    """Remove credential variables from this process's environment; returns their names.
+
+    For processes that execute checked skill code but never call an LLM (training,
+    evaluation): the static allowlist already keeps skill code away from ``os.environ``;
+    this is the second layer. ``keep_prefixes`` names what the process itself needs.
+    """
+    dropped = [k for k in os.environ if is_secret(k) and not k.startswith(keep_prefixes)]
+    for name in dropped:
+        del os.environ[name]
+    return dropped
+
+
 def child_environment(workdir: str | Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The whole environment of a sandbox: allowlisted, secret-free, homed in ``workdir``."""
     env = {k: os.environ[k] for k in ENV_KEEP if k in os.environ}
