@@ -144,3 +144,34 @@ def test_evaluate_renders_a_successful_episode(rl_tiny_run, tmp_path):
     assert gif["policy"] == "greedy" and gif["replay_success"] and gif["frames"] == 3
     frames = imageio.mimread(tmp_path / "ev" / "rollout.gif")
     assert len(frames) == 3 and frames[0].shape[0] > 100
+
+
+def test_fixed_policy_estimate_matches_fresh_episodes(rl_tiny_run, tmp_path):
+    """With learning off (lr 0: the untrained policy stays fixed), the trainer's success
+    within the horizon and a fresh-episode evaluation of its checkpoint agree within their
+    95% intervals. Reuses the warm-start test's compile (lr 0, no annealing)."""
+    from flowrl.rl.config import load_config
+    from flowrl.rl.evaluate import load_policy, make_rollout
+    from flowrl.rl.success import wilson_interval
+    from flowrl.rl.trainer import train
+
+    config = load_config(None, rl_tiny_run["config"], total_timesteps=8 * 16 * 48)
+    config = config.replace(lr=0.0, anneal_lr=False, success_window=48)
+    result = train(rl_tiny_run["plan"], CLASSIC, tmp_path / "fixed", config, progress=False)
+    assert result.success_horizon == 24 and result.success_episodes >= 100
+    lo, hi = result.success_interval
+    assert lo <= result.success_rate <= hi
+
+    env, network, params, meta = load_policy(result.checkpoint_dir)
+    assert meta["success_horizon"] == 24 and meta["success_policy"] == "sampled"
+    rollout = make_rollout(env, network, 4)  # the shape test_evaluate_writes_eval_json uses
+    hits = n = 0
+    for seed in range(50):
+        keys = jax.random.split(jax.random.PRNGKey(1000 + seed), 4)
+        ep = jax.device_get(rollout(params, keys, jax.numpy.asarray(False)))
+        hits += int((np.asarray(ep["success"]) & (np.asarray(ep["length"]) <= 24)).sum())
+        n += 4
+    eval_lo, eval_hi = wilson_interval(hits, n)
+    print(f"train {result.success_rate:.3f} [{lo:.3f}, {hi:.3f}] n={result.success_episodes}")
+    print(f"eval {hits / n:.3f} [{eval_lo:.3f}, {eval_hi:.3f}] n={n}")
+    assert eval_lo <= hi and lo <= eval_hi  # the intervals overlap

@@ -57,6 +57,10 @@ def train(
         "success": bool(result.success),
         "success_rate": None if result.success_rate != result.success_rate else result.success_rate,
         "success_threshold": config.success_threshold,
+        "success_interval": result.interval_or_none(),  # 95% Wilson, see docs/training.md
+        "success_episodes": result.success_episodes,
+        "success_horizon": result.success_horizon,
+        "success_policy": result.success_policy,
         "frames": result.frames,
         "updates": result.updates,
         "wall_s": round(result.wall_s, 2),

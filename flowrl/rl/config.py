@@ -52,7 +52,10 @@ class TrainConfig:
     # success and stopping
     success_threshold: float = 0.8
     success_window: int = 10  # updates the success rate is smoothed over
-    min_episodes: int = 32  # finished episodes in the window needed for an estimate
+    min_episodes: int = 32  # resolved episodes in the window needed for an estimate
+    # success = plan completed within this many steps of a fresh episode's start (an episode
+    # still running then is a failure); capped at the episode limit, 0 = the episode limit
+    success_horizon: int = 1000
     # flow env
     completion_bonus: float = 1.0
     max_episode_steps: int | None = None

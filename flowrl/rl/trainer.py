@@ -32,10 +32,14 @@ from flowrl.rl.checkpoint import (
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO, make_flow_vec_env
-from flowrl.rl.success import SuccessTracker, reached
+from flowrl.rl.success import HorizonTracker, SuccessTracker, reached
 from flowrl.skills.plan_module import Plan, load_plan, load_plan_file
 
 log = logging.getLogger(__name__)
+
+# Training samples actions and so does a plan that runs a learned skill as a step of a
+# deeper plan: the estimate (and acceptance) is of the sampled policy.
+SUCCESS_POLICY = "sampled"
 
 CHECKPOINT_DIR = "checkpoint"
 METRICS_FILE = "train_metrics.csv"
@@ -47,7 +51,11 @@ CSV_FIELDS = (
     "episodes",
     "plans_completed",
     "success_raw",
+    "success_finished",
     "success_rate",
+    "success_low",
+    "success_high",
+    "success_episodes",
     "reached",
     "episode_return",
     "episode_length",
@@ -76,11 +84,23 @@ class TrainResult:
     metrics_csv: Path
     success_rate: float
     success: bool
+    success_interval: tuple[float, float]
+    success_episodes: int
+    success_horizon: int
     frames: int
     updates: int
     wall_s: float
     compile_s: float
     warm_started: list[str] = field(default_factory=list)
+    success_policy: str = "sampled"
+
+    def interval_or_none(self) -> list[float] | None:
+        lo, hi = self.success_interval
+        return None if math.isnan(lo) else [lo, hi]
+
+
+def _interval(estimate: tuple[float, float, float, int]) -> list[float] | None:
+    return None if math.isnan(estimate[1]) else [estimate[1], estimate[2]]
 
 
 def build_network(config: TrainConfig, num_experts: int, num_actions: int) -> ExpertActorCritic:
@@ -181,7 +201,8 @@ def train(
 
         logger = WandbLogger(out_dir, config.to_dict(), name=" -> ".join(plan.names))
 
-    tracker = SuccessTracker(config.success_window, config.min_episodes)
+    finished_tracker = SuccessTracker(config.success_window, config.min_episodes)
+    tracker = HorizonTracker(config.success_window, config.min_episodes, ppo.age_bins)
     num_chunks = math.ceil(config.num_updates / config.updates_per_chunk)
     bar = _Progress(num_chunks * config.frames_per_chunk, progress, plan.names[-1])
     rows: list[dict[str, Any]] = []
@@ -192,6 +213,7 @@ def train(
     compile_s = 0.0
     frames = updates = 0
     rate = math.nan
+    estimate: tuple[float, float, float, int] = (math.nan, math.nan, math.nan, 0)
 
     def checkpoint(verdict: bool | None) -> None:
         per_skill = {
@@ -221,6 +243,10 @@ def train(
             "frames_per_expert": frames_per_expert.tolist(),
             "frames_per_skill": per_skill,
             "success_rate": None if math.isnan(rate) else rate,
+            "success_interval": _interval(estimate),
+            "success_episodes": estimate[3],
+            "success_horizon": ppo.horizon,
+            "success_policy": SUCCESS_POLICY,
             "success_threshold": config.success_threshold,
             "success": verdict,
             "warm_started": warm,
@@ -240,7 +266,8 @@ def train(
             elapsed = time.perf_counter() - t0
             if chunk == 0:
                 compile_s = elapsed  # includes the first chunk's run
-            curve = tracker.add(metrics["episodes"], metrics["plans_completed"])
+            finished = finished_tracker.add(metrics["episodes"], metrics["plans_completed"])
+            curve = tracker.add(metrics["horizon_resolved"], metrics["horizon_succeeded"])
             frames_per_expert += metrics["frames_per_expert"].sum(axis=0)
             sps = config.frames_per_chunk / max(elapsed, 1e-9)
             for i in range(config.updates_per_chunk):
@@ -256,8 +283,12 @@ def train(
                     "episodes": episodes,
                     "plans_completed": completed,
                     "success_raw": completed / episodes if episodes else math.nan,
-                    "success_rate": float(curve[i]),
-                    "reached": reached(float(curve[i]), config.success_threshold),
+                    "success_finished": float(finished[i]),
+                    "success_rate": curve[i][0],
+                    "success_low": curve[i][1],
+                    "success_high": curve[i][2],
+                    "success_episodes": curve[i][3],
+                    "reached": reached(curve[i][0], config.success_threshold),
                     "verdict": "",
                 }
                 for name in LOSS_FIELDS:
@@ -265,7 +296,8 @@ def train(
                 rows.append(row)
                 if logger is not None:
                     logger.log({k: v for k, v in row.items() if k != "verdict"}, step=frames)
-            rate = tracker.rate
+            estimate = tracker.estimate()
+            rate = estimate[0]
             bar.update(config.frames_per_chunk, rate, sps)
             _write_csv(metrics_csv, rows)
             if reached(rate, config.success_threshold):
@@ -289,6 +321,9 @@ def train(
         metrics_csv=metrics_csv,
         success_rate=rate,
         success=success,
+        success_interval=(estimate[1], estimate[2]),
+        success_episodes=estimate[3],
+        success_horizon=ppo.horizon,
         frames=frames,
         updates=updates,
         wall_s=time.perf_counter() - start,
