@@ -12,6 +12,7 @@ import csv
 import io
 import logging
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from flowrl.rl.checkpoint import (
     warm_start,
 )
 from flowrl.rl.config import TrainConfig
+from flowrl.rl.monitor import RunMonitor
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO, make_flow_vec_env
 from flowrl.rl.success import HorizonTracker, SuccessTracker, reached
@@ -92,11 +94,21 @@ class TrainResult:
     wall_s: float
     compile_s: float
     warm_started: list[str] = field(default_factory=list)
-    success_policy: str = "sampled"
+    success_policy: str = SUCCESS_POLICY
+    last_success_rate: float = math.nan
+    best_update: int = 0
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    stopped_early: str | None = None  # the reason, when a hopeless run stopped early
+    frames_saved: int = 0  # budget left unspent by an early stop
 
     def interval_or_none(self) -> list[float] | None:
         lo, hi = self.success_interval
         return None if math.isnan(lo) else [lo, hi]
+
+
+def _host_copy(runner: Any) -> tuple[Any, Any]:
+    """(params, opt_state) copied to host memory (the runner's buffers get donated)."""
+    return jax.tree.map(np.array, (runner.params, runner.opt_state))
 
 
 def _interval(estimate: tuple[float, float, float, int]) -> list[float] | None:
@@ -214,8 +226,22 @@ def train(
     frames = updates = 0
     rate = math.nan
     estimate: tuple[float, float, float, int] = (math.nan, math.nan, math.nan, 0)
+    budget_frames = num_chunks * config.frames_per_chunk
+    monitor = RunMonitor(
+        threshold=config.success_threshold,
+        budget_frames=budget_frames,
+        collapse_drop=config.collapse_drop,
+        early_stop_after=config.early_stop_after,
+        early_stop_below=config.early_stop_below,
+        early_stop_patience=config.early_stop_patience,
+    )
+    # host copies of (params, opt_state) at chunk ends, by updates done: the estimate is
+    # about episodes that started a while ago, so the best state is an earlier snapshot
+    snapshots: dict[int, Any] = {0: _host_copy(runner)}
+    best_state: Any = None
 
-    def checkpoint(verdict: bool | None) -> None:
+    def checkpoint(verdict: bool | None, state: Any) -> None:
+        best = monitor.best
         per_skill = {
             name: frames_before.get(name, 0) + int(frames_per_expert[expert])
             for name, expert in skills.items()
@@ -242,9 +268,16 @@ def train(
             "updates": updates,
             "frames_per_expert": frames_per_expert.tolist(),
             "frames_per_skill": per_skill,
-            "success_rate": None if math.isnan(rate) else rate,
-            "success_interval": _interval(estimate),
-            "success_episodes": estimate[3],
+            # the estimate of the parameters saved here (the best chunk's when there is one)
+            "success_rate": None if math.isnan(best.rate) else best.rate,
+            "success_interval": None if math.isnan(best.rate) else [best.low, best.high],
+            "success_episodes": best.episodes,
+            "best": best.as_dict(),
+            "last_success_rate": None if math.isnan(rate) else rate,
+            "last_success_interval": _interval(estimate),
+            "warnings": monitor.warnings,
+            "stopped_early": monitor.stop_reason,
+            "budget_frames": budget_frames,
             "success_horizon": ppo.horizon,
             "success_policy": SUCCESS_POLICY,
             "success_threshold": config.success_threshold,
@@ -256,7 +289,7 @@ def train(
             "versions": package_versions(),
             "created": utc_now(),
         }
-        save_checkpoint(checkpoint_dir, runner.params, meta, plan.source)
+        save_checkpoint(checkpoint_dir, state[0], meta, plan.source)
 
     try:
         for chunk in range(num_chunks):
@@ -298,32 +331,57 @@ def train(
                     logger.log({k: v for k, v in row.items() if k != "verdict"}, step=frames)
             estimate = tracker.estimate()
             rate = estimate[0]
+            snapshots[updates] = _host_copy(runner)
+            first, last = tracker.cohorts()
+            policy_update = max([u for u in snapshots if u <= (first + last) // 2] or [0])
+            for u in [u for u in snapshots if u < policy_update]:
+                del snapshots[u]
+            warned = len(monitor.warnings)
+            recent = [r["episode_return"] for r in rows[-config.success_window :] if r["episodes"]]
+            recent_return = float(np.mean(recent)) if recent else math.nan
+            if monitor.observe(chunk, updates, frames, estimate, recent_return, policy_update):
+                best_state = snapshots[policy_update]
+            if len(monitor.warnings) > warned:
+                message = monitor.warnings[-1]["message"]
+                log.warning("%s", message)
+                print(f"flowrl train: warning: {message}", file=sys.stderr, flush=True)
             bar.update(config.frames_per_chunk, rate, sps)
             _write_csv(metrics_csv, rows)
             if reached(rate, config.success_threshold):
                 log.info("success rate %.3f reached %.2f", rate, config.success_threshold)
                 break
+            if monitor.should_stop_early(chunk, frames, rate):
+                message = f"stopped early: {monitor.stop_reason}"
+                log.warning("%s; %d frames of the budget saved", message, budget_frames - frames)
+                print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+                break
             every = config.checkpoint_every_chunks
             if every and (chunk + 1) % every == 0:
-                checkpoint(None)
+                checkpoint(None, _host_copy(runner))
     finally:
         bar.close()
         if logger is not None:
             logger.finish()
 
-    success = reached(rate, config.success_threshold)
+    best = monitor.best
+    success = reached(best.rate, config.success_threshold)
     rows[-1]["verdict"] = "success" if success else "failure"
     _write_csv(metrics_csv, rows)
-    checkpoint(success)
+    checkpoint(success, best_state if best_state is not None else _host_copy(runner))
     return TrainResult(
         out_dir=out_dir,
         checkpoint_dir=checkpoint_dir,
         metrics_csv=metrics_csv,
-        success_rate=rate,
+        success_rate=best.rate,
         success=success,
-        success_interval=(estimate[1], estimate[2]),
-        success_episodes=estimate[3],
+        success_interval=(best.low, best.high),
+        success_episodes=best.episodes,
         success_horizon=ppo.horizon,
+        last_success_rate=rate,
+        best_update=best.update,
+        warnings=monitor.warnings,
+        stopped_early=monitor.stop_reason,
+        frames_saved=budget_frames - frames if monitor.stop_reason else 0,
         frames=frames,
         updates=updates,
         wall_s=time.perf_counter() - start,
