@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from flowrl.cli import main
-from flowrl.rl.checkpoint import load_checkpoint, save_checkpoint
+from flowrl.rl.checkpoint import load_checkpoint, load_optimizer_state, save_checkpoint
 from flowrl.rl.trainer import CSV_FIELDS
 
 pytestmark = pytest.mark.slow
@@ -24,6 +24,7 @@ def test_train_writes_checkpoint_and_metrics(rl_tiny_run):
     ckpt = out / "checkpoint"
     assert sorted(p.name for p in ckpt.iterdir()) == [
         "metadata.json",
+        "opt_state.msgpack",
         "params.msgpack",
         "plan_module.py",
     ]
@@ -79,6 +80,7 @@ def test_warm_start_through_train(rl_tiny_run, tmp_path):
         progress=False,
     )
     assert result.warm_started == ["Collect More Wood"]
+    assert result.warm_started_optimizer == ["Collect More Wood"]
     new_params, meta = load_checkpoint(result.checkpoint_dir)
     assert meta["init"].endswith("checkpoint") and meta["warm_started"] == ["Collect More Wood"]
     fresh = []
@@ -86,6 +88,13 @@ def test_warm_start_through_train(rl_tiny_run, tmp_path):
         np.testing.assert_array_equal(new[0], old[1])  # old expert 1 -> new expert 0
         fresh.append(not np.array_equal(new[1], old[1]))
     assert any(fresh)  # "Something New" is fresh (its kernels; biases start at zero)
+    # the copied expert's Adam step count continued from the old one (1 chunk here, 2 before)
+    old_count = load_optimizer_state(rl_tiny_run["out"] / "checkpoint")["1"]["count"]
+    new_count = load_optimizer_state(result.checkpoint_dir)["1"]["count"]
+    assert new_count[0] > old_count[1] > new_count[1]
+    assert (
+        meta["optimizer"]["per_expert"] and meta["warm_started_optimizer"] == meta["warm_started"]
+    )
     # frames of a warm-started skill accumulate across runs
     _, old_meta = load_checkpoint(rl_tiny_run["out"] / "checkpoint")
     assert (

@@ -24,11 +24,13 @@ import numpy as np
 from flowrl.atomic_io import write_text_atomic
 from flowrl.rl.checkpoint import (
     load_checkpoint,
+    load_optimizer_state,
     package_versions,
     save_checkpoint,
     skill_experts,
     utc_now,
     warm_start,
+    warm_start_optimizer,
 )
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.monitor import RunMonitor
@@ -95,6 +97,7 @@ class TrainResult:
     compile_s: float
     warm_started: list[str] = field(default_factory=list)
     success_policy: str = SUCCESS_POLICY
+    warm_started_optimizer: list[str] = field(default_factory=list)
     last_success_rate: float = math.nan
     best_update: int = 0
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -206,6 +209,14 @@ def train(
         frames_before = {name: int(old_frames.get(name, 0)) for name in warm}
         log.info("warm start from %s: %s", init, ", ".join(warm) or "no shared skills")
     runner = ppo.init(key, params)
+    warm_opt: list[str] = []
+    if init is not None:
+        opt_state, warm_opt = warm_start_optimizer(
+            runner.opt_state, skills, load_optimizer_state(init), old_meta["skills"]
+        )
+        runner = runner.replace(opt_state=opt_state)
+        if warm and not warm_opt:
+            log.info("warm start: optimiser state not restored (none saved or not per expert)")
 
     logger = None
     if use_wandb:
@@ -239,8 +250,9 @@ def train(
     # about episodes that started a while ago, so the best state is an earlier snapshot
     snapshots: dict[int, Any] = {0: _host_copy(runner)}
     best_state: Any = None
+    latest_is_best = True  # while success has not fallen since its best, keep the newest
 
-    def checkpoint(verdict: bool | None, state: Any) -> None:
+    def checkpoint(verdict: bool | None, state: Any, saved: str = "last") -> None:
         best = monitor.best
         per_skill = {
             name: frames_before.get(name, 0) + int(frames_per_expert[expert])
@@ -273,6 +285,7 @@ def train(
             "success_interval": None if math.isnan(best.rate) else [best.low, best.high],
             "success_episodes": best.episodes,
             "best": best.as_dict(),
+            "saved_params": saved,  # "best": an earlier snapshot, success fell after it
             "last_success_rate": None if math.isnan(rate) else rate,
             "last_success_interval": _interval(estimate),
             "warnings": monitor.warnings,
@@ -283,13 +296,15 @@ def train(
             "success_threshold": config.success_threshold,
             "success": verdict,
             "warm_started": warm,
+            "warm_started_optimizer": warm_opt,
+            "optimizer": {"kind": "clip_by_global_norm+adam", "per_expert": ppo.by_expert},
             "init": str(init) if init else None,
             "config": config.to_dict(),
             "config_hash": config.hash(),
             "versions": package_versions(),
             "created": utc_now(),
         }
-        save_checkpoint(checkpoint_dir, state[0], meta, plan.source)
+        save_checkpoint(checkpoint_dir, state[0], meta, plan.source, opt_state=state[1])
 
     try:
         for chunk in range(num_chunks):
@@ -339,8 +354,13 @@ def train(
             warned = len(monitor.warnings)
             recent = [r["episode_return"] for r in rows[-config.success_window :] if r["episodes"]]
             recent_return = float(np.mean(recent)) if recent else math.nan
-            if monitor.observe(chunk, updates, frames, estimate, recent_return, policy_update):
+            improved = monitor.observe(
+                chunk, updates, frames, estimate, recent_return, policy_update
+            )
+            if improved:
                 best_state = snapshots[policy_update]
+            if not math.isnan(rate):
+                latest_is_best = improved
             if len(monitor.warnings) > warned:
                 message = monitor.warnings[-1]["message"]
                 log.warning("%s", message)
@@ -367,7 +387,9 @@ def train(
     success = reached(best.rate, config.success_threshold)
     rows[-1]["verdict"] = "success" if success else "failure"
     _write_csv(metrics_csv, rows)
-    checkpoint(success, best_state if best_state is not None else _host_copy(runner))
+    keep_best = best_state is not None and not latest_is_best
+    saved = "best" if keep_best else "last"
+    checkpoint(success, best_state if keep_best else _host_copy(runner), saved)
     return TrainResult(
         out_dir=out_dir,
         checkpoint_dir=checkpoint_dir,
@@ -387,4 +409,5 @@ def train(
         wall_s=time.perf_counter() - start,
         compile_s=compile_s,
         warm_started=warm,
+        warm_started_optimizer=warm_opt,
     )
