@@ -34,7 +34,7 @@ def _slot(tree: Path, i: int, name: str, *, valid=True, trained=True) -> SlotPat
             slot.plan, {"status": "skipped", "stage": "validate", "reason": "Line 3: no imports."}
         )
     train = (
-        {"status": "ok", "success_rate": 0.9, "frames": 1000}
+        {"status": "ok", "success_rate": 0.9, "success_interval": [0.85, 0.93], "frames": 1000}
         if trained
         else {
             "status": "rejected",
@@ -76,12 +76,14 @@ def test_round_commit_accepts_rejects_and_dedups(tmp_path: Path) -> None:
     lib = json.loads(slots[-1].library.read_text())
     assert [s["name"] for s in lib["skills"]] == ["Collect Wood"]
     assert lib["skills"][0]["metrics"]["checkpoint"] == "skill_0/checkpoint"
+    assert lib["skills"][0]["metrics"]["success_interval"] == [0.85, 0.93]
     assert [r["iteration"] for r in lib["rejected"]] == [1, 2, 3]
     assert "Collect Wood" not in lib["frontier"]
 
     rows = tree_rows(tmp_path)
     assert [r["accepted"] for r in rows] == [True, False, False, False]
     assert rows[0]["achievements"] == "collect_wood"
+    assert rows[0]["success_interval"] == "0.85-0.93" and rows[3]["success_interval"] == ""
     assert rows[0]["cost_usd"] == 0.01 and rows[0]["models"] == "gpt-5"
 
 

@@ -73,3 +73,40 @@ def test_skill_experts_requires_one_expert_per_skill():
     assert skill_experts(("a", "b", "a"), (0, 1, 0)) == {"a": 0, "b": 1}
     with pytest.raises(ValueError, match="mapped to experts"):
         skill_experts(("a", "a"), (0, 1))
+
+
+def _adam_state(params, per_expert, fill):
+    """The trainer's optimiser state, its moments and counts set to recognisable values."""
+    import optax
+
+    opt = optax.chain(optax.clip_by_global_norm(1.0), optax.scale_by_adam(eps=1e-5))
+    state = jax.vmap(opt.init)(params) if per_expert else opt.init(params)
+
+    def set_leaf(leaf):
+        if not leaf.ndim:
+            return jnp.full((), fill, leaf.dtype)
+        values = jnp.arange(leaf.shape[0], dtype=leaf.dtype) + fill
+        return jnp.broadcast_to(values.reshape((-1,) + (1,) * (leaf.ndim - 1)), leaf.shape)
+
+    return jax.tree.map(set_leaf, state)
+
+
+def test_optimizer_state_round_trips_and_warm_starts_by_skill_name(tmp_path):
+    from flowrl.rl.checkpoint import load_optimizer_state, warm_start_optimizer
+
+    old_params = make_params(2, 0)
+    old_opt = _adam_state(old_params, per_expert=True, fill=100)  # expert e holds 100 + e
+    save_checkpoint(tmp_path / "ckpt", old_params, {"skills": {}}, opt_state=old_opt)
+    saved = load_optimizer_state(tmp_path / "ckpt")
+    new_opt = _adam_state(make_params(3, 1), per_expert=True, fill=0)  # expert e holds e
+    merged, copied = warm_start_optimizer(new_opt, {"x": 0, "b": 1, "c": 2}, saved, {"b": 1})
+    assert copied == ["b"]
+    adam = merged[1]
+    assert adam.count.tolist() == [0, 101, 2]  # b's step count came along, others fresh
+    for leaf in jax.tree.leaves((adam.mu, adam.nu)):
+        assert leaf[1].ravel()[0] == 101 and leaf[0].ravel()[0] == 0 and leaf[2].ravel()[0] == 2
+    # a shared (not per-expert) Adam state is kept fresh, and so is a checkpoint without one
+    shared = _adam_state(make_params(3, 1), per_expert=False, fill=0)
+    assert warm_start_optimizer(shared, {"b": 1}, saved, {"b": 1})[1] == []
+    assert warm_start_optimizer(new_opt, {"b": 1}, None, {"b": 1})[1] == []
+    assert load_optimizer_state(tmp_path / "none") is None

@@ -45,3 +45,59 @@ def test_tracker_returns_the_new_updates_curve():
     np.testing.assert_allclose(new, [5 / 8])
     assert tracker.rate == 5 / 8
     assert len(tracker.curve()) == 3
+
+
+def _simulate(num_envs=64, num_steps=16, updates=60, horizon=40, seed=0):
+    """A fixed policy as a renewal process: 30% of episodes succeed after 1-10 steps, the
+    rest die after 1-200 steps. Success within the horizon is exactly 0.3, but early on
+    only short episodes have finished, so the finished-episode rate starts far above it."""
+    from flowrl.rl.success import HorizonTracker, age_bins, horizon_counts
+
+    rng = np.random.default_rng(seed)
+
+    def draw(n):
+        win = rng.random(n) < 0.3
+        return np.where(win, rng.integers(1, 11, n), rng.integers(1, 201, n)), win
+
+    target, win = draw(num_envs)
+    length = np.zeros(num_envs, np.int64)
+    bins = age_bins(horizon, num_steps)
+    tracker = HorizonTracker(window=updates, min_episodes=1, bins=bins)
+    finished = SuccessTracker(window=2)
+    for update in range(updates):
+        dones, wins, lengths = [], [], []
+        for _ in range(num_steps):
+            length += 1
+            done = length == target
+            dones.append(done.copy())
+            wins.append(done & win)
+            lengths.append(length.copy())
+            new_target, new_win = draw(num_envs)
+            target, win = np.where(done, new_target, target), np.where(done, new_win, win)
+            length = np.where(done, 0, length)
+        done, completed = np.stack(dones), np.stack(wins)
+        counts = horizon_counts(
+            update, done, completed, np.stack(lengths), horizon, num_steps, bins
+        )
+        tracker.add(counts["horizon_resolved"][None], counts["horizon_succeeded"][None])
+        finished.add([done.sum()], [completed.sum()])
+    return tracker, finished
+
+
+def test_horizon_estimate_is_unbiased_where_finished_episodes_are_not():
+    tracker, finished = _simulate()
+    rate, lo, hi, n = tracker.estimate()
+    assert n > 500 and lo <= 0.3 <= hi and abs(rate - 0.3) < 0.05
+    assert finished.curve()[1] > 0.5  # the old estimate after two updates: short wins only
+    first = next(r for r, *_ in tracker.history if not math.isnan(r))
+    assert abs(first - 0.3) < 0.15  # no early optimism: the first estimate is already fair
+
+
+def test_wilson_interval():
+    from flowrl.rl.success import wilson_interval
+
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and 0.25 < hi < 0.35  # 0.2775
+    lo, hi = wilson_interval(50, 100)
+    assert abs(lo - 0.4038) < 1e-3 and abs(hi - 0.5962) < 1e-3
+    assert all(math.isnan(x) for x in wilson_interval(0, 0))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from flowrl.cli import main
-from flowrl.rl.checkpoint import load_checkpoint, save_checkpoint
+from flowrl.rl.checkpoint import load_checkpoint, load_optimizer_state, save_checkpoint
 from flowrl.rl.trainer import CSV_FIELDS
 
 pytestmark = pytest.mark.slow
@@ -24,6 +24,7 @@ def test_train_writes_checkpoint_and_metrics(rl_tiny_run):
     ckpt = out / "checkpoint"
     assert sorted(p.name for p in ckpt.iterdir()) == [
         "metadata.json",
+        "opt_state.msgpack",
         "params.msgpack",
         "plan_module.py",
     ]
@@ -67,7 +68,9 @@ def test_warm_start_through_train(rl_tiny_run, tmp_path):
     old_params, _ = load_checkpoint(rl_tiny_run["out"] / "checkpoint")
     config = load_config(None, rl_tiny_run["config"], total_timesteps=1)
     # total_timesteps=1 -> one chunk; check the copy before training moves it: lr 0
-    config = config.replace(lr=0.0, anneal_lr=False)
+    # seed 1: the fresh expert must differ from the fixture's (whose checkpoint may hold its
+    # initial parameters: the best estimate of a 4-update run is of the starting policy)
+    config = config.replace(lr=0.0, anneal_lr=False, seed=1)
     result = train(
         renamed,
         CLASSIC,
@@ -77,11 +80,21 @@ def test_warm_start_through_train(rl_tiny_run, tmp_path):
         progress=False,
     )
     assert result.warm_started == ["Collect More Wood"]
+    assert result.warm_started_optimizer == ["Collect More Wood"]
     new_params, meta = load_checkpoint(result.checkpoint_dir)
     assert meta["init"].endswith("checkpoint") and meta["warm_started"] == ["Collect More Wood"]
+    fresh = []
     for new, old in zip(jax.tree.leaves(new_params), jax.tree.leaves(old_params), strict=True):
         np.testing.assert_array_equal(new[0], old[1])  # old expert 1 -> new expert 0
-        assert not np.array_equal(new[1], old[1])  # "Something New" is fresh
+        fresh.append(not np.array_equal(new[1], old[1]))
+    assert any(fresh)  # "Something New" is fresh (its kernels; biases start at zero)
+    # the copied expert's Adam step count continued from the old one (1 chunk here, 2 before)
+    old_count = load_optimizer_state(rl_tiny_run["out"] / "checkpoint")["1"]["count"]
+    new_count = load_optimizer_state(result.checkpoint_dir)["1"]["count"]
+    assert new_count[0] > old_count[1] > new_count[1]
+    assert (
+        meta["optimizer"]["per_expert"] and meta["warm_started_optimizer"] == meta["warm_started"]
+    )
     # frames of a warm-started skill accumulate across runs
     _, old_meta = load_checkpoint(rl_tiny_run["out"] / "checkpoint")
     assert (
@@ -144,3 +157,60 @@ def test_evaluate_renders_a_successful_episode(rl_tiny_run, tmp_path):
     assert gif["policy"] == "greedy" and gif["replay_success"] and gif["frames"] == 3
     frames = imageio.mimread(tmp_path / "ev" / "rollout.gif")
     assert len(frames) == 3 and frames[0].shape[0] > 100
+
+
+def test_fixed_policy_estimate_matches_fresh_episodes(rl_tiny_run, tmp_path):
+    """With learning off (lr 0: the untrained policy stays fixed), the trainer's success
+    within the horizon and a fresh-episode evaluation of its checkpoint agree within their
+    95% intervals. Reuses the warm-start test's compile (lr 0, no annealing)."""
+    from flowrl.rl.config import load_config
+    from flowrl.rl.evaluate import load_policy, make_rollout
+    from flowrl.rl.success import wilson_interval
+    from flowrl.rl.trainer import train
+
+    config = load_config(None, rl_tiny_run["config"], total_timesteps=8 * 16 * 48)
+    config = config.replace(lr=0.0, anneal_lr=False, success_window=48, early_stop_below=0.0)
+    result = train(rl_tiny_run["plan"], CLASSIC, tmp_path / "fixed", config, progress=False)
+    assert result.success_horizon == 24
+    with open(result.metrics_csv) as handle:
+        last = list(csv.DictReader(handle))[-1]  # the estimate pooling the whole run
+    rate, lo, hi = (float(last[k]) for k in ("success_rate", "success_low", "success_high"))
+    assert int(last["success_episodes"]) >= 200 and lo <= rate <= hi
+
+    env, network, params, meta = load_policy(result.checkpoint_dir)
+    assert meta["success_horizon"] == 24 and meta["success_policy"] == "sampled"
+    assert meta["best"]["success_rate"] == meta["success_rate"] == result.success_rate
+    assert meta["last_success_rate"] is not None and meta["stopped_early"] is None
+    rollout = make_rollout(env, network, 4)  # the shape test_evaluate_writes_eval_json uses
+    hits = n = 0
+    for seed in range(50):
+        keys = jax.random.split(jax.random.PRNGKey(1000 + seed), 4)
+        ep = jax.device_get(rollout(params, keys, jax.numpy.asarray(False)))
+        hits += int((np.asarray(ep["success"]) & (np.asarray(ep["length"]) <= 24)).sum())
+        n += 4
+    eval_lo, eval_hi = wilson_interval(hits, n)
+    print(f"train {rate:.3f} [{lo:.3f}, {hi:.3f}] n={last['success_episodes']}")
+    print(f"eval {hits / n:.3f} [{eval_lo:.3f}, {eval_hi:.3f}] n={n}")
+    assert eval_lo <= hi and lo <= eval_hi  # the intervals overlap
+
+
+def test_hopeless_slot_stops_early_and_reports_the_saved_budget(rl_tiny_run, tmp_path):
+    """The train stage on a plan an untrained, frozen policy (lr 0) almost never completes:
+    after 25% of the budget its estimate is below 0.1, so it stops and the slot is rejected
+    with that reason and the frames saved. Reuses the warm-start test's compile."""
+    from flowrl.pipeline.train_stage import train as train_stage
+    from flowrl.rl.config import read_config_file
+
+    settings = {**read_config_file(rl_tiny_run["config"]), "lr": 0.0, "anneal_lr": False}
+    settings["total_timesteps"] = 8 * 16 * 32  # 32 updates, 16 chunks
+    plan_json = tmp_path / "plan.json"
+    plan_json.write_text(json.dumps({"status": "ok", "steps": []}))
+    slot = tmp_path / "skill_0"
+    doc = train_stage(CLASSIC, tmp_path, plan_json, rl_tiny_run["plan"], slot, None, settings)
+    assert doc["status"] == "rejected" and doc["stage"] == "train"
+    assert doc["reason"].startswith("stopped early: success 0.0") and "below 0.1" in doc["reason"]
+    assert 8 * 16 * 8 <= doc["frames"] < 8 * 16 * 32  # stopped after >= 25%, before the end
+    assert doc["frames_saved"] == 8 * 16 * 32 - doc["frames"]
+    assert f"{doc['frames_saved']} frames of the budget saved" in doc["reason"]
+    _, meta = load_checkpoint(slot / "checkpoint")
+    assert meta["stopped_early"] == doc["stopped_early"] and meta["success"] is False

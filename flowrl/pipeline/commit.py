@@ -43,6 +43,8 @@ def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict
         "slot": i,
         "checkpoint": checkpoint,
         "success_rate": trained.get("success_rate"),
+        "success_interval": trained.get("success_interval"),
+        "success_policy": trained.get("success_policy"),
         "frames": trained.get("frames"),
         "eval_success_rate": (evaluated.get("greedy") or {}).get("success_rate"),
     }

@@ -57,6 +57,14 @@ def train(
         "success": bool(result.success),
         "success_rate": None if result.success_rate != result.success_rate else result.success_rate,
         "success_threshold": config.success_threshold,
+        "success_interval": result.interval_or_none(),  # 95% Wilson, see docs/training.md
+        "success_episodes": result.success_episodes,
+        "success_horizon": result.success_horizon,
+        "success_policy": result.success_policy,
+        "last_success_rate": _num(result.last_success_rate),  # the checkpoint keeps the best
+        "warnings": result.warnings,  # e.g. success fell while the return rose
+        "stopped_early": result.stopped_early,
+        "frames_saved": result.frames_saved,
         "frames": result.frames,
         "updates": result.updates,
         "wall_s": round(result.wall_s, 2),
@@ -69,13 +77,18 @@ def train(
         doc = {"status": OK, **doc}
     else:
         rate = "n/a" if doc["success_rate"] is None else f"{doc['success_rate']:.2f}"
-        doc = rejected(
-            "train",
-            f"success rate {rate} stayed below {config.success_threshold} "
-            f"after {result.frames} frames",
-            **doc,
+        reason = (
+            f"stopped early: {result.stopped_early}; {result.frames_saved} frames of the budget saved"
+            if result.stopped_early
+            else f"success rate {rate} stayed below {config.success_threshold} "
+            f"after {result.frames} frames"
         )
+        doc = rejected("train", reason, **doc)
     return _finish(out, metrics, doc)
+
+
+def _num(value: float) -> float | None:
+    return None if value != value else value
 
 
 def _finish(out: Path, metrics: Path, doc: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ COLUMNS = (
     "reason",
     "frames",
     "success_rate",
+    "success_interval",
     "eval_greedy_success_rate",
     "eval_sampled_success_rate",
     "achievements",
@@ -29,6 +30,11 @@ COLUMNS = (
     "wall_s",
     "models",
 )
+
+
+def _interval(bounds: Any) -> str:
+    """A 95% Wilson interval [low, high] as ``low-high`` (empty without one)."""
+    return f"{bounds[0]:.2f}-{bounds[1]:.2f}" if bounds else ""
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -120,6 +126,7 @@ def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
                 **v,
                 "frames": trained.get("frames"),
                 "success_rate": trained.get("success_rate"),
+                "success_interval": _interval(trained.get("success_interval")),
                 "eval_greedy_success_rate": (evaluated.get("greedy") or {}).get("success_rate"),
                 "eval_sampled_success_rate": (evaluated.get("sampled") or {}).get("success_rate"),
                 "achievements": " ".join(achievements(evaluated)),

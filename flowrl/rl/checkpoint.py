@@ -4,12 +4,15 @@ Layout::
 
     checkpoint/
       params.msgpack    flax msgpack of the params (every leaf has a leading expert axis)
+      opt_state.msgpack the optimiser (Adam) state of those params, same expert axis
       metadata.json     skills -> expert index, plan, network, frames per expert,
                         success rate, verdict, config and its hash, package versions
       plan_module.py    the plan the experts were trained on (evaluation needs nothing else)
 
 Warm start copies experts by skill name from an earlier checkpoint; skills it does not
-know keep their fresh initialisation.
+know keep their fresh initialisation. With per-expert optimiser states, each copied
+expert's Adam moments and step count travel with it, so a learned expert continues with
+small, bias-corrected steps instead of restarting Adam.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from flax import serialization
 PARAMS_FILE = "params.msgpack"
 METADATA_FILE = "metadata.json"
 PLAN_FILE = "plan_module.py"
+OPT_FILE = "opt_state.msgpack"
 FORMAT_VERSION = 1
 
 
@@ -57,9 +61,14 @@ def skill_experts(names: tuple[str, ...], experts: tuple[int, ...]) -> dict[str,
 
 
 def save_checkpoint(
-    directory: str | Path, params: Any, metadata: Mapping[str, Any], plan_source: str = ""
+    directory: str | Path,
+    params: Any,
+    metadata: Mapping[str, Any],
+    plan_source: str = "",
+    opt_state: Any = None,
 ) -> Path:
-    """Write params, metadata (and the plan) to ``directory`` atomically; return it."""
+    """Write params, metadata (and the plan, the optimiser state) to ``directory``
+    atomically; return it."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = directory.parent / f".{directory.name}.tmp-{uuid.uuid4().hex[:8]}"
@@ -73,6 +82,9 @@ def save_checkpoint(
         )
         if plan_source:
             (tmp / PLAN_FILE).write_text(plan_source)
+        if opt_state is not None:
+            opt = serialization.to_state_dict(jax.device_get(opt_state))
+            (tmp / OPT_FILE).write_bytes(serialization.msgpack_serialize(opt))
         for path in tmp.iterdir():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -100,6 +112,53 @@ def load_checkpoint(directory: str | Path) -> tuple[Any, dict[str, Any]]:
     state = serialization.msgpack_restore(params_path.read_bytes())
     params = jax.tree.map(jnp.asarray, state)
     return params, json.loads(meta_path.read_text())
+
+
+def load_optimizer_state(directory: str | Path) -> Any | None:
+    """The optimiser state of a checkpoint as nested dicts (None if it has none)."""
+    path = Path(directory) / OPT_FILE
+    if not path.exists():
+        return None
+    return serialization.msgpack_restore(path.read_bytes())
+
+
+def warm_start_optimizer(
+    opt_state: Any,
+    skills: Mapping[str, int],
+    old_opt_state: Any,
+    old_skills: Mapping[str, int],
+) -> tuple[Any, list[str]]:
+    """Copy each shared skill's optimiser state (Adam moments and step count) by name.
+
+    Both states must be per expert (every leaf has a leading expert axis, as with expert
+    minibatching); otherwise the fresh state is kept (a shared Adam step count cannot be
+    right for both a copied and a fresh expert). ``old_opt_state`` is a state dict (from
+    :func:`load_optimizer_state`). Returns (state, skills whose state was copied).
+    """
+    shared = sorted(name for name in skills if name in old_skills)
+    if not shared or old_opt_state is None:
+        return opt_state, []
+    new_state = serialization.to_state_dict(opt_state)
+    new_leaves = {jax.tree_util.keystr(p): leaf for p, leaf in _flatten(new_state)}
+    old_leaves = {jax.tree_util.keystr(p): leaf for p, leaf in _flatten(old_opt_state)}
+    per_expert = set(new_leaves) == set(old_leaves) and all(
+        np.ndim(leaf) >= 1
+        and np.ndim(old_leaves[path]) >= 1
+        and np.shape(leaf)[1:] == np.shape(old_leaves[path])[1:]
+        for path, leaf in new_leaves.items()
+    )
+    counts = [p for p in new_leaves if p.endswith("['count']")]
+    if not per_expert or not counts:  # not per-expert Adam states: keep the fresh one
+        return opt_state, []
+    new_idx = np.asarray([skills[name] for name in shared])
+    old_idx = np.asarray([old_skills[name] for name in shared])
+
+    def copy(path: Any, new: Any) -> Any:
+        old = old_leaves[jax.tree_util.keystr(path)]
+        return jnp.asarray(new).at[new_idx].set(jnp.asarray(old)[old_idx])
+
+    merged = jax.tree_util.tree_map_with_path(copy, new_state)
+    return serialization.from_state_dict(opt_state, merged), shared
 
 
 def load_plan_source(directory: str | Path) -> str:

@@ -52,7 +52,19 @@ class TrainConfig:
     # success and stopping
     success_threshold: float = 0.8
     success_window: int = 10  # updates the success rate is smoothed over
-    min_episodes: int = 32  # finished episodes in the window needed for an estimate
+    min_episodes: int = 32  # resolved episodes in the window needed for an estimate
+    # success = plan completed within this many steps of a fresh episode's start (an episode
+    # still running then is a failure); capped at the episode limit, 0 = the episode limit
+    success_horizon: int = 1000
+    # best checkpoint and collapse warning: warn when success falls this far below its peak
+    # while the episode return rises (flowrl.rl.monitor)
+    collapse_drop: float = 0.1
+    # early stop of a hopeless run: after this share of the budget, stop when the success
+    # estimate is below early_stop_below, or (patience > 0) when no chunk has set a new best
+    # for early_stop_patience chunks; early_stop_below 0 and patience 0 turn it off
+    early_stop_after: float = 0.25
+    early_stop_below: float = 0.1
+    early_stop_patience: int = 0
     # flow env
     completion_bonus: float = 1.0
     max_episode_steps: int | None = None
@@ -79,8 +91,11 @@ class TrainConfig:
                 f"num_envs*num_steps ({self.batch_size}) must divide by num_minibatches "
                 f"({self.num_minibatches})"
             )
-        if not 0.0 <= self.success_threshold <= 1.0:
-            raise ValueError("success_threshold must lie in [0, 1]")
+        for name in ("success_threshold", "early_stop_after", "early_stop_below"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1]")
+        if self.success_horizon < 0 or self.early_stop_patience < 0:
+            raise ValueError("success_horizon and early_stop_patience must be >= 0")
         if min(self.num_envs, self.num_steps, self.updates_per_chunk, self.success_window) < 1:
             raise ValueError("num_envs, num_steps, updates_per_chunk, success_window must be >= 1")
 

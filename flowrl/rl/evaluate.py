@@ -19,6 +19,7 @@ import numpy as np
 from flowrl.envs.flow_env import FlowEnv
 from flowrl.rl.checkpoint import load_checkpoint, load_plan_source
 from flowrl.rl.networks import ExpertActorCritic
+from flowrl.rl.success import wilson_interval
 from flowrl.skills.plan_module import load_plan
 
 POLICIES = ("greedy", "sampled")
@@ -122,8 +123,9 @@ def run_episodes(env: FlowEnv, network, params, keys: jax.Array, greedy: bool) -
     return jax.device_get(rollout(params, keys, jnp.asarray(greedy)))
 
 
-def summarize(env: FlowEnv, episodes: dict[str, Any]) -> dict[str, Any]:
-    """Rates (%) and means over a batch of episodes."""
+def summarize(env: FlowEnv, episodes: dict[str, Any], horizon: int | None = None) -> dict[str, Any]:
+    """Rates (%) and means over a batch of episodes; with ``horizon``, also the success
+    within that many steps (the trainer's estimate) and its 95% Wilson interval."""
     final = np.asarray(episodes["final_step"])
     names = [a.name.lower() for a in env.game.constants.Achievement]
     ach = np.asarray(episodes["achievements"]).mean(axis=0) * 100.0
@@ -137,8 +139,18 @@ def summarize(env: FlowEnv, episodes: dict[str, Any]) -> dict[str, Any]:
         }
         for k, name in enumerate(env.plan.names)
     ]
+    within = {}
+    if horizon is not None:
+        hits = np.asarray(episodes["success"]) & (np.asarray(episodes["length"]) <= horizon)
+        k, n = int(hits.sum()), int(hits.shape[0])
+        within = {
+            "success_horizon": int(horizon),
+            "success_within_horizon": k / n if n else None,
+            "success_interval": list(wilson_interval(k, n)) if n else None,
+        }
     return {
         "episodes": int(final.shape[0]),
+        **within,
         "success_rate": float(np.mean(episodes["success"])),
         "success_pct": float(np.mean(episodes["success"]) * 100.0),
         "steps": steps,
@@ -170,13 +182,17 @@ def evaluate(
         "num_episodes": num_episodes,
         "max_episode_steps": int(env.default_params.max_timesteps),
         "train_success_rate": meta.get("success_rate"),
+        "train_success_interval": meta.get("success_interval"),
+        # the policy the trainer's verdict (and acceptance) is about; both are reported
+        "acceptance_policy": meta.get("success_policy", "sampled"),
     }
+    horizon = min(int(meta.get("success_horizon") or 10**9), result["max_episode_steps"])
     episodes = {}
     rollout = make_rollout(env, network, num_episodes)
     for policy in POLICIES:
         greedy = jnp.asarray(policy == "greedy")
         episodes[policy] = jax.device_get(rollout(params, keys, greedy))
-        result[policy] = summarize(env, episodes[policy])
+        result[policy] = summarize(env, episodes[policy], horizon)
     if gif_path is not None:
         from flowrl.rl.rollout_media import write_success_gif
 

@@ -33,6 +33,7 @@ from flowrl.rl.networks import (
     expert_params,
     set_expert_params,
 )
+from flowrl.rl.success import age_bins, horizon_counts
 
 LOSS_NAMES = ("actor_loss", "value_loss", "entropy", "approx_kl")
 
@@ -94,6 +95,10 @@ class PPO:
             else single.env.observation_space(single.params).shape[0]
         )
         self.num_minibatches = config.num_minibatches
+        # success within a horizon, counted by episode start (flowrl.rl.success.HorizonTracker)
+        limit = int(self.flow.default_params.max_timesteps) if self.flow else None
+        self.horizon = success_horizon(config, limit)
+        self.age_bins = age_bins(self.horizon, config.num_steps)
         # expert minibatching: each minibatch trains one expert's slice of the params with
         # that expert's own optimiser state (experts share no parameters)
         self.by_expert = (
@@ -171,10 +176,30 @@ class PPO:
             carry = carry.replace(vec_state=vec_state, obs=obs, key=key)
             return carry, (transition, stats)
 
+        update = runner.update
         runner, (traj, stats) = jax.lax.scan(step, runner, None, length=self.config.num_steps)
         done, completed, final_step, info = stats
         metrics = self._episode_metrics(done, completed, final_step, info, traj.expert)
+        metrics.update(self._horizon_metrics(update, done, completed, info))
         return runner, traj, metrics
+
+    def _horizon_metrics(self, update: jax.Array, done, completed, info) -> dict[str, jax.Array]:
+        """Episodes resolved this update (ended within the horizon, or passed it still
+        running) and those that completed the plan within it, binned by age = this update
+        minus the update the episode started in."""
+        bins = self.age_bins
+        if "episode_length" not in info:
+            zeros = jnp.zeros((bins,), jnp.int32)
+            return {"horizon_resolved": zeros, "horizon_succeeded": zeros}
+        return horizon_counts(
+            update,
+            done,
+            completed,
+            info["episode_length"],
+            self.horizon,
+            self.config.num_steps,
+            bins,
+        )
 
     def _episode_metrics(
         self, done: jax.Array, completed: jax.Array, final_step: jax.Array, info: Any, expert
@@ -345,6 +370,17 @@ class PPO:
 
     def _train_chunk(self, runner: RunnerState) -> tuple[RunnerState, Any]:
         return jax.lax.scan(self.update_step, runner, None, length=self.config.updates_per_chunk)
+
+
+def success_horizon(config: TrainConfig, episode_limit: int | None) -> int:
+    """Steps from an episode's start within which a plan must complete to count as a
+    success: ``config.success_horizon`` (0: the episode limit), capped at the limit."""
+    horizon = config.success_horizon or episode_limit or 0
+    if episode_limit:
+        horizon = min(horizon, episode_limit)
+    if horizon < 1:
+        raise ValueError("success_horizon needs a positive value or an episode limit")
+    return int(horizon)
 
 
 def make_flow_vec_env(config: TrainConfig, env_name: str, plan: Any) -> VecEnv:

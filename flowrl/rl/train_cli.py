@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         "wall_s": round(result.wall_s, 1),
         "compile_s": round(result.compile_s, 1),
         "warm_started": result.warm_started,
+        "stopped_early": result.stopped_early,
+        "frames_saved": result.frames_saved,
+        "warnings": [w["message"] for w in result.warnings],
         "checkpoint": str(result.checkpoint_dir),
         "metrics": str(result.metrics_csv),
     }

@@ -12,6 +12,7 @@ import csv
 import io
 import logging
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,19 +24,26 @@ import numpy as np
 from flowrl.atomic_io import write_text_atomic
 from flowrl.rl.checkpoint import (
     load_checkpoint,
+    load_optimizer_state,
     package_versions,
     save_checkpoint,
     skill_experts,
     utc_now,
     warm_start,
+    warm_start_optimizer,
 )
 from flowrl.rl.config import TrainConfig
+from flowrl.rl.monitor import RunMonitor
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO, make_flow_vec_env
-from flowrl.rl.success import SuccessTracker, reached
+from flowrl.rl.success import HorizonTracker, SuccessTracker, reached
 from flowrl.skills.plan_module import Plan, load_plan, load_plan_file
 
 log = logging.getLogger(__name__)
+
+# Training samples actions and so does a plan that runs a learned skill as a step of a
+# deeper plan: the estimate (and acceptance) is of the sampled policy.
+SUCCESS_POLICY = "sampled"
 
 CHECKPOINT_DIR = "checkpoint"
 METRICS_FILE = "train_metrics.csv"
@@ -47,7 +55,11 @@ CSV_FIELDS = (
     "episodes",
     "plans_completed",
     "success_raw",
+    "success_finished",
     "success_rate",
+    "success_low",
+    "success_high",
+    "success_episodes",
     "reached",
     "episode_return",
     "episode_length",
@@ -76,11 +88,34 @@ class TrainResult:
     metrics_csv: Path
     success_rate: float
     success: bool
+    success_interval: tuple[float, float]
+    success_episodes: int
+    success_horizon: int
     frames: int
     updates: int
     wall_s: float
     compile_s: float
     warm_started: list[str] = field(default_factory=list)
+    success_policy: str = SUCCESS_POLICY
+    warm_started_optimizer: list[str] = field(default_factory=list)
+    last_success_rate: float = math.nan
+    best_update: int = 0
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    stopped_early: str | None = None  # the reason, when a hopeless run stopped early
+    frames_saved: int = 0  # budget left unspent by an early stop
+
+    def interval_or_none(self) -> list[float] | None:
+        lo, hi = self.success_interval
+        return None if math.isnan(lo) else [lo, hi]
+
+
+def _host_copy(runner: Any) -> tuple[Any, Any]:
+    """(params, opt_state) copied to host memory (the runner's buffers get donated)."""
+    return jax.tree.map(np.array, (runner.params, runner.opt_state))
+
+
+def _interval(estimate: tuple[float, float, float, int]) -> list[float] | None:
+    return None if math.isnan(estimate[1]) else [estimate[1], estimate[2]]
 
 
 def build_network(config: TrainConfig, num_experts: int, num_actions: int) -> ExpertActorCritic:
@@ -174,6 +209,14 @@ def train(
         frames_before = {name: int(old_frames.get(name, 0)) for name in warm}
         log.info("warm start from %s: %s", init, ", ".join(warm) or "no shared skills")
     runner = ppo.init(key, params)
+    warm_opt: list[str] = []
+    if init is not None:
+        opt_state, warm_opt = warm_start_optimizer(
+            runner.opt_state, skills, load_optimizer_state(init), old_meta["skills"]
+        )
+        runner = runner.replace(opt_state=opt_state)
+        if warm and not warm_opt:
+            log.info("warm start: optimiser state not restored (none saved or not per expert)")
 
     logger = None
     if use_wandb:
@@ -181,7 +224,8 @@ def train(
 
         logger = WandbLogger(out_dir, config.to_dict(), name=" -> ".join(plan.names))
 
-    tracker = SuccessTracker(config.success_window, config.min_episodes)
+    finished_tracker = SuccessTracker(config.success_window, config.min_episodes)
+    tracker = HorizonTracker(config.success_window, config.min_episodes, ppo.age_bins)
     num_chunks = math.ceil(config.num_updates / config.updates_per_chunk)
     bar = _Progress(num_chunks * config.frames_per_chunk, progress, plan.names[-1])
     rows: list[dict[str, Any]] = []
@@ -192,8 +236,24 @@ def train(
     compile_s = 0.0
     frames = updates = 0
     rate = math.nan
+    estimate: tuple[float, float, float, int] = (math.nan, math.nan, math.nan, 0)
+    budget_frames = num_chunks * config.frames_per_chunk
+    monitor = RunMonitor(
+        threshold=config.success_threshold,
+        budget_frames=budget_frames,
+        collapse_drop=config.collapse_drop,
+        early_stop_after=config.early_stop_after,
+        early_stop_below=config.early_stop_below,
+        early_stop_patience=config.early_stop_patience,
+    )
+    # host copies of (params, opt_state) at chunk ends, by updates done: the estimate is
+    # about episodes that started a while ago, so the best state is an earlier snapshot
+    snapshots: dict[int, Any] = {0: _host_copy(runner)}
+    best_state: Any = None
+    latest_is_best = True  # while success has not fallen since its best, keep the newest
 
-    def checkpoint(verdict: bool | None) -> None:
+    def checkpoint(verdict: bool | None, state: Any, saved: str = "last") -> None:
+        best = monitor.best
         per_skill = {
             name: frames_before.get(name, 0) + int(frames_per_expert[expert])
             for name, expert in skills.items()
@@ -220,17 +280,31 @@ def train(
             "updates": updates,
             "frames_per_expert": frames_per_expert.tolist(),
             "frames_per_skill": per_skill,
-            "success_rate": None if math.isnan(rate) else rate,
+            # the estimate of the parameters saved here (the best chunk's when there is one)
+            "success_rate": None if math.isnan(best.rate) else best.rate,
+            "success_interval": None if math.isnan(best.rate) else [best.low, best.high],
+            "success_episodes": best.episodes,
+            "best": best.as_dict(),
+            "saved_params": saved,  # "best": an earlier snapshot, success fell after it
+            "last_success_rate": None if math.isnan(rate) else rate,
+            "last_success_interval": _interval(estimate),
+            "warnings": monitor.warnings,
+            "stopped_early": monitor.stop_reason,
+            "budget_frames": budget_frames,
+            "success_horizon": ppo.horizon,
+            "success_policy": SUCCESS_POLICY,
             "success_threshold": config.success_threshold,
             "success": verdict,
             "warm_started": warm,
+            "warm_started_optimizer": warm_opt,
+            "optimizer": {"kind": "clip_by_global_norm+adam", "per_expert": ppo.by_expert},
             "init": str(init) if init else None,
             "config": config.to_dict(),
             "config_hash": config.hash(),
             "versions": package_versions(),
             "created": utc_now(),
         }
-        save_checkpoint(checkpoint_dir, runner.params, meta, plan.source)
+        save_checkpoint(checkpoint_dir, state[0], meta, plan.source, opt_state=state[1])
 
     try:
         for chunk in range(num_chunks):
@@ -240,7 +314,8 @@ def train(
             elapsed = time.perf_counter() - t0
             if chunk == 0:
                 compile_s = elapsed  # includes the first chunk's run
-            curve = tracker.add(metrics["episodes"], metrics["plans_completed"])
+            finished = finished_tracker.add(metrics["episodes"], metrics["plans_completed"])
+            curve = tracker.add(metrics["horizon_resolved"], metrics["horizon_succeeded"])
             frames_per_expert += metrics["frames_per_expert"].sum(axis=0)
             sps = config.frames_per_chunk / max(elapsed, 1e-9)
             for i in range(config.updates_per_chunk):
@@ -256,8 +331,12 @@ def train(
                     "episodes": episodes,
                     "plans_completed": completed,
                     "success_raw": completed / episodes if episodes else math.nan,
-                    "success_rate": float(curve[i]),
-                    "reached": reached(float(curve[i]), config.success_threshold),
+                    "success_finished": float(finished[i]),
+                    "success_rate": curve[i][0],
+                    "success_low": curve[i][1],
+                    "success_high": curve[i][2],
+                    "success_episodes": curve[i][3],
+                    "reached": reached(curve[i][0], config.success_threshold),
                     "verdict": "",
                 }
                 for name in LOSS_FIELDS:
@@ -265,33 +344,70 @@ def train(
                 rows.append(row)
                 if logger is not None:
                     logger.log({k: v for k, v in row.items() if k != "verdict"}, step=frames)
-            rate = tracker.rate
+            estimate = tracker.estimate()
+            rate = estimate[0]
+            snapshots[updates] = _host_copy(runner)
+            first, last = tracker.cohorts()
+            policy_update = max([u for u in snapshots if u <= (first + last) // 2] or [0])
+            for u in [u for u in snapshots if u < policy_update]:
+                del snapshots[u]
+            warned = len(monitor.warnings)
+            recent = [r["episode_return"] for r in rows[-config.success_window :] if r["episodes"]]
+            recent_return = float(np.mean(recent)) if recent else math.nan
+            improved = monitor.observe(
+                chunk, updates, frames, estimate, recent_return, policy_update
+            )
+            if improved:
+                best_state = snapshots[policy_update]
+            if not math.isnan(rate):
+                latest_is_best = improved
+            if len(monitor.warnings) > warned:
+                message = monitor.warnings[-1]["message"]
+                log.warning("%s", message)
+                print(f"flowrl train: warning: {message}", file=sys.stderr, flush=True)
             bar.update(config.frames_per_chunk, rate, sps)
             _write_csv(metrics_csv, rows)
             if reached(rate, config.success_threshold):
                 log.info("success rate %.3f reached %.2f", rate, config.success_threshold)
                 break
+            if monitor.should_stop_early(chunk, frames, rate):
+                message = f"stopped early: {monitor.stop_reason}"
+                log.warning("%s; %d frames of the budget saved", message, budget_frames - frames)
+                print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+                break
             every = config.checkpoint_every_chunks
             if every and (chunk + 1) % every == 0:
-                checkpoint(None)
+                checkpoint(None, _host_copy(runner))
     finally:
         bar.close()
         if logger is not None:
             logger.finish()
 
-    success = reached(rate, config.success_threshold)
+    best = monitor.best
+    success = reached(best.rate, config.success_threshold)
     rows[-1]["verdict"] = "success" if success else "failure"
     _write_csv(metrics_csv, rows)
-    checkpoint(success)
+    keep_best = best_state is not None and not latest_is_best
+    saved = "best" if keep_best else "last"
+    checkpoint(success, best_state if keep_best else _host_copy(runner), saved)
     return TrainResult(
         out_dir=out_dir,
         checkpoint_dir=checkpoint_dir,
         metrics_csv=metrics_csv,
-        success_rate=rate,
+        success_rate=best.rate,
         success=success,
+        success_interval=(best.low, best.high),
+        success_episodes=best.episodes,
+        success_horizon=ppo.horizon,
+        last_success_rate=rate,
+        best_update=best.update,
+        warnings=monitor.warnings,
+        stopped_early=monitor.stop_reason,
+        frames_saved=budget_frames - frames if monitor.stop_reason else 0,
         frames=frames,
         updates=updates,
         wall_s=time.perf_counter() - start,
         compile_s=compile_s,
         warm_started=warm,
+        warm_started_optimizer=warm_opt,
     )

@@ -101,7 +101,8 @@ def _code(title: str, summary: str, done: str, gained: str, toward: BlockType | 
 
 def _inventory_skill(item: str, toward: BlockType | None) -> tuple[str, str]:
     done = f"inventory.{item} >= n"
-    gained = f"jnp.maximum(inventory_diff.{item}, 0).astype(jnp.float32)"
+    # potential-based in the count: spending an item costs what gathering it paid
+    gained = f"inventory_diff.{item}.astype(jnp.float32)"
     return done, gained
 
 

@@ -44,7 +44,7 @@ def task_reward(
     achievements_diff,
     health_penalty,
 ):
-    gained = jnp.maximum(inventory_diff.coal, 0).astype(jnp.float32)
+    gained = inventory_diff.coal.astype(jnp.float32)
     approach = approach_bonus(closest_blocks, closest_blocks_prev, BlockType.COAL.value)
     return gained + 0.05 * approach + health_penalty
 

@@ -1,4 +1,4 @@
-"""Collect Drink: walk to water, face it and press DO to drink (drink rises by 1)."""
+"""Collect Drink: walk to water, face it and press DO to drink (drink rises by 1, up to 9)."""
 
 
 def block_distance(blocks, block_type):
@@ -31,7 +31,12 @@ def task_is_done(
     achievements,
     n,
 ):
-    return player_intrinsics_diff[2] > 0
+    # drink starts full (9) and drinking at full drink changes nothing, so a drink taken
+    # while full (the achievement is set and drink is at its maximum) also counts
+    drank_at_full = jnp.logical_and(
+        achievements[Achievement.COLLECT_DRINK.value], player_intrinsics[2] >= 9
+    )
+    return jnp.logical_or(player_intrinsics_diff[2] > 0, drank_at_full)
 
 
 def task_reward(
@@ -44,7 +49,10 @@ def task_reward(
     achievements_diff,
     health_penalty,
 ):
-    drank = (player_intrinsics_diff[2] > 0).astype(jnp.float32)
+    drank = jnp.maximum(
+        (player_intrinsics_diff[2] > 0).astype(jnp.float32),
+        achievements_diff[Achievement.COLLECT_DRINK.value].astype(jnp.float32),
+    )
     approach = approach_bonus(closest_blocks, closest_blocks_prev, BlockType.WATER.value)
     return drank + 0.05 * approach + health_penalty
 

@@ -44,7 +44,7 @@ def task_reward(
     achievements_diff,
     health_penalty,
 ):
-    gained = jnp.maximum(inventory_diff.sapling, 0).astype(jnp.float32)
+    gained = inventory_diff.sapling.astype(jnp.float32)
     approach = approach_bonus(closest_blocks, closest_blocks_prev, BlockType.GRASS.value)
     return gained + 0.05 * approach + health_penalty
 

@@ -40,7 +40,7 @@ def task_reward(
     achievements_diff,
     health_penalty,
 ):
-    gained = jnp.maximum(inventory_diff.stone_sword, 0).astype(jnp.float32)
+    gained = inventory_diff.stone_sword.astype(jnp.float32)
     approach = jnp.zeros((), jnp.float32)
     approach = approach + approach_bonus(
         closest_blocks, closest_blocks_prev, BlockType.CRAFTING_TABLE.value

@@ -40,7 +40,7 @@ def task_reward(
     achievements_diff,
     health_penalty,
 ):
-    gained = jnp.maximum(inventory_diff.leather, 0).astype(jnp.float32)
+    gained = inventory_diff.leather.astype(jnp.float32)
     approach = jnp.zeros((), jnp.float32)
     return gained + 0.05 * approach + health_penalty
 

@@ -40,7 +40,7 @@ def task_reward(
     achievements_diff,
     health_penalty,
 ):
-    gained = jnp.maximum(inventory_diff.brick, 0).astype(jnp.float32)
+    gained = inventory_diff.brick.astype(jnp.float32)
     approach = approach_bonus(closest_blocks, closest_blocks_prev, BlockType.KILN.value)
     return gained + 0.05 * approach + health_penalty
 

@@ -1,0 +1,61 @@
+"""Best checkpoint, collapse warning and early stop decisions (no training)."""
+
+from __future__ import annotations
+
+import math
+
+from flowrl.rl.monitor import RunMonitor
+
+NAN = (math.nan, math.nan, math.nan, 0)
+
+
+def est(rate: float, n: int = 500) -> tuple[float, float, float, int]:
+    return rate, max(0.0, rate - 0.04), min(1.0, rate + 0.04), n
+
+
+def test_best_is_the_highest_estimate_not_the_last():
+    mon = RunMonitor(threshold=0.8, budget_frames=1000)
+    assert not mon.observe(0, 8, 100, NAN, 1.0, 0)  # no estimate yet: no best
+    assert mon.observe(1, 16, 200, est(0.4), 11.0, 8)
+    assert mon.observe(2, 24, 300, est(0.64), 12.0, 16)
+    assert not mon.observe(3, 32, 400, est(0.5), 12.0, 24)
+    assert mon.best.rate == 0.64 and mon.best.policy_update == 16 and mon.best.chunk == 2
+    assert mon.best.as_dict()["success_interval"] == [0.6, 0.68]
+    assert not mon.warnings  # success fell but the return did not rise
+
+
+def test_rising_return_with_falling_success_warns_once():
+    """The Collect Stone collapse: success 0.64 -> 0.22 while the return rose 11 -> 30."""
+    mon = RunMonitor(threshold=0.8, budget_frames=1000)
+    mon.observe(0, 8, 100, est(0.64), 11.0, 0)
+    mon.observe(1, 16, 200, est(0.58), 20.0, 8)  # within collapse_drop: no warning
+    assert not mon.warnings
+    mon.observe(2, 24, 300, est(0.22), 30.0, 16)
+    mon.observe(3, 32, 400, est(0.20), 31.0, 24)
+    assert len(mon.warnings) == 1
+    warning = mon.warnings[0]
+    assert warning["kind"] == "success_fell_while_return_rose"
+    assert warning["peak_success"] == 0.64 and warning["success"] == 0.22
+    assert "0.64" in warning["message"] and "11.0 to 30.0" in warning["message"]
+
+
+def test_early_stop_below_after_share_of_budget():
+    mon = RunMonitor(threshold=0.8, budget_frames=1000, early_stop_after=0.25)
+    mon.observe(0, 8, 200, est(0.02), 0.0, 0)
+    assert not mon.should_stop_early(0, 200, 0.02)  # before 25% of the budget
+    assert not mon.should_stop_early(1, 300, math.nan)  # no estimate: never stops
+    assert mon.should_stop_early(1, 300, 0.02)
+    assert mon.stop_reason == "success 0.02 below 0.1 after 30% of the budget (300 frames)"
+
+
+def test_early_stop_patience_and_off_switch():
+    mon = RunMonitor(threshold=0.8, budget_frames=1000, early_stop_patience=2)
+    mon.observe(0, 8, 300, est(0.5), 0.0, 0)
+    mon.observe(1, 16, 400, est(0.45), 0.0, 8)
+    assert not mon.should_stop_early(1, 400, 0.45)  # one chunk without a new best
+    mon.observe(2, 24, 500, est(0.48), 0.0, 16)
+    assert mon.should_stop_early(2, 500, 0.48)
+    assert mon.stop_reason.startswith("no new best success for 2 chunks (best 0.50)")
+    off = RunMonitor(threshold=0.8, budget_frames=1000, early_stop_below=0.0)
+    off.observe(0, 8, 900, est(0.0), 0.0, 0)
+    assert not off.should_stop_early(0, 900, 0.0)
