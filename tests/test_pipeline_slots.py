@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowrl.pipeline.slots import Slots
+from flowrl.pipeline.layout import Slots
 
 
 def test_sequential_slots_commit_each() -> None:

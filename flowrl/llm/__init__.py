@@ -1,7 +1,7 @@
 """LLM layer: model selection, honest errors, bounded retries, cost ledger, cache, prompt chains.
 
 Entry points: :func:`get_query` (``query(messages, max_gen) -> Completion``), :func:`preflight`
-(fail before work starts), :mod:`flowrl.llm.steps` (the pipeline's LLM steps) and
+(fail before work starts), :mod:`flowrl.llm.chain` (the LLM steps of the pipeline stages) and
 ``flowrl.llm.<env>.llm.generate_graph``.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flowrl.pipeline.layout import slot_path, tree_path
 from flowrl.report.collect import achievements, slot_dirs, tree_rows
 
 COLUMNS = (
@@ -38,13 +39,13 @@ def model_row(tree: Path) -> dict[str, Any]:
     accepted = [r for r in rows if r["accepted"]]
     reached: set[str] = set()
     for r in accepted:
-        path = tree / f"skill_{r['slot']}" / "eval.json"
+        path = Path(slot_path(tree, r["slot"], "eval"))
         if path.is_file():
             reached |= set(achievements(json.loads(path.read_text())))
     costs = [r["cost_usd"] for r in rows]
     cost = None if any(c is None for c in costs) else round(sum(costs), 6)
     tokens = sum(r["prompt_tokens"] + r["completion_tokens"] for r in rows)
-    seed = tree / "seed.json"
+    seed = Path(tree_path(tree, "seed"))
     return {
         "model": tree.name,
         "slots": len(rows),
