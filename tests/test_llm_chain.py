@@ -23,7 +23,7 @@ from flowrl.llm import (
     load_settings,
 )
 from flowrl.llm.ledger import read_ledger
-from flowrl.llm.offline import KBSkill, StaticKnowledge, register_knowledge
+from flowrl.llm.offline import OfflineSkill, StaticKnowledge, register_knowledge
 from flowrl.llm.prompts import context_of, parse_tag
 from flowrl.pipeline.stages import analyse, code, prompt, propose, validate
 from flowrl.skills.spec import SkillSpec
@@ -50,7 +50,7 @@ def module(item: str) -> str:
 # A two-skill test knowledge base (test data only; the real KB lives in flowrl/resources).
 KB = StaticKnowledge(
     (
-        KBSkill(
+        OfflineSkill(
             {
                 "name": "Skill A",
                 "description": "gets a",
@@ -61,7 +61,7 @@ KB = StaticKnowledge(
             },
             module("wood"),
         ),
-        KBSkill(
+        OfflineSkill(
             {
                 "name": "Skill B",
                 "description": "turns a into b",
@@ -97,7 +97,7 @@ def offline(tmp_path):
     return get_query("offline", settings=load_settings(search_defaults=False))
 
 
-def library_with(*skills: KBSkill) -> dict:
+def library_with(*skills: OfflineSkill) -> dict:
     return {
         "skills": [
             {"name": s.name, "spec": s.spec, "code": s.code, "expert": 0, "iteration": i}
@@ -141,8 +141,11 @@ def test_offline_chain_follows_kb_curriculum(kb, offline, tmp_path):
 def test_offline_without_kb_names_the_problem(offline, monkeypatch):
     import flowrl.llm.offline as off
 
+    def no_kb(env_name):
+        raise ValueError(f"no knowledge base for game family of {env_name!r}")
+
     monkeypatch.setattr(off, "_REGISTERED", {})
-    monkeypatch.setitem(sys.modules, "flowrl.skills.knowledge", None)  # import fails
+    monkeypatch.setattr(off, "kb_skills", no_kb)  # a game without a knowledge base
     with pytest.raises(ConfigurationError, match="knowledge base"):
         chain.propose(offline, ENV, chain.build_prompt(ENV, None), None)
 

@@ -27,10 +27,9 @@ from flowrl.llm import (
     get_query,
     load_settings,
 )
-from flowrl.llm.custom_provider import coerce_usage
-from flowrl.llm.ledger import read_ledger, summarize
-from flowrl.llm.pricing import load_price_table, parse_price_table
-from flowrl.llm.retry import backoff_delay, call_with_retry
+from flowrl.llm.ledger import load_price_table, parse_price_table, read_ledger, summarize
+from flowrl.llm.providers import coerce_usage
+from flowrl.llm.query import backoff_delay, call_with_retry
 from flowrl.llm.types import Usage
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from flowrl.llm.errors import ConfigurationError
+import yaml
+
+from flowrl.llm.types import ConfigurationError
 
 DEFAULT_LLM_NAME = "gpt-5"
 
@@ -73,8 +75,6 @@ def _repo_root() -> Path:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from flowrl.llm.errors import LLMError
+from flowrl.llm.types import LLMError
 from flowrl.pipeline.stages import (
     Stage,
     analyse,

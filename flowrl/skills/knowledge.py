@@ -10,6 +10,7 @@ Every fact is checked against the released game by ``tests/test_knowledge.py``.
 
 Accessors (what the offline LLM provider and the prompts use)::
 
+    has_knowledge_base(env_name) -> bool
     load_knowledge_base(env_name) -> dict      # the raw, schema-checked KB
     kb_skills(env_name) -> list[KBSkill]       # specs + code, in curriculum order
     kb_skill(env_name, name) -> KBSkill
@@ -58,6 +59,11 @@ def _family(env_name: str) -> str:
 
     family = get_game(env_name).family
     return GAME_KBS.get(env_name, family)
+
+
+def has_knowledge_base(env_name: str) -> bool:
+    """Whether ``env_name`` (a known game) has a knowledge base."""
+    return _family(env_name) in FAMILY_DIRS
 
 
 def _resource_dir(family: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowrl.llm.graph import generate_graph_for
+from flowrl.llm.chain import generate_graph_for
 from flowrl.llm.query import PathLike
 
 ENV_NAME = "Craftax-Symbolic-v1"

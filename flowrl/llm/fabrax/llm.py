@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from flowrl.llm.errors import ConfigurationError
-from flowrl.llm.graph import generate_graph_for
+from flowrl.llm.chain import generate_graph_for
 from flowrl.llm.query import PathLike
+from flowrl.llm.types import ConfigurationError
 
 FABRAX_MODULE = "flowrl.envs.fabrax"
 

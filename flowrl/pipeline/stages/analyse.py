@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
-from flowrl.llm import chain
-from flowrl.llm import context as ctx
+from flowrl.llm import chain, prompts
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
 from flowrl.pipeline.layout import SLOT_FILES
@@ -78,7 +77,7 @@ def ask_analysis(
     without ``changed`` to ``flowrl.skills.trajectory.apply_analysis``.
     """
     q = query_for(llm_name, settings, query)
-    spec = ctx.spec_only(read_json(proposal))
+    spec = prompts.spec_only(read_json(proposal))
     text = Path(rollout).read_text()
     try:
         summary: Any = json.loads(text)

@@ -13,11 +13,10 @@ import argparse
 from pathlib import Path
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
-from flowrl.llm import chain
-from flowrl.llm import context as ctx
-from flowrl.llm.errors import ResponseFormatError
+from flowrl.llm import chain, prompts
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
+from flowrl.llm.types import ResponseFormatError
 from flowrl.pipeline.layout import SLOT_FILES
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import (
@@ -46,7 +45,7 @@ def write_code(
 
     Raises :class:`ResponseFormatError` when the answers stay malformed."""
     q = query_for(llm_name, settings, query)
-    spec = ctx.spec_only(read_json(proposal))
+    spec = prompts.spec_only(read_json(proposal))
     result = chain.write_code(q, env_name, spec, read_optional_json(library), ledger=ledger)
     source = result.value["source"]
     write_text_atomic(out, source)

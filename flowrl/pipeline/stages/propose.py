@@ -14,9 +14,9 @@ from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
 from flowrl.llm import chain
-from flowrl.llm.errors import ResponseFormatError
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
+from flowrl.llm.types import ResponseFormatError
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import (
     add_env_argument,
