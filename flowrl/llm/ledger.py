@@ -1,5 +1,5 @@
 """The cost side of the client: the append-only ledger of LLM calls (``llm_calls.jsonl``)
-and the price table (``config/pricing.yaml``, $ per 1M tokens).
+and the price table (``flowrl/resources/pricing.yaml``, $ per 1M tokens).
 
 Each ledger record is written with one ``write`` on a file opened with ``O_APPEND`` while
 holding an exclusive ``flock``, so lines from concurrent processes never interleave.

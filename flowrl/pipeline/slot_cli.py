@@ -15,7 +15,7 @@
 Each stage lives in ``flowrl/pipeline/stages/<rule>.py`` (one module per rule file);
 :data:`STAGES` maps the subcommand to it. LLM stages append to ``--ledger``
 (``skill_i/llm_calls.jsonl``) and cache responses in ``--cache-dir``; ``--llm-settings``
-is a JSON object of ``config/llm.yaml`` keys.
+is the workflow config's ``llm:`` section as JSON.
 """
 
 from __future__ import annotations

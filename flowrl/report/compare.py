@@ -75,7 +75,7 @@ def compare(root: str | Path, out: str | Path | None = None) -> list[dict[str, A
     write_csv(out / "models.csv", rows, COLUMNS)
     notes = (
         f"Trees under `{root}`. Costs come from each slot's llm_calls.jsonl priced with "
-        "config/pricing.yaml (empty = unknown price); seeded slots count for both trees.\n\n"
+        "flowrl/resources/pricing.yaml (empty = unknown price); seeded slots count for both trees.\n\n"
     )
     write_markdown(out / "models.md", f"Models compared: {root.name}", rows, COLUMNS, notes)
     model_bars(rows, out / "models.png")

@@ -25,12 +25,11 @@ def add_llm_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm-settings", default="{}", help="JSON object of llm settings")
 
 
-def llm_settings(overrides: dict[str, Any] | None, cache_dir: str | None) -> LLMSettings:
-    """LLM settings from config files plus the workflow's ``llm:`` section and cache dir."""
-    extra = dict(overrides or {})
-    if cache_dir:
-        extra["cache_dir"] = cache_dir
-    return load_settings(extra or None)
+def llm_settings(section: dict[str, Any] | None, cache_dir: str | None) -> LLMSettings:
+    """LLM settings with the workflow config's ``llm:`` section (the precedence order of
+    :mod:`flowrl.llm.settings`) and the tree's cache folder."""
+    extra = {"cache_dir": cache_dir} if cache_dir else {}
+    return load_settings(workflow=dict(section or {}), **extra)
 
 
 def settings_of(args: argparse.Namespace) -> LLMSettings:
