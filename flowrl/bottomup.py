@@ -16,6 +16,10 @@ import argparse
 import sys
 from typing import Any
 
+import yaml
+
+from flowrl.pipeline.runner import run_workflow
+
 
 def build_parser(parallel: bool = False) -> argparse.ArgumentParser:
     prog = "flowrl.bottomup_parallel" if parallel else "flowrl.bottomup"
@@ -54,8 +58,6 @@ def build_parser(parallel: bool = False) -> argparse.ArgumentParser:
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     """Workflow config keys from the driver flags (unset flags leave the config default)."""
-    import yaml
-
     out: dict[str, Any] = {}
     for flag in ("env_name", "llm_name", "max_nodes", "max_parallel_skills", "use_wandb"):
         value = getattr(args, flag, None)
@@ -77,8 +79,6 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None, parallel: bool = False) -> int:
-    from flowrl.pipeline.runner import run_workflow
-
     args = build_parser(parallel).parse_args(argv)
     overrides = overrides_from(args)
     extra = ["--dry-run"] if args.dry_run else []

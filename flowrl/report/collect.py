@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from flowrl.llm.ledger import read_ledger, summarize
 from flowrl.pipeline.layout import SLOT_FILES, SLOT_PREFIX
 
 SLOT_DIR = re.compile(rf"^{SLOT_PREFIX}(\d+)$")
@@ -71,8 +72,6 @@ def verdicts(library: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def ledger_totals(slot: Path) -> dict[str, Any]:
-    from flowrl.llm.ledger import read_ledger, summarize
-
     path = slot / SLOT_FILES["ledger"]
     records = list(read_ledger(path)) if path.is_file() else []
     total = summarize(records)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from flowrl.pipeline.layout import slot_path, tree_path
 from flowrl.report.collect import achievements, slot_dirs, tree_rows
+from flowrl.report.plots import model_bars
+from flowrl.report.tables import write_csv, write_markdown
 
 COLUMNS = (
     "model",
@@ -33,8 +36,6 @@ def trees(root: Path) -> list[Path]:
 
 
 def model_row(tree: Path) -> dict[str, Any]:
-    import json
-
     rows = tree_rows(tree)
     accepted = [r for r in rows if r["accepted"]]
     reached: set[str] = set()
@@ -66,9 +67,6 @@ def model_row(tree: Path) -> dict[str, Any]:
 
 
 def compare(root: str | Path, out: str | Path | None = None) -> list[dict[str, Any]]:
-    from flowrl.report.plots import model_bars
-    from flowrl.report.tables import write_csv, write_markdown
-
     root = Path(root)
     out = Path(out) if out else root / "comparison"
     rows = [model_row(t) for t in trees(root)]

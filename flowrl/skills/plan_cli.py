@@ -18,6 +18,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flowrl.atomic_io import write_json_atomic
+from flowrl.skills.library import Library, LibraryError, kb_library
+from flowrl.skills.planner import plan_skill
+from flowrl.skills.resolver import ResolverError, Step, format_plan
+from flowrl.skills.spec import SpecError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", required=True, help="game, e.g. Craftax-Classic-Symbolic-v1")
@@ -36,8 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_library(env_name: str, ref: str) -> Any:
-    from flowrl.skills.library import Library, kb_library
-
     if ref == "kb":
         return kb_library(env_name)
     lib = Library.load(ref)
@@ -47,12 +51,6 @@ def _load_library(env_name: str, ref: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowrl.atomic_io import write_json_atomic
-    from flowrl.skills.library import LibraryError
-    from flowrl.skills.planner import plan_skill
-    from flowrl.skills.resolver import ResolverError, Step, format_plan
-    from flowrl.skills.spec import SpecError
-
     try:
         library = _load_library(args.env, args.library)
         proposal = json.loads(Path(args.proposal).read_text()) if args.proposal else None
