@@ -8,8 +8,8 @@ this module, so the layout is written once (see DESIGN.md's data flow):
     {tree}/skill_{i}/prompt.json ...  one folder per skill slot (SLOT_FILES)
     {tree}/report/skills.csv ...      the per-tree report
 
-Slot arithmetic: rounds of ``K`` parallel slots after ``first`` seeded ones. Slots
-``0..first-1`` come from ``start_from`` (or already exist in the tree); slots
+Slot arithmetic (:class:`Rounds`): rounds of ``K`` parallel slots after ``first`` seeded
+ones. Slots ``0..first-1`` come from ``start_from`` (or already exist in the tree); slots
 ``first..max_nodes-1`` run in rounds of ``K = max_parallel_skills``. Every slot of a round
 prompts from the library after the previous round (the ``library.json`` of that round's
 last slot, or ``init/library.json``); the round's last slot holds the merged commit.
@@ -115,13 +115,16 @@ class SlotPaths:
 
 
 @dataclass(frozen=True)
-class Slots:
+class Rounds:
+    """Which slots a run computes and how they group into rounds (``rl.minibatches.Slots``
+    is the trainer's, unrelated)."""
+
     max_nodes: int
     k: int = 1
     first: int = 0
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Slots:
+    def from_config(cls, config: Mapping[str, Any]) -> Rounds:
         start = config.get("start_from") or {}
         return cls(
             int(config["max_nodes"]),

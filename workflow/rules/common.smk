@@ -9,7 +9,7 @@ from snakemake.utils import validate
 from flowrl.llm import preflight
 from flowrl.pipeline.config import as_arg, check_rules, coerce_strings, llm_cache_dir
 from flowrl.pipeline.config import train_settings, tree_dir
-from flowrl.pipeline.layout import Slots, comparison_path, slot_path, tree_path
+from flowrl.pipeline.layout import Rounds, comparison_path, slot_path, tree_path
 from flowrl.pipeline.stages.common import llm_settings
 
 REPO = Path(workflow.basedir).parent
@@ -26,7 +26,7 @@ check_rules(config)
 ENV = config["env_name"]
 LLM = config["llm_name"]
 TREE = tree_dir(config)
-SLOTS = Slots.from_config(config)
+SLOTS = Rounds.from_config(config)  # which slots run, in which rounds
 START = config.get("start_from") or None
 SELF_CONTINUE = bool(START) and Path(START["tree"]).resolve() == Path(TREE).resolve()
 _exe = Path(sys.executable).parent / "flowrl"
