@@ -346,3 +346,19 @@ def test_generate_graph_offline_and_fabrax_message(kb, monkeypatch):
     monkeypatch.setitem(sys.modules, "flowrl.envs.fabrax", None)
     with pytest.raises(ConfigurationError, match=r"flowrl\.envs\.fabrax"):
         fabrax.generate_graph(llm_name="offline")
+
+
+def test_repair_prompt_carries_the_allowlist_refusals(server, remote):
+    """A hostile answer is refused by the real validator and the model is told why."""
+    from flowrl.skills.validator import validate_source
+
+    hostile = module("wood").replace(
+        "return inventory_diff.wood * 1.0", "return jnp.sum.__globals__['os'].system('id') * 1.0"
+    )
+    server.push(ok("```python\n" + module("wood") + "```"))
+    result = chain.validate_with_repair(
+        remote, ENV, "Skill A", hostile, validate=lambda s, e: validate_source(s, e)
+    )
+    reasons = context_of(server.chat_requests()[0]["messages"])["reasons"]
+    assert any("`jnp.sum` must be used as it is" in r for r in reasons), reasons
+    assert result.value["ok"] and len(result.value["rounds"]) == 2

@@ -1,15 +1,27 @@
-"""The validator rejects a battery of bad skill files with a clear reason and no side effect."""
+"""The validator rejects a battery of bad skill files with a clear reason and no side effect.
+
+Files in tests/bad_skills/ start with `# expect: <part of the reason>`; `rt_*` files pass
+the static allowlist and are refused by the sandbox, every other file is refused
+statically (nothing runs).
+"""
 
 from __future__ import annotations
 
 import json
+import keyword
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from flowrl.cli import main as cli_main
+from flowrl.skills.allowlist import SAFE_BUILTINS, game_rules, library_paths
+from flowrl.skills.ast_check import check_source
 from flowrl.skills.validator import ValidationResult, validate_many, validate_source
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
@@ -64,9 +76,92 @@ def test_slow_code_times_out_alone_in_a_batch():
     assert good.ok, good.reasons  # the skill after the slow one is still checked
 
 
-def test_errors_point_at_the_line(runtime_results):
-    result = runtime_results["rt_missing_field.py"]
+def test_errors_point_at_the_line():
+    result = validate_source((BAD / "missing_field.py").read_text(), CLASSIC)
     assert any(r.startswith("Line 4:") for r in result.reasons), result.reasons
+
+
+@pytest.mark.parametrize("path", STATIC, ids=lambda p: p.stem)
+def test_every_static_refusal_exits_nonzero(path: Path, capsys):
+    assert cli_main(["validate", str(path), "--env", CLASSIC, "--json"]) == 1
+    payload = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert payload["ok"] is False and payload["reasons"]
+
+
+# --- the allowlist is an allowlist: unknown attribute names are refused -----------------
+SKILL = """
+def helper(x):
+    return x
+
+
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    value = {expr}
+    return 0.0
+
+
+def task_network_number():
+    return 0
+"""
+RULES = game_rules(CLASSIC)
+FUNCTIONS, VALUES = library_paths()
+BASES = {
+    "inventory_diff.{}": RULES.data_attributes,
+    "closest_blocks.{}": RULES.data_attributes,
+    "helper(closest_blocks).{}": RULES.data_attributes,
+    "BlockType.TREE.value.{}": RULES.data_attributes,
+    "jnp.{}": {p[4:] for p in FUNCTIONS | VALUES if p.startswith("jnp.")} | {"linalg"},
+    "jax.{}": {"lax", "nn", "numpy", "Array"},
+    "jax.lax.{}": {p[8:] for p in FUNCTIONS if p.startswith("jax.lax.")},
+    "BlockType.{}": RULES.enum_members["BlockType"],
+}
+identifiers = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,24}\Z").filter(
+    lambda s: not keyword.iskeyword(s)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(base=st.sampled_from(sorted(BASES)), attr=identifiers)
+def test_attributes_outside_the_allowlist_are_refused(base: str, attr: str):
+    expr = base.format(attr)
+    reasons = check_source(SKILL.format(expr=expr), CLASSIC)
+    if attr in BASES[base]:
+        assert not reasons, (expr, reasons)
+    else:
+        assert reasons, f"{expr} was not refused"
+        assert all(r.endswith(".") for r in reasons)
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=identifiers)
+def test_unknown_names_are_refused(name: str):
+    visible = {
+        "helper",
+        "inventory_diff",
+        "closest_blocks",
+        "closest_blocks_prev",
+        "value",
+        "player_intrinsics_diff",
+        "achievements_diff",
+        "health_penalty",
+        "jnp",
+        "jax",
+        "BlockType",
+        "Achievement",
+        "Action",
+        "True",
+        "False",
+        "None",
+        *RULES.signature.reward,
+    }
+    reasons = check_source(SKILL.format(expr=f"{name} + 0"), CLASSIC)
+    builtin = name in SAFE_BUILTINS
+    if name in visible:
+        return  # names the skill can see (their use as values is checked elsewhere)
+    assert reasons or builtin, f"{name} was not refused"
 
 
 @pytest.mark.parametrize(
@@ -74,6 +169,7 @@ def test_errors_point_at_the_line(runtime_results):
     [
         ("collect_wood.py", CLASSIC),
         ("step_marker.py", CLASSIC),
+        ("allowlist_tour.py", CLASSIC),
         ("craftax_collect_wood.py", "Craftax-Symbolic-v1"),
     ],
 )
@@ -122,3 +218,16 @@ def test_cli_exit_codes_and_json(tmp_path: Path):
     payload = json.loads(bad.stdout.strip().splitlines()[-1])
     assert payload["ok"] is False and "import" in payload["reasons"][0]
     assert json.loads((tmp_path / "v.json").read_text())["ok"] is False
+
+
+def test_watchdog_ends_a_skill_stuck_where_no_alarm_reaches(monkeypatch):
+    from flowrl.skills import validator
+
+    monkeypatch.setattr(validator, "WATCHDOG_GRACE_S", 1.0)
+    start = time.monotonic()
+    done, died_on, reason = validator._run_sandbox(
+        [{"source": "", "n": 1}], CLASSIC, 0, 1.0, 1.0, module="tests.sandbox_hang"
+    )
+    assert time.monotonic() - start < 30
+    assert (done, died_on) == ({}, 0)
+    assert "took longer than 1 s" in reason

@@ -20,7 +20,9 @@ class GameSpec:
 
     ``family`` selects the skill-code signature ("classic" for Craftax-Classic and Fabrax,
     "craftax" for full Craftax). ``constants`` is the module holding the game's
-    ``BlockType``, ``Achievement`` and ``Action`` enums.
+    ``BlockType``, ``Achievement`` and ``Action`` enums. ``inventory_class`` names the
+    game's inventory struct as ``"module:Class"``: its fields are what skill code may read
+    from ``inventory`` (the skill-code allowlist and the prompts are generated from it).
     """
 
     env_name: str
@@ -29,6 +31,7 @@ class GameSpec:
     make_env: Callable[[], Any] = field(repr=False)
     inventory_cap: int
     obs_dim: tuple[int, int]
+    inventory_class: str
     has_levels: bool = False
 
     @property
@@ -73,7 +76,7 @@ GAMES: dict[str, GameSpec] = {}
 
 
 def register_game(spec: GameSpec) -> GameSpec:
-    """Add a game to the registry (used by built-in games and by Fabrax)."""
+    """Add a game to the registry (the built-in games below; other games may add theirs)."""
     GAMES[spec.env_name] = spec
     return spec
 
@@ -86,6 +89,7 @@ register_game(
         make_env=_craftax_env("Craftax-Classic-Symbolic-v1"),
         inventory_cap=9,
         obs_dim=(7, 9),
+        inventory_class="craftax.craftax_classic.envs.craftax_state:Inventory",
     )
 )
 register_game(
@@ -96,6 +100,7 @@ register_game(
         make_env=_craftax_env("Craftax-Symbolic-v1"),
         inventory_cap=99,
         obs_dim=(9, 11),
+        inventory_class="craftax.craftax.craftax_state:Inventory",
         has_levels=True,
     )
 )
@@ -107,6 +112,7 @@ register_game(
         make_env=_fabrax_env,
         inventory_cap=9,  # flowrl.envs.fabrax.constants.INVENTORY_CAP (a test checks)
         obs_dim=(7, 9),  # flowrl.envs.fabrax.constants.OBS_DIM
+        inventory_class="flowrl.envs.fabrax.state:FabraxInventory",
     )
 )
 

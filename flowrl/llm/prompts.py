@@ -15,46 +15,27 @@ Every prompt is two messages. The system message opens with a tag line
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import re
-from functools import lru_cache
 from typing import Any
 
 from flowrl.envs.games import get_game
 from flowrl.llm.parsing import fenced_blocks
 from flowrl.llm.types import Message
-from flowrl.skills.contract import (
-    ALLOWED_MODULE_NAMES,
-    ENUM_NAMES,
-    UNSEEN_DISTANCE,
-    describe_signature,
-)
+from flowrl.skills import allowlist
+from flowrl.skills.contract import ENUM_NAMES, UNSEEN_DISTANCE, describe_signature
 from flowrl.skills.knowledge import has_knowledge_base, load_knowledge_base
 
 # -- game facts from the game's code ------------------------------------------------------
-_INVENTORY_CLASS = {
-    "classic": "craftax.craftax_classic.envs.craftax_state",
-    "craftax": "craftax.craftax.craftax_state",
-}
 _ARRAY_FIELDS = {"armour": "int[4]", "potions": "int[6]"}
 
 
-@lru_cache(maxsize=8)
 def inventory_fields(env_name: str) -> tuple[str, ...]:
     """Field names of the game's inventory struct, with shapes for array fields."""
-    game = get_game(env_name)
-    module_name = _INVENTORY_CLASS.get(game.family)
-    try:
-        cls = importlib.import_module(module_name).Inventory if module_name else None
-    except (ImportError, AttributeError):
-        cls = None
-    if cls is None:  # e.g. a game registered later with its own module
-        cls = getattr(importlib.import_module(game.constants_module), "Inventory", None)
-    if cls is None:
-        return ()
-    names = [f.name for f in dataclasses.fields(cls)]
-    return tuple(f"{n} ({_ARRAY_FIELDS[n]})" if n in _ARRAY_FIELDS else n for n in names)
+    return tuple(
+        f"{n} ({_ARRAY_FIELDS[n]})" if n in _ARRAY_FIELDS else n
+        for n in allowlist.inventory_fields(env_name)
+    )
 
 
 def enum_names(env_name: str, enum: str) -> list[str]:
@@ -96,10 +77,12 @@ def contract_text(env_name: str) -> str:
         "Write exactly these three top-level functions (positional parameters in this order):\n"
         f"{describe_signature(env_name)}\n"
         "Rules: pure JAX on the arguments; no import statements; the names "
-        f"{', '.join(ALLOWED_MODULE_NAMES)} and {', '.join(ENUM_NAMES)} are predefined; "
+        f"{', '.join(allowlist.MODULE_NAMES)} and {', '.join(ENUM_NAMES)} are predefined; "
         "no Python if/while/for on array values (use jnp.where, jnp.logical_and, ...); "
         "task_is_done returns a scalar bool array, task_reward a scalar float, "
-        "task_network_number a Python int (0 unless told otherwise); no printing, no I/O."
+        "task_network_number a Python int (0 unless told otherwise); no printing, no I/O; "
+        "never assign to attributes or to items of the arguments.\n"
+        f"Only these may be used (anything else is refused): {allowlist.describe()}"
     )
 
 

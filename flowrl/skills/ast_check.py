@@ -1,22 +1,39 @@
 """Static allowlist check of untrusted skill code (first line of defence, no execution).
 
+Skill code may name only what :mod:`flowrl.skills.allowlist` lists: its arguments and
+their fields, its own helpers, locals and literal constants, vetted ``jnp`` / ``jax.lax``
+/ ``jax.nn`` paths, the game's enum members and a few builtins. Modules, enums and
+functions may only be used where they are (``jnp.sum(x)``, ``BlockType.TREE.value``,
+``helper(x)``), never stored or passed, so every other value is data and the data
+attribute allowlist applies to it. Nothing may be assigned to an attribute or to an item
+of anything but a list or array the function made itself.
+
 Every problem is reported as one sentence an LLM can act on.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
 
+from flowrl.skills.allowlist import (
+    AT_METHODS,
+    BUILTIN_TYPES,
+    CONSTANT_NAMES,
+    MODULE_NAMES,
+    MODULE_PREFIXES,
+    SAFE_BUILTINS,
+    GameRules,
+    game_rules,
+    library_paths,
+    normalise_path,
+)
 from flowrl.skills.contract import (
-    ALLOWED_MODULE_NAMES,
     ENUM_NAMES,
-    FORBIDDEN_ATTRIBUTES,
-    FORBIDDEN_NAMES,
     IS_DONE,
     NETWORK_NUMBER,
     REQUIRED_FUNCTIONS,
     REWARD,
-    Signature,
 )
 
 MAX_SOURCE_CHARS = 20_000
@@ -74,10 +91,12 @@ _NODE_HINTS: dict[type[ast.AST], str] = {
     ast.With: "do not use with-statements; skill code has no resources to manage",
     ast.Try: "do not use try/except; write code that cannot raise",
     ast.Raise: "do not raise exceptions; return a value instead",
+    ast.Assert: "do not use assert; return a value instead",
     ast.Global: "do not use global; functions must be pure",
     ast.Nonlocal: "do not use nonlocal; functions must be pure",
     ast.Delete: "do not use del",
     ast.Yield: "do not use generators with yield; return arrays",
+    ast.YieldFrom: "do not use generators with yield; return arrays",
     ast.Await: "do not use async code",
     ast.AsyncFunctionDef: "do not use async functions",
     ast.BoolOp: "Python `and`/`or` cannot be used on JAX arrays; use jnp.logical_and / jnp.logical_or",
@@ -88,18 +107,28 @@ _NODE_HINTS: dict[type[ast.AST], str] = {
     ast.JoinedStr: "do not use f-strings; skill code returns numbers only",
 }
 
+# What a name stands for inside a function.
+_MODULE, _ENUM, _FUNCTION, _BUILTIN, _DATA = "module", "enum", "function", "builtin", "data"
+
 
 class _Checker(ast.NodeVisitor):
     def __init__(
-        self, signature: Signature, required: tuple[str, ...], max_functions: int = MAX_FUNCTIONS
+        self, rules: GameRules, required: tuple[str, ...], max_functions: int = MAX_FUNCTIONS
     ) -> None:
+        self.rules = rules
         self.max_functions = max_functions
         self.required = required
         self.reasons: list[str] = []
-        self.signature = signature
-        self.function_names: set[str] = set()
+        self.functions, self.library_values = library_paths()
+        self.data_attributes = rules.data_attributes
+        self.module_functions: set[str] = set()
         self.module_constants: set[str] = set()
+        self.params: set[str] = set()
+        self.locals: set[str] = set()  # every name the current function binds
+        self.owned: set[str] = set()  # locals holding a list/array this function made
         self.tainted: set[str] = set()  # names holding traced values inside the current function
+        self.allowed_bare: set[int] = set()  # ids of Name nodes where a module/enum/function fits
+        self.called: set[int] = set()  # ids of nodes in call position
 
     def fail(self, node: ast.AST, message: str) -> None:
         line = getattr(node, "lineno", None)
@@ -110,15 +139,35 @@ class _Checker(ast.NodeVisitor):
 
     # --- structure ---------------------------------------------------------------
     def check_module(self, tree: ast.Module) -> None:
+        self.module_functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
-                self.function_names.add(node.name)
-            elif isinstance(node, ast.Assign) and all(
-                isinstance(t, ast.Name) for t in node.targets
-            ):
-                if not _is_literal(node.value):
-                    self.fail(node, "module-level assignments may only bind literal constants")
-                self.module_constants.update(t.id for t in node.targets)  # type: ignore[attr-defined]
+                self._check_binding(node, node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if not all(isinstance(t, ast.Name) for t in targets):
+                    self.fail(node, "module-level assignments may only bind plain names")
+                elif node.value is None:
+                    self.fail(node, "module-level annotations need a value")
+                elif any(
+                    isinstance(sub, ast.Call)
+                    and isinstance(sub.func, ast.Name)
+                    and sub.func.id in self.module_functions
+                    for sub in ast.walk(node.value)
+                ):
+                    self.fail(
+                        node,
+                        "module-level constants may not call your own functions; compute the "
+                        "value inside a function (jnp functions, builtins and enums are fine)",
+                    )
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        self.module_constants.add(target.id)
+                        self._check_binding(target, target.id)
+                        if target.id in self.module_functions:
+                            self.fail(target, f"`{target.id}` names both a function and a value")
+                if isinstance(node, ast.AnnAssign):
+                    self._check_annotation(node.annotation)
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 pass  # docstring
             elif type(node) in _NODE_HINTS:
@@ -126,19 +175,29 @@ class _Checker(ast.NodeVisitor):
             else:
                 self.fail(
                     node,
-                    f"only function definitions and literal constants are allowed at module level, "
+                    f"only function definitions and constants are allowed at module level, "
                     f"not {type(node).__name__}",
                 )
-        if len(self.function_names) > self.max_functions:
+        if len(self.module_functions) > self.max_functions:
             self.fail(tree, f"define at most {self.max_functions} functions")
         for required in self.required:
-            if required not in self.function_names:
+            if required not in self.module_functions:
                 self.fail(tree, f"define the required function `{required}`")
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
                 self.check_function(node)
-            else:
-                self.visit(node)
+            elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                self.visit(node.value)
+
+    def _check_binding(self, node: ast.AST, name: str) -> None:
+        """Names skill code defines may not be dunders nor hide a predefined name."""
+        if name.startswith("__"):
+            self.fail(node, f"the name `{name}` is not allowed: dunder names are off limits")
+        elif name in _PREDEFINED:
+            self.fail(
+                node,
+                f"do not rebind the predefined name `{name}`; choose another name for your value",
+            )
 
     def check_function(self, node: ast.FunctionDef) -> None:
         if node.decorator_list:
@@ -151,8 +210,8 @@ class _Checker(ast.NodeVisitor):
             )
         names = tuple(a.arg for a in args.args)
         expected = {
-            IS_DONE: self.signature.is_done,
-            REWARD: self.signature.reward,
+            IS_DONE: self.rules.signature.is_done,
+            REWARD: self.rules.signature.reward,
             NETWORK_NUMBER: (),
         }.get(node.name)
         if expected is not None and names != expected:
@@ -164,11 +223,28 @@ class _Checker(ast.NodeVisitor):
         for default in args.defaults:
             if not _is_literal(default):
                 self.fail(default, "parameter defaults must be literal constants")
+        for arg in args.args:
+            self._check_binding(arg, arg.arg)
+            if arg.annotation is not None:
+                self._check_annotation(arg.annotation)
+        if node.returns is not None:
+            self._check_annotation(node.returns)
+        self.params = set(names)
+        self.locals = set(names) | _bound_names(node)
+        self.owned = set()
         # Every parameter of a skill function carries traced values (except literal defaults).
         self.tainted = set(names)
         for stmt in node.body:
             self.visit(stmt)
-        self.tainted = set()
+        self.params, self.locals, self.owned, self.tainted = set(), set(), set(), set()
+
+    def _check_annotation(self, node: ast.AST) -> None:
+        """Annotations are never evaluated (the loader compiles with postponed annotations),
+        but they may only spell types: names, dotted names, subscripts and literals."""
+        for sub in ast.walk(node):
+            if not isinstance(sub, _ANNOTATION_NODES):
+                self.fail(node, "annotations may only name types (e.g. jnp.ndarray, float)")
+                return
 
     # --- generic ----------------------------------------------------------------
     def generic_visit(self, node: ast.AST) -> None:
@@ -183,27 +259,206 @@ class _Checker(ast.NodeVisitor):
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         self.fail(node, f"do not nest function `{node.name}`; define helpers at module level")
 
+    # --- names ------------------------------------------------------------------
+    def kind(self, name: str) -> str | None:
+        """What ``name`` stands for here (None: nothing skill code can see)."""
+        if name in self.locals or name in self.module_constants:
+            return _DATA
+        if name in self.module_functions:
+            return _FUNCTION
+        if name in MODULE_NAMES:
+            return _MODULE
+        if name in ENUM_NAMES:
+            return _ENUM
+        if name in SAFE_BUILTINS:
+            return _BUILTIN
+        if name in CONSTANT_NAMES:
+            return _DATA
+        return None
+
     def visit_Name(self, node: ast.Name) -> None:
         name = node.id
+        if isinstance(node.ctx, ast.Store):
+            if name in self.module_functions:
+                self.fail(node, f"do not reuse the name of the function `{name}` for a value")
+            elif name not in self.params:
+                self._check_binding(node, name)
+            return
+        kind = self.kind(name)
         if name.startswith("__"):
             self.fail(node, f"the name `{name}` is not allowed: dunder names are off limits")
-        elif name in FORBIDDEN_NAMES:
+        elif kind is None:
+            self.fail(
+                node, f"the name `{name}` is not allowed in skill code; {self._names_hint(name)}"
+            )
+        elif (
+            kind == _DATA
+            or id(node) in self.allowed_bare
+            or (kind == _BUILTIN and (id(node) in self.called or name in BUILTIN_TYPES))
+            or kind == _FUNCTION  # own helpers may be passed (to jax.lax.cond): checked code
+            or (kind == _ENUM and id(node) in self.called)
+        ):
+            return
+        elif kind == _MODULE:
+            self.fail(
+                node, f"use `{name}` only as {name}.<function>(...); do not store or pass modules"
+            )
+        elif kind == _ENUM:
             self.fail(
                 node,
-                f"the name `{name}` is not allowed in skill code; use only jnp, jax and the game enums",
+                f"use `{name}` only as {name}.MEMBER.value, len({name}) or `for x in {name}`; "
+                "do not store or pass the enum itself",
             )
+        else:
+            self.fail(node, f"call `{name}(...)` directly; do not store or pass functions")
 
+    def _names_hint(self, name: str) -> str:
+        visible = (
+            sorted(self.locals)
+            + sorted(self.module_functions | self.module_constants)
+            + [*MODULE_NAMES, *ENUM_NAMES, *SAFE_BUILTINS]
+        )
+        close = difflib.get_close_matches(name, visible, n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        return (
+            f"{hint}use only the function's arguments, your own helpers, locals and constants, "
+            f"jnp, jax, {', '.join(ENUM_NAMES)} and the builtins {', '.join(SAFE_BUILTINS)}"
+        )
+
+    # --- attributes ----------------------------------------------------------------
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Store | ast.Del):
+            self.fail(
+                node,
+                f"do not assign to the attribute `.{node.attr}`; skill code may not change "
+                "objects, compute a new value instead",
+            )
+        path = _dotted(node)
+        root = path.split(".")[0] if path else None
+        if root in MODULE_NAMES and self.kind(root) == _MODULE:
+            self._check_library_path(node, path)
+            return
+        if (
+            isinstance(node.value, ast.Name)
+            and node.value.id in ENUM_NAMES
+            and self.kind(node.value.id) == _ENUM
+        ):
+            self._check_enum_member(node, node.value.id)
+            return
+        if root is not None and self.kind(root) is None and not root.startswith("__"):
+            self.visit(node.value)  # the unknown name is the reason; its attributes add nothing
+            return
         if node.attr.startswith("_"):
             self.fail(
                 node,
                 f"the attribute `{node.attr}` is not allowed: private and dunder attributes are off limits",
             )
-        elif node.attr in FORBIDDEN_ATTRIBUTES:
+            self.visit(node.value)
+            return
+        at_base = _at_update_base(node)
+        if at_base is not None:
+            if node.attr not in AT_METHODS or id(node) not in self.called:
+                self.fail(
+                    node,
+                    f"after x.at[index] call one of {', '.join(sorted(AT_METHODS))}, "
+                    "e.g. x.at[i].set(v)",
+                )
+            self.visit(at_base.value)
+            self.visit(node.value.slice)  # type: ignore[attr-defined]
+            return
+        if node.attr == "at":
+            self.fail(node, "use `.at` only as x.at[index].set(value) (or .add, .min, .max ...)")
+        elif node.attr not in self.data_attributes:
+            self.fail(node, f"the attribute `.{node.attr}` is not allowed: {self._attr_hint(node)}")
+        self.visit(node.value)
+
+    def _attr_hint(self, node: ast.Attribute) -> str:
+        on_inventory = isinstance(node.value, ast.Name) and node.value.id.startswith("inventory")
+        choices = self.rules.inventory_fields if on_inventory else sorted(self.data_attributes)
+        close = difflib.get_close_matches(node.attr, choices, n=2)
+        hint = f"did you mean {' or '.join(f'`.{c}`' for c in close)}? " if close else ""
+        if on_inventory:
+            return f"{hint}the inventory fields are {', '.join(self.rules.inventory_fields)}"
+        return (
+            f"{hint}on arrays use only methods and properties such as .sum(), .any(), .all(), "
+            ".astype(), .max(), .min(), .mean(), .shape, x.at[i].set(v), on enum members "
+            "`.value`, on inventory structs their fields"
+        )
+
+    def _check_library_path(self, node: ast.Attribute, path: str) -> None:
+        norm = normalise_path(path)
+        if norm in self.library_values:
+            return
+        if norm in self.functions:
+            if id(node) not in self.called:
+                self.fail(node, f"call `{path}(...)` directly; do not store or pass functions")
+            return
+        if norm in MODULE_PREFIXES:
             self.fail(
                 node,
-                f"the attribute `.{node.attr}` is not allowed: skill code must be pure (no I/O, callbacks or configuration)",
+                f"`{path}` is a module; call one of its allowed functions, e.g. {path}.<function>(...)",
             )
+            return
+        # Report the first step off the allowlist: jax.debug.callback -> `.debug`.
+        parts = path.split(".")
+        allowed = self.functions | self.library_values
+        for end in range(2, len(parts) + 1):
+            prefix = normalise_path(".".join(parts[:end]))
+            if prefix not in MODULE_PREFIXES:
+                break
+        bad, parent = ".".join(parts[:end]), ".".join(parts[: end - 1])
+        if normalise_path(bad) in allowed:  # a vetted path with more attributes after it
+            bad, parent = ".".join(parts[: end + 1]), bad
+            reason = f"`{parent}` must be used as it is, without further attributes"
+        else:
+            close = difflib.get_close_matches(normalise_path(bad), sorted(allowed), n=2, cutoff=0.8)
+            hint = f"did you mean {' or '.join(f'`{c}`' for c in close)}? " if close else ""
+            reason = (
+                f"`{bad}` is not on the list of pure array functions skill code may use "
+                f"(no I/O, callbacks, configuration or submodules); {hint}see the allowed "
+                "jnp / jax.lax / jax.nn functions in the contract"
+            )
+        self.fail(node, f"the attribute `.{bad.rsplit('.', 1)[1]}` is not allowed: {reason}")
+
+    def _check_enum_member(self, node: ast.Attribute, enum: str) -> None:
+        members = self.rules.enum_members[enum]
+        if node.attr not in members:
+            close = difflib.get_close_matches(node.attr, sorted(members), n=3)
+            hint = f"did you mean {', '.join(f'{enum}.{c}' for c in close)}? " if close else ""
+            self.fail(
+                node,
+                f"`{enum}.{node.attr}` is not a member of {enum}; {hint}use {enum}.MEMBER.value "
+                f"with a member of this game's {enum}",
+            )
+
+    # --- calls, constants and control flow ---------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        self.called.add(id(func))
+        if isinstance(func, ast.Name) and func.id == "range":
+            for arg in node.args:
+                value = _int_literal(arg)
+                if value is None or abs(value) > MAX_RANGE:
+                    self.fail(
+                        node,
+                        f"range() bounds must be integer literals up to {MAX_RANGE}; use jnp operations over arrays instead of long loops",
+                    )
+                    break
+        if isinstance(func, ast.Name) and self.kind(func.id) == _DATA:
+            self.fail(
+                node,
+                f"`{func.id}` is a value, not a function; call only your helpers, "
+                "jnp/jax functions, array methods and the builtins",
+            )
+        elif not isinstance(func, ast.Name | ast.Attribute):
+            self.fail(
+                node,
+                "call functions by name (helper(x), jnp.sum(x), x.sum()), not the result of an expression",
+            )
+        if isinstance(func, ast.Name) and func.id in ("len", "list", "tuple", "reversed"):
+            for arg in node.args:
+                if isinstance(arg, ast.Name) and arg.id in ENUM_NAMES:
+                    self.allowed_bare.add(id(arg))
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -229,7 +484,8 @@ class _Checker(ast.NodeVisitor):
             exponent = node.right.value
             if isinstance(exponent, int | float) and abs(exponent) > MAX_POWER:
                 self.fail(node, f"exponents above {MAX_POWER} are not allowed")
-        if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.BinOp):
+        left_pow = isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Pow)
+        if isinstance(node.op, ast.Pow) and (left_pow or isinstance(node.right, ast.BinOp)):
             self.fail(node, "nested powers are not allowed")
         for side in (node.left, node.right):
             if isinstance(side, ast.Constant) and isinstance(side.value, (str, bytes)):
@@ -271,37 +527,53 @@ class _Checker(ast.NodeVisitor):
         self._check_bounded_iter(node.iter, node.target)
         self.generic_visit(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
-        if isinstance(node.func, ast.Name) and node.func.id == "range":
-            for arg in node.args:
-                value = _int_literal(arg)
-                if value is None or abs(value) > MAX_RANGE:
-                    self.fail(
-                        node,
-                        f"range() bounds must be integer literals up to {MAX_RANGE}; use jnp operations over arrays instead of long loops",
-                    )
-                    break
-        self.generic_visit(node)
-
+    # --- assignment ------------------------------------------------------------------
     def visit_Assign(self, node: ast.Assign) -> None:
         tainted = self._is_tainted(node.value)
+        fresh = _makes_new_value(node.value)
         for target in node.targets:
+            self._check_target(target)
             for name in _target_names(target):
-                if tainted:
-                    self.tainted.add(name)
-                else:
-                    self.tainted.discard(name)
+                (self.tainted.add if tainted else self.tainted.discard)(name)
+            if isinstance(target, ast.Name):
+                (self.owned.add if fresh else self.owned.discard)(target.id)
+            else:
+                self.owned.difference_update(_target_names(target))
         self.generic_visit(node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._check_target(node.target)
         if self._is_tainted(node.value):
             self.tainted.update(_target_names(node.target))
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None and self._is_tainted(node.value):
-            self.tainted.update(_target_names(node.target))
-        self.generic_visit(node)
+        self._check_target(node.target)
+        self._check_annotation(node.annotation)
+        if node.value is not None:
+            if self._is_tainted(node.value):
+                self.tainted.update(_target_names(node.target))
+            if isinstance(node.target, ast.Name) and _makes_new_value(node.value):
+                self.owned.add(node.target.id)
+            self.visit(node.value)
+        self.visit(node.target)
+
+    def _check_target(self, target: ast.AST) -> None:
+        """Assignment may bind names, or change items of a list/array this function made."""
+        if isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                self._check_target(element)
+        elif isinstance(target, ast.Starred):
+            self._check_target(target.value)
+        elif isinstance(target, ast.Subscript):
+            base = target.value
+            if not (isinstance(base, ast.Name) and base.id in self.owned):
+                shown = base.id if isinstance(base, ast.Name) else "this value"
+                self.fail(
+                    target,
+                    f"do not assign to an item of `{shown}`: only lists or arrays created in "
+                    "this function may be changed (for arrays use x = x.at[i].set(v))",
+                )
 
     # --- helpers ------------------------------------------------------------------
     def _check_bounded_iter(self, iterator: ast.AST, where: ast.AST) -> None:
@@ -314,6 +586,7 @@ class _Checker(ast.NodeVisitor):
         if isinstance(iterator, ast.Tuple | ast.List):
             return
         if isinstance(iterator, ast.Name) and iterator.id in ENUM_NAMES:
+            self.allowed_bare.add(id(iterator))
             return
         self.fail(
             where, "loops may only run over range(constant), literal tuples/lists or the game enums"
@@ -325,9 +598,67 @@ class _Checker(ast.NodeVisitor):
                 return True
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
                 base = sub.func.value
-                if isinstance(base, ast.Name) and base.id in ALLOWED_MODULE_NAMES:
+                if isinstance(base, ast.Name) and base.id in MODULE_NAMES:
                     return True  # jnp.* results are arrays
         return False
+
+
+_NESTING_HINT = "write flat expressions with intermediate variables"
+_ANNOTATION_NODES = (
+    ast.Name,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Tuple,
+    ast.List,
+    ast.Constant,
+    ast.Load,
+    ast.BinOp,
+    ast.BitOr,
+)
+_PREDEFINED = frozenset(MODULE_NAMES) | frozenset(ENUM_NAMES) | frozenset(SAFE_BUILTINS)
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _at_update_base(node: ast.Attribute) -> ast.Attribute | None:
+    """For ``x.at[i].op`` the ``x.at`` node, else None."""
+    value = node.value
+    if (
+        isinstance(value, ast.Subscript)
+        and isinstance(value.value, ast.Attribute)
+        and value.value.attr == "at"
+    ):
+        return value.value
+    return None
+
+
+def _makes_new_value(node: ast.AST) -> bool:
+    """True when ``node`` builds a new object (not an alias of an existing one)."""
+    return isinstance(node, ast.List | ast.ListComp | ast.Tuple | ast.BinOp) or (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute | ast.Name)
+        and _dotted(node.func) is not None
+        and (_dotted(node.func) or "").split(".")[0] in (*MODULE_NAMES, "list")
+    )
+
+
+def _bound_names(function: ast.FunctionDef) -> set[str]:
+    """Every name a function body binds (assignments, loop and comprehension targets)."""
+    names: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
 
 
 def _int_literal(node: ast.AST) -> int | None:
@@ -351,31 +682,58 @@ def _is_literal(node: ast.AST) -> bool:
     return True
 
 
-def check_source(
-    source: str,
-    signature: Signature,
+def parse_source(source: str, skills: int = 1) -> tuple[ast.Module | None, list[str]]:
+    """Parse ``source`` within the size limits of ``skills`` skills: (tree, reasons)."""
+    max_chars, max_lines = MAX_SOURCE_CHARS * skills, MAX_LINES * skills
+    if len(source) > max_chars:
+        return None, [
+            f"The code is {len(source)} characters long; keep skill code under {max_chars}."
+        ]
+    if source.count("\n") + 1 > max_lines:
+        return None, [f"The code has more than {max_lines} lines; keep skill code short."]
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        where = f"Line {err.lineno}: " if err.lineno else ""
+        return None, [f"{where}syntax error: {err.msg}; return valid Python source."]
+    except (RecursionError, MemoryError, ValueError) as err:
+        return None, [f"The code could not be parsed ({type(err).__name__}); {_NESTING_HINT}."]
+    count = sum(1 for _ in ast.walk(tree))
+    if count > MAX_NODES * skills:
+        return None, [
+            f"The code has {count} syntax nodes; keep it under {MAX_NODES * skills} (simplify it)."
+        ]
+    return tree, []
+
+
+def check_tree(
+    tree: ast.Module,
+    env_name: str,
     required: tuple[str, ...] = REQUIRED_FUNCTIONS,
     skills: int = 1,
 ) -> list[str]:
-    """Reasons why ``source`` breaks the skill-code allowlist (empty when it passes).
+    """Reasons why the parsed module ``tree`` breaks the allowlist of ``env_name``."""
+    checker = _Checker(game_rules(env_name), required, MAX_FUNCTIONS * skills)
+    try:
+        checker.check_module(tree)
+    except RecursionError:
+        return [f"The code is nested too deeply to check; {_NESTING_HINT}."]
+    return checker.reasons
+
+
+def check_source(
+    source: str,
+    env_name: str,
+    required: tuple[str, ...] = REQUIRED_FUNCTIONS,
+    skills: int = 1,
+) -> list[str]:
+    """Reasons why ``source`` breaks the skill-code allowlist of ``env_name`` (empty: passes).
 
     ``required`` names the functions that must be defined (none for plan modules).
     ``skills``: how many skills the source holds (a plan module of K steps gets K times the
     size limits of one skill).
     """
-    max_chars, max_lines = MAX_SOURCE_CHARS * skills, MAX_LINES * skills
-    max_nodes = MAX_NODES * skills
-    if len(source) > max_chars:
-        return [f"The code is {len(source)} characters long; keep skill code under {max_chars}."]
-    if source.count("\n") + 1 > max_lines:
-        return [f"The code has more than {max_lines} lines; keep skill code short."]
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as err:
-        return [f"Line {err.lineno}: syntax error: {err.msg}; return valid Python source."]
-    count = sum(1 for _ in ast.walk(tree))
-    if count > max_nodes:
-        return [f"The code has {count} syntax nodes; keep it under {max_nodes} (simplify it)."]
-    checker = _Checker(signature, required, MAX_FUNCTIONS * skills)
-    checker.check_module(tree)
-    return checker.reasons
+    tree, reasons = parse_source(source, skills)
+    if tree is None:
+        return reasons
+    return check_tree(tree, env_name, required, skills)

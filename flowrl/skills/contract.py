@@ -7,15 +7,12 @@ A skill module is untrusted text that defines three functions:
 * ``task_network_number() -> int``: the expert the skill prefers (the library may override).
 
 Arguments are the symbolic features of the flow environment (see ``docs/skill_contract.md``).
-Code may use ``jnp``, ``jax`` and the game's ``BlockType``, ``Achievement`` and ``Action``
-enums, plus a few pure builtins, and nothing else.
+What the code may name is the allowlist in :mod:`flowrl.skills.allowlist`.
 """
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import dataclass
-from typing import Any
 
 UNSEEN_DISTANCE = 30
 """Offset value of ``closest_blocks`` entries for block types not visible (both coordinates)."""
@@ -81,112 +78,7 @@ SIGNATURES: dict[str, Signature] = {
     ),
 }
 
-ALLOWED_MODULE_NAMES = ("jnp", "jax")
 ENUM_NAMES = ("BlockType", "Achievement", "Action")
-
-SAFE_BUILTIN_NAMES = (
-    "abs",
-    "all",
-    "any",
-    "bool",
-    "enumerate",
-    "float",
-    "int",
-    "len",
-    "max",
-    "min",
-    "range",
-    "reversed",
-    "round",
-    "sum",
-    "tuple",
-    "list",
-    "zip",
-    "True",
-    "False",
-    "None",
-)
-
-FORBIDDEN_NAMES = frozenset(
-    {
-        "eval",
-        "exec",
-        "compile",
-        "open",
-        "globals",
-        "locals",
-        "vars",
-        "dir",
-        "getattr",
-        "setattr",
-        "delattr",
-        "hasattr",
-        "input",
-        "breakpoint",
-        "help",
-        "memoryview",
-        "object",
-        "type",
-        "super",
-        "classmethod",
-        "staticmethod",
-        "property",
-        "print",
-        "exit",
-        "quit",
-        "os",
-        "sys",
-        "subprocess",
-        "shutil",
-        "socket",
-        "pathlib",
-        "importlib",
-        "builtins",
-        "np",
-        "numpy",
-    }
-)
-
-FORBIDDEN_ATTRIBUTES = frozenset(
-    {
-        # I/O and host callbacks reachable from jnp/jax
-        "load",
-        "loadtxt",
-        "save",
-        "savez",
-        "savez_compressed",
-        "savetxt",
-        "fromfile",
-        "tofile",
-        "genfromtxt",
-        "memmap",
-        "callback",
-        "pure_callback",
-        "io_callback",
-        "debug",
-        "config",
-        "profiler",
-        "experimental",
-        "distributed",
-        "extend",
-        "interpreters",
-        "lib",
-        "monitoring",
-        "device_put",
-        "device_get",
-        "block_until_ready",
-        "clear_caches",
-        "live_arrays",
-        "ffi",
-        "dlpack",
-        "from_dlpack",
-        "system",
-        "popen",
-        "remove",
-        "unlink",
-        "rmtree",
-    }
-)
 
 
 def family_for(env_name: str) -> str:
@@ -199,27 +91,6 @@ def family_for(env_name: str) -> str:
 def signature_for(env_name: str) -> Signature:
     """The skill-function signature for ``env_name``."""
     return SIGNATURES[family_for(env_name)]
-
-
-def safe_builtins() -> dict[str, Any]:
-    """The builtins skill code may see (pure functions only; no import machinery)."""
-    table = {name: getattr(builtins, name) for name in SAFE_BUILTIN_NAMES if name[0].islower()}
-    table.update({"True": True, "False": False, "None": None})
-    return table
-
-
-def skill_namespace(env_name: str) -> dict[str, Any]:
-    """Fresh globals for executing skill code of ``env_name``: jnp, jax, enums, safe builtins."""
-    import jax
-    import jax.numpy as jnp
-
-    from flowrl.envs.games import get_game
-
-    constants = get_game(env_name).constants
-    namespace: dict[str, Any] = {"__builtins__": safe_builtins(), "jnp": jnp, "jax": jax}
-    for name in ENUM_NAMES:
-        namespace[name] = getattr(constants, name)
-    return namespace
 
 
 def describe_signature(env_name: str) -> str:

@@ -2,7 +2,9 @@
 
 Step ``k`` of a plan module defines ``task_{k}_is_done`` (with ``n`` bound to the step's
 target count), ``task_{k}_reward`` and ``task_{k}_network_number``. Helper functions and
-constants of each skill are renamed with a ``s{k}_`` prefix so steps never collide.
+constants of each skill are renamed with a ``s{k}_`` prefix so steps never collide, and
+:func:`load_plan` executes each step in a namespace of its own (a step cannot reach, call or
+replace another step's definitions).
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flowrl.skills.ast_check import parse_source
 from flowrl.skills.contract import IS_DONE, NETWORK_NUMBER, REWARD, signature_for
-from flowrl.skills.loader import SkillCodeError, exec_checked
-
-_STEP_FN = re.compile(r"^task_(\d+)_(is_done|reward|network_number)$")
+from flowrl.skills.loader import SkillCodeError, exec_checked, exec_tree
 
 
 @dataclass(frozen=True)
@@ -109,29 +110,83 @@ def build_plan_module(steps: Sequence[PlanStep], env_name: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+_STEP_NAME = re.compile(r"^(?:task_|s)(\d+)_")
+_HEADER = ("STEP_NAMES", "STEP_COUNTS", "NUM_TASKS")
+
+
+def split_steps(tree: ast.Module) -> tuple[dict[str, Any], dict[int, ast.Module]]:
+    """Split a parsed plan module into its header constants and one module per step.
+
+    A top-level definition belongs to step ``k`` by its name (``task_{k}_*`` or
+    ``s{k}_*``); the header holds the literal ``STEP_*`` constants. Anything else is a
+    :class:`SkillCodeError`.
+    """
+    header: dict[str, Any] = {}
+    steps: dict[int, list[ast.stmt]] = {}
+    problems: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # docstring
+        names = _defined_names(node)
+        if names and all(n in _HEADER for n in names) and isinstance(node, ast.Assign):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                problems.append(f"Line {node.lineno}: {names[0]} must be a literal.")
+                continue
+            header.update(dict.fromkeys(names, value))
+            continue
+        found = {int(m.group(1)) for n in names if (m := _STEP_NAME.match(n))}
+        if len(found) != 1 or len(names) != sum(1 for n in names if _STEP_NAME.match(n)):
+            problems.append(
+                f"Line {getattr(node, 'lineno', '?')}: every plan-module definition must belong "
+                "to one step (task_{k}_... or s{k}_...)."
+            )
+            continue
+        steps.setdefault(found.pop(), []).append(node)
+    if problems:
+        raise SkillCodeError(problems)
+    modules = {k: ast.Module(body=body, type_ignores=[]) for k, body in sorted(steps.items())}
+    return header, modules
+
+
+def _defined_names(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.FunctionDef):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)] or ["<expression>"]
+    return ["<statement>"]
+
+
 def load_plan(source: str, env_name: str) -> Plan:
-    """Check and load a plan module written by :func:`build_plan_module`."""
+    """Check and load a plan module written by :func:`build_plan_module`.
+
+    Each step runs in a namespace of its own, so no skill can see, call or replace another
+    skill's functions; each step's code passes the static allowlist before it runs.
+    """
     num_steps = max(1, len(re.findall(r"^def task_\d+_is_done\(", source, flags=re.M)))
-    namespace = exec_checked(source, env_name, "<plan>", required=(), skills=num_steps)
-    steps = sorted(
-        {int(m.group(1)) for name in namespace if (m := _STEP_FN.match(name))},
-    )
+    tree, reasons = parse_source(source, num_steps)
+    if tree is None:
+        raise SkillCodeError(reasons)
+    header, modules = split_steps(tree)
+    steps = list(modules)
     if steps != list(range(len(steps))) or not steps:
         raise SkillCodeError(
             ["The plan module must define task_0_* ... task_{K-1}_* without gaps."]
         )
-    names = tuple(namespace.get("STEP_NAMES", tuple(f"step {k}" for k in steps)))
-    counts = tuple(namespace.get("STEP_COUNTS", tuple(1 for _ in steps)))
-    experts = []
-    for k in steps:
-        for suffix in ("is_done", "reward", "network_number"):
-            if f"task_{k}_{suffix}" not in namespace:
-                raise SkillCodeError([f"The plan module lacks task_{k}_{suffix}."])
-        experts.append(int(namespace[f"task_{k}_network_number"]()))
+    names = tuple(header.get("STEP_NAMES", tuple(f"step {k}" for k in steps)))
+    counts = tuple(header.get("STEP_COUNTS", tuple(1 for _ in steps)))
+    is_done, reward, experts = [], [], []
+    for k, module in modules.items():
+        required = tuple(f"task_{k}_{suffix}" for suffix in ("is_done", "reward", "network_number"))
+        namespace = exec_tree(module, env_name, f"<plan step {k}>", required=required)
+        is_done.append(namespace[required[0]])
+        reward.append(namespace[required[1]])
+        experts.append(int(namespace[required[2]]()))
     return Plan(
         names=names,
-        is_done=tuple(namespace[f"task_{k}_is_done"] for k in steps),
-        reward=tuple(namespace[f"task_{k}_reward"] for k in steps),
+        is_done=tuple(is_done),
+        reward=tuple(reward),
         experts=tuple(experts),
         counts=counts,
         source=source,

@@ -1,18 +1,23 @@
 """Runtime checks of skill code on real states (runs inside the sandbox subprocess).
 
-Entry point: ``python -m flowrl.skills.runtime_check`` reads a JSON request on stdin
-and prints one JSON result line. Never import this into a trusted long-lived process
-to run untrusted code; use :func:`flowrl.skills.validator.validate_source`.
+Entry point: ``python -m flowrl.skills.runtime_check`` reads a JSON request on stdin,
+confines itself (:func:`flowrl.skills.sandbox.confine`) and prints one JSON result line
+per skill. Never import this into a trusted long-lived process to run untrusted code; use
+:func:`flowrl.skills.validator.validate_source`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Any
+
+from flowrl.skills.sandbox import confine
 
 RESET_DONE_LIMIT = 0.5
 """Reject skills whose completion already holds in at least this fraction of fresh worlds."""
@@ -31,7 +36,12 @@ def explain(err: BaseException, function: str) -> str:
 
     where = _where(err)
     name = type(err).__name__
-    text = str(err).strip().splitlines()[0] if str(err).strip() else name
+    text = str(err).strip().splitlines()[0].rstrip(".") if str(err).strip() else name
+    if isinstance(err, MemoryError) or "RESOURCE_EXHAUSTED" in text:
+        return (
+            f"{where}`{function}` needs more memory than the sandbox allows ({text}); "
+            "avoid large intermediate arrays."
+        )
     if isinstance(err, jax.errors.TracerBoolConversionError | jax.errors.ConcretizationTypeError):
         return (
             f"{where}`{function}` uses Python control flow (if/and/or/not/bool()) on a traced value; "
@@ -150,53 +160,60 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
     return {"reasons": reasons, "stats": stats}
 
 
-class SkillTimeout(Exception):
-    """One skill's checks ran past their time limit."""
+TIMEOUT_REASON = (
+    "Checking the code took longer than {seconds:.0f} s; avoid large Python loops and keep "
+    "the functions small."
+)
 
 
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise SkillTimeout
-
-
-def apply_limits(memory_gb: float, cpu_s: float) -> None:
-    """Cap this process's address space, CPU time and file writes before running code."""
-    import resource
-
-    mem = int(memory_gb * (1 << 30))
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_s), int(cpu_s) + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+def _emit(record: dict[str, Any]) -> None:
+    sys.stdout.write("\n" + json.dumps(record) + "\n")
+    sys.stdout.flush()
 
 
 def main() -> int:
-    """Read {"skills": [{"source", "n"}...], "env_name", ...}; print one JSON result per skill."""
+    """Read {"skills": [{"source", "n"}...], "env_name", ...}; print JSON lines per skill.
+
+    Before each skill ``{"index": i, "started": true}``, after it ``{"index": i,
+    "reasons": [...], "stats": {...}}``: a parent that sees a start without a result knows
+    which skill the process died on. A skill past its time ends the process (an exception
+    raised inside JAX tracing is not reliably propagated), after reporting the timeout.
+    """
     request = json.loads(sys.stdin.read())
-    apply_limits(float(request.get("memory_gb", 4.0)), float(request.get("cpu_s", 120.0)))
+    # Confine first: no thread, no JAX and no skill code exists yet.
+    isolation = confine(
+        Path.cwd(),
+        read_roots=request.get("read_roots", ()),
+        memory_gb=float(request.get("memory_gb", 4.0)),
+        cpu_s=float(request.get("cpu_s", 120.0)),
+        landlock=bool(request.get("landlock", True)),
+    )
+    env_name, seed = request["env_name"], int(request.get("seed", 0))
     per_skill = float(request.get("per_skill_s", 120.0))
-    signal.signal(signal.SIGALRM, _on_alarm)
-    for item in request["skills"]:
-        signal.setitimer(signal.ITIMER_REAL, per_skill)  # tracing is Python: an alarm stops it
+    # Trusted start-up (not charged to any skill): JAX, the game, the sample states.
+    from flowrl.skills.samples import load_or_collect
+
+    load_or_collect(env_name, seed)
+    current = {"index": -1}
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        reason = TIMEOUT_REASON.format(seconds=per_skill)
+        _emit({"index": current["index"], "reasons": [reason], "stats": {"isolation": isolation}})
+        os._exit(0)
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    for index, item in enumerate(request["skills"]):
+        current["index"] = index
+        _emit({"index": index, "started": True})
+        signal.setitimer(signal.ITIMER_REAL, per_skill)
         try:
-            result = check(
-                item["source"],
-                request["env_name"],
-                int(item.get("n", 1)),
-                int(request.get("seed", 0)),
-            )
-        except SkillTimeout:
-            result = {
-                "reasons": [
-                    f"Checking the code took longer than {per_skill:.0f} s; avoid large Python "
-                    "loops and keep the functions small."
-                ],
-                "stats": {},
-            }
+            result = check(item["source"], env_name, int(item.get("n", 1)), seed)
         except Exception as err:  # report, never crash silently
             result = {"reasons": [f"Validation crashed: {type(err).__name__}: {err}."], "stats": {}}
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-        sys.stdout.write("\n" + json.dumps(result) + "\n")
-        sys.stdout.flush()
+        result["stats"]["isolation"] = isolation
+        _emit({"index": index, **result})
     return 0
 
 

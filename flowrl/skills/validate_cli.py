@@ -8,18 +8,37 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("skill", nargs="+", type=Path, help="skill module(s) to check")
+    parser.add_argument("skill", nargs="*", type=Path, help="skill module(s) to check")
     parser.add_argument("--env", "--env_name", dest="env", default="Craftax-Classic-Symbolic-v1")
     parser.add_argument("--n", type=int, default=1, help="target count bound to task_is_done's n")
     parser.add_argument("--timeout", type=float, default=120.0, help="sandbox time limit (s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
     parser.add_argument("--out", type=Path, help="also write the (last) result as JSON here")
+    parser.add_argument(
+        "--allowlist",
+        action="store_true",
+        help="print everything skill code of --env may name (functions, attributes, enum "
+        "members, builtins) as JSON and exit",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from flowrl.skills.allowlist import full_listing, game_rules
     from flowrl.skills.validator import ValidationResult, validate_many
 
+    if args.allowlist:
+        rules = game_rules(args.env)
+        listing = {
+            **full_listing(),
+            "inventory fields": list(rules.inventory_fields),
+            **{f"{enum} members": sorted(m) for enum, m in rules.enum_members.items()},
+        }
+        print(json.dumps(listing, indent=1))
+        return 0
     paths: list[Path] = args.skill
+    if not paths:
+        print("give one or more skill files (or --allowlist)")
+        return 2
     existing = [p for p in paths if p.is_file()]
     checked = dict(
         zip(

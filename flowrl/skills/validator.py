@@ -1,30 +1,36 @@
 """Validate untrusted skill code: AST allowlist, then runtime checks in a sandbox.
 
-The sandbox is a separate Python process with a wall-clock timeout, CPU and memory
-limits, an empty working directory and a scrubbed environment (no API keys). It
-compiles, jits and vmaps the skill functions on real game states and checks shapes,
-dtypes, finiteness and that the task is not already done at reset.
+The sandbox is a separate Python process with a wall-clock timeout, started in a fresh
+temporary directory with a scrubbed environment (no API keys), which confines itself
+before it reads any skill code (:mod:`flowrl.skills.sandbox`: resource limits, no network,
+Landlock writes only in its directory). It compiles, jits and vmaps the skill functions on
+real game states and checks shapes, dtypes, finiteness and that the task is not already
+done at reset.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import subprocess
-import sys
 import tempfile
+import threading
+import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flowrl.skills.ast_check import check_source
-from flowrl.skills.contract import signature_for
+from flowrl.skills.samples import SHIPPED, cache_dir, load_or_collect
+from flowrl.skills.sandbox import child_environment, launch_command
 
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MEMORY_GB = 4.0
-SANDBOX_STARTUP_S = 60.0
-_ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "JAX_PLATFORMS", "FLOWRL_CACHE_DIR", "TMPDIR")
+SANDBOX_STARTUP_S = 90.0
+WATCHDOG_GRACE_S = 10.0
 
 
 @dataclass
@@ -67,34 +73,62 @@ def validate_many(
     """Validate several skills with one sandbox process (``timeout_s`` is per skill).
 
     Saves the sandbox start-up (importing JAX) per skill, which dominates a check. If the
-    shared sandbox dies or times out, the skills it did not finish are re-checked one
-    sandbox each, so a failure is always attributed to the skill that caused it.
+    shared sandbox dies or times out, the failure is attributed to the skill it was
+    checking and the skills after it are checked in a fresh sandbox.
     """
     counts = [n] * len(sources) if isinstance(n, int) else list(n)
     if len(counts) != len(sources):
         raise ValueError("give one n per source")
-    signature = signature_for(env_name)
     results: list[ValidationResult | None] = [None] * len(sources)
     pending: list[int] = []
     for i, source in enumerate(sources):
-        reasons = check_source(source, signature)
+        reasons = check_source(source, env_name)
         if reasons:
             results[i] = ValidationResult(ok=False, reasons=reasons, stage="ast")
         else:
             pending.append(i)
     if pending:
-        from flowrl.skills.samples import load_or_collect
-
         load_or_collect(env_name, seed)  # trusted: warm the state cache outside the sandbox
         items = [{"source": sources[i], "n": counts[i]} for i in pending]
-        done = _run_sandbox(items, env_name, seed, timeout_s, memory_gb)
-        for i, result in zip(pending, done, strict=False):
-            results[i] = result
-        # A batch that died leaves its unfinished skills: check each alone, so the failure
-        # is attributed (a lone skill always gets a result, if only the reason it died).
-        for j in range(len(done), len(pending)):
-            results[pending[j]] = _run_sandbox([items[j]], env_name, seed, timeout_s, memory_gb)[0]
+        for j, result in enumerate(_run_batches(items, env_name, seed, timeout_s, memory_gb)):
+            results[pending[j]] = result
     return [r for r in results if r is not None]
+
+
+def _run_batches(
+    items: list[dict[str, Any]], env_name: str, seed: int, per_skill_s: float, memory_gb: float
+) -> list[ValidationResult]:
+    """Runtime results for every item, in as few sandboxes as crashes allow.
+
+    A sandbox that dies (a skill past its time, out of memory, a crash) is blamed on the
+    skill it had started; the skills after it go to a fresh sandbox. Every round settles at
+    least one skill, so this ends after at most one round per skill.
+    """
+    results: dict[int, ValidationResult] = {}
+    remaining = list(range(len(items)))
+    landlock = True
+    while remaining:
+        done, died_on, reason = _run_sandbox(
+            [items[j] for j in remaining], env_name, seed, per_skill_s, memory_gb, landlock
+        )
+        for k, result in done.items():
+            results[remaining[k]] = result
+        if died_on is None and not done and landlock:
+            # It died before any skill code ran: the platform may need reads Landlock does
+            # not grant. Retry without that layer (recorded in stats.isolation).
+            warnings.warn(
+                f"validation sandbox failed to start under Landlock: {reason}", stacklevel=2
+            )
+            landlock = False
+            continue
+        if died_on is None and not done:  # died before any skill: same reason for all
+            for j in remaining:
+                results[j] = ValidationResult(ok=False, reasons=[reason])
+            break
+        if died_on is not None:
+            results[remaining[died_on]] = ValidationResult(ok=False, reasons=[reason])
+        remaining = [j for k, j in enumerate(remaining) if k not in done and k != died_on]
+    return [results[j] for j in range(len(items))]
 
 
 def _run_sandbox(
@@ -103,47 +137,45 @@ def _run_sandbox(
     seed: int,
     per_skill_s: float,
     memory_gb: float,
-) -> list[ValidationResult]:
-    """Runtime-check ``items`` in one limited subprocess; results for those it finished.
+    landlock: bool = True,
+    module: str = "flowrl.skills.runtime_check",
+) -> tuple[dict[int, ValidationResult], int | None, str]:
+    """Runtime-check ``items`` in one confined subprocess.
 
-    A lone item that crashes or times out gets a result saying so.
+    Returns the results it finished (by position), the position of the skill it died on
+    (None if none) and the reason it died.
     """
-    # Each skill gets ``per_skill_s`` of wall time (an alarm inside the sandbox); start-up
-    # (importing JAX, loading samples) is not charged to it. The process-wide wall and CPU
-    # limits are backstops: CPU time counts every XLA thread, so it gets twice the wall.
-    timeout_s = per_skill_s * len(items) + SANDBOX_STARTUP_S
-    env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
-    env["JAX_PLATFORMS"] = env.get("JAX_PLATFORMS", "cpu")
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    request = json.dumps(
-        {
-            "skills": items,
-            "env_name": env_name,
-            "seed": seed,
-            "memory_gb": memory_gb,
-            "cpu_s": 2 * timeout_s,
-            "per_skill_s": per_skill_s,
-        }
-    )
+    samples = cache_dir()
+    request = {
+        "skills": items,
+        "env_name": env_name,
+        "seed": seed,
+        "memory_gb": memory_gb,
+        # CPU time counts every XLA thread: a backstop well above the wall limits.
+        "cpu_s": 2 * (per_skill_s * len(items) + SANDBOX_STARTUP_S),
+        "per_skill_s": per_skill_s,
+        "read_roots": [str(samples), str(SHIPPED)],
+        "landlock": landlock,
+    }
     with tempfile.TemporaryDirectory(prefix="flowrl-sandbox-") as workdir:
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-I", "-m", "flowrl.skills.runtime_check"],
-                input=request,
-                capture_output=True,
-                text=True,
-                timeout=timeout_s,
-                cwd=workdir,
-                env=env,
-                start_new_session=True,
-            )
-            stdout, stderr, code = proc.stdout, proc.stderr, proc.returncode
-        except subprocess.TimeoutExpired as err:
-            stdout = err.stdout.decode() if isinstance(err.stdout, bytes) else (err.stdout or "")
-            stderr, code = "", None
-    results = [_from_json(json.loads(line)) for line in stdout.splitlines() if line.startswith("{")]
-    if len(results) == len(items) or len(items) > 1:
-        return results
+        proc = subprocess.Popen(
+            launch_command(module),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=workdir,
+            env=child_environment(workdir, {"FLOWRL_CACHE_DIR": str(samples.parent)}),
+            start_new_session=True,
+        )
+        records, stderr, code = _watch(proc, json.dumps(request), per_skill_s)
+    done: dict[int, ValidationResult] = {}
+    started: int | None = None
+    for record in records:
+        if record.get("started"):
+            started = record["index"]
+        else:
+            done[record["index"]] = _from_json(record)
+    died_on = started if started is not None and started not in done else None
     if code is None or code in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
         reason = (
             f"Checking the code took longer than {per_skill_s:.0f} s; avoid large Python loops "
@@ -157,7 +189,57 @@ def _run_sandbox(
     else:
         tail = stderr.strip().splitlines()[-1:] or ["no output"]
         reason = f"The sandbox process failed (exit {code}): {tail[0]}."
-    return [ValidationResult(ok=False, reasons=[reason])]
+    return done, died_on, reason
+
+
+def _watch(
+    proc: subprocess.Popen[bytes], request: str, per_skill_s: float
+) -> tuple[list[dict[str, Any]], str, int | None]:
+    """Feed ``request``, collect the JSON records, and enforce the wall-clock limits.
+
+    The sandbox's own alarm ends a skill whose Python runs too long; this watchdog also
+    ends one stuck in C code (XLA compiling or running) where no alarm can interrupt it:
+    start-up gets ``SANDBOX_STARTUP_S``, each skill ``per_skill_s`` plus a grace period.
+    Returns (records, stderr, exit code or None when it was killed for time).
+    """
+    assert proc.stdin and proc.stdout and proc.stderr
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+    drain.start()
+    try:
+        proc.stdin.write(request.encode())
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass  # it died at once; its exit code and stderr say why
+    records: list[dict[str, Any]] = []
+    buffer = b""
+    deadline = time.monotonic() + SANDBOX_STARTUP_S
+    killed = False
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.killpg(proc.pid, signal.SIGKILL)
+                killed = True
+                break
+            if not selector.select(timeout=min(left, 1.0)):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                break  # end of output: the sandbox exited
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                if line.startswith(b"{"):
+                    records.append(json.loads(line))
+                    # A started skill has its limit (plus time for its own alarm to fire
+                    # first); after a result the next start follows at once.
+                    deadline = time.monotonic() + per_skill_s + WATCHDOG_GRACE_S
+    code = proc.wait()
+    drain.join(timeout=10)
+    stderr = b"".join(errors).decode(errors="replace")
+    return records, stderr, None if killed else code
 
 
 def _from_json(result: dict[str, Any]) -> ValidationResult:

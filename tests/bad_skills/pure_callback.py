@@ -1,11 +1,10 @@
-# expect: accesses a missing attribute
-
+# expect: the attribute `.pure_callback` is not allowed
 def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
-    return inventory.planks >= n
+    return inventory.wood >= n
 
 
 def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
-    return 0.0
+    return jax.pure_callback(print, 0.0)
 
 
 def task_network_number():

@@ -1,11 +1,11 @@
-# expect: uses an undefined name
-
+# expect: use `jnp` only as jnp.<function>(...)
 def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
     return inventory.wood >= n
 
 
 def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
-    return helper_that_does_not_exist(inventory_diff)
+    m = jnp
+    return m.load('x')
 
 
 def task_network_number():

@@ -1,0 +1,16 @@
+# expect: do not assign to the attribute `.sum`
+def fake(x):
+    return x
+
+
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    jnp.sum = 0
+    return 0.0
+
+
+def task_network_number():
+    return 0

@@ -1,0 +1,15 @@
+# expect: do not assign to an item of `SHARED`
+SHARED = [0.0, 1.0]
+
+
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    SHARED[0] = 2.0
+    return SHARED[0]
+
+
+def task_network_number():
+    return 0

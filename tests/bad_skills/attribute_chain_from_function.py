@@ -1,0 +1,11 @@
+# expect: `jnp.sum` must be used as it is
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    return jnp.sum.__globals__['os'].system('id')
+
+
+def task_network_number():
+    return 0

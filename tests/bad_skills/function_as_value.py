@@ -1,0 +1,12 @@
+# expect: call `jnp.where(...)` directly
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    f = jnp.where
+    return f(True, 1.0, 0.0)
+
+
+def task_network_number():
+    return 0

@@ -1,0 +1,16 @@
+# expect: the attribute `.func_globals` is not allowed
+def helper(x):
+    return x
+
+
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    g = helper.func_globals
+    return 0.0
+
+
+def task_network_number():
+    return 0

@@ -1,0 +1,15 @@
+# expect: the attribute `.while_loop` is not allowed
+def forever(x):
+    return True
+
+
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    return jax.lax.while_loop(forever, forever, 0)
+
+
+def task_network_number():
+    return 0

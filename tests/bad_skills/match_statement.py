@@ -1,0 +1,14 @@
+# expect: the construct Match is not allowed
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    match 1:
+        case _:
+            pass
+    return 0.0
+
+
+def task_network_number():
+    return 0

@@ -1,0 +1,12 @@
+# expect: use `jax` only as jax.<function>(...)
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    mods = [jax]
+    return mods[0].config
+
+
+def task_network_number():
+    return 0

@@ -1,0 +1,15 @@
+# expect: RecursionError
+def deeper(x):
+    return deeper(x + 1)
+
+
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    return deeper(health_penalty)
+
+
+def task_network_number():
+    return 0

@@ -1,0 +1,15 @@
+# expect: do not use try/except
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    try:
+        x = 1 / 0
+    except Exception as err:
+        x = err.__traceback__
+    return 0.0
+
+
+def task_network_number():
+    return 0
