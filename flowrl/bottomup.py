@@ -3,11 +3,13 @@
     python -m flowrl.bottomup --env_name Craftax-Classic-Symbolic-v1 --llm_name gpt-4o-mini \\
         --max_nodes 3 --total_timesteps 5e7 --no-use_wandb --graph-path exp/test_run/
     python -m flowrl.bottomup --graph-path exp/test_run/ --current_i 3 --max_nodes 6 \\
-        --llm_name gpt-5        # continue that graph from slot 3 with another model
+        --llm_name gpt-5        # continue that tree from slot 3 with another model
 
-The flags become workflow config keys (``--graph-path`` -> ``tree_dir``, ``--current_i N``
--> ``start_from: {tree: graph path, up_to: N}``) and the same workflow runs
-(:func:`flowrl.pipeline.runner.run_workflow`); there is no second implementation.
+The flags become workflow config keys (``--tree``, alias ``--graph-path``, -> ``tree_dir``;
+``--current_i N`` -> ``start_from: {tree: <tree>, up_to: N}``) and the same workflow runs
+(:func:`flowrl.pipeline.runner.run_workflow`); there is no second implementation. flowrl
+says *tree* for the seed's graph and *slot* for its nodes (``skill_<i>``); the seed's flag
+names stay as aliases.
 """
 
 from __future__ import annotations
@@ -16,29 +18,34 @@ import argparse
 import sys
 from typing import Any
 
+import yaml
+
+from flowrl.pipeline.runner import run_workflow
+
 
 def build_parser(parallel: bool = False) -> argparse.ArgumentParser:
     prog = "flowrl.bottomup_parallel" if parallel else "flowrl.bottomup"
     p = argparse.ArgumentParser(prog=f"python -m {prog}", description=__doc__.splitlines()[0])
     p.add_argument("--env_name", default=None, help="game (config default otherwise)")
     p.add_argument("--llm_name", default=None, help="model (config default: gpt-5)")
-    p.add_argument("--max_nodes", type=int, default=None, help="skill slots in the graph")
+    p.add_argument("--max_nodes", type=int, default=None, help="skill slots in the tree")
     if parallel:
         p.add_argument("--max_parallel_skills", type=int, default=2, help="K skills per round")
     p.add_argument("--total_timesteps", type=float, default=None, help="frames per slot (5e7)")
     p.add_argument("--use_wandb", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument(
+        "--tree",
         "--graph-path",
         "--graph_path",
-        dest="graph_path",
+        dest="tree",
         default=None,
-        help="output tree (default results/<env>/<llm>)",
+        help="output tree folder (default results/<env>/<llm>); --graph-path is the seed's name",
     )
     p.add_argument(
         "--current_i",
         type=int,
         default=None,
-        help="continue the graph path from slot N (slots < N are kept)",
+        help="continue the tree from slot N (slots < N are kept)",
     )
     p.add_argument("--configfile", action="append", default=[], help="extra config YAML")
     p.add_argument(
@@ -54,8 +61,6 @@ def build_parser(parallel: bool = False) -> argparse.ArgumentParser:
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     """Workflow config keys from the driver flags (unset flags leave the config default)."""
-    import yaml
-
     out: dict[str, Any] = {}
     for flag in ("env_name", "llm_name", "max_nodes", "max_parallel_skills", "use_wandb"):
         value = getattr(args, flag, None)
@@ -63,8 +68,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
             out[flag] = value
     if args.total_timesteps is not None:
         out["total_timesteps"] = int(args.total_timesteps)
-    if args.graph_path:
-        out["tree_dir"] = args.graph_path.rstrip("/")
+    if args.tree:
+        out["tree_dir"] = args.tree.rstrip("/")
     if args.current_i:
         from flowrl.pipeline.config import load_config, tree_dir
 
@@ -77,8 +82,6 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None, parallel: bool = False) -> int:
-    from flowrl.pipeline.runner import run_workflow
-
     args = build_parser(parallel).parse_args(argv)
     overrides = overrides_from(args)
     extra = ["--dry-run"] if args.dry_run else []

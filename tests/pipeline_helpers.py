@@ -35,7 +35,7 @@ def snakemake_cmd(
         cmd += ["--profile", profile]
     else:
         cmd += ["--cores", "2"]
-    return [*cmd, "--rerun-incomplete", *extra]
+    return [*cmd, "--rerun-incomplete", "--show-failed-logs", *extra]
 
 
 def env_with_llm_api(**extra: str) -> dict[str, str]:

@@ -21,11 +21,11 @@ from flowrl.llm import (
     chain,
     get_query,
     load_settings,
-    steps,
 )
 from flowrl.llm.ledger import read_ledger
-from flowrl.llm.offline import KBSkill, StaticKnowledge, register_knowledge
+from flowrl.llm.offline import OfflineSkill, StaticKnowledge, register_knowledge
 from flowrl.llm.prompts import context_of, parse_tag
+from flowrl.pipeline.stages import analyse, code, prompt, propose, validate
 from flowrl.skills.spec import SkillSpec
 
 ENV = "Craftax-Classic-Symbolic-v1"
@@ -50,7 +50,7 @@ def module(item: str) -> str:
 # A two-skill test knowledge base (test data only; the real KB lives in flowrl/resources).
 KB = StaticKnowledge(
     (
-        KBSkill(
+        OfflineSkill(
             {
                 "name": "Skill A",
                 "description": "gets a",
@@ -61,7 +61,7 @@ KB = StaticKnowledge(
             },
             module("wood"),
         ),
-        KBSkill(
+        OfflineSkill(
             {
                 "name": "Skill B",
                 "description": "turns a into b",
@@ -97,7 +97,7 @@ def offline(tmp_path):
     return get_query("offline", settings=load_settings(search_defaults=False))
 
 
-def library_with(*skills: KBSkill) -> dict:
+def library_with(*skills: OfflineSkill) -> dict:
     return {
         "skills": [
             {"name": s.name, "spec": s.spec, "code": s.code, "expert": 0, "iteration": i}
@@ -141,8 +141,11 @@ def test_offline_chain_follows_kb_curriculum(kb, offline, tmp_path):
 def test_offline_without_kb_names_the_problem(offline, monkeypatch):
     import flowrl.llm.offline as off
 
+    def no_kb(env_name):
+        raise ValueError(f"no knowledge base for game family of {env_name!r}")
+
     monkeypatch.setattr(off, "_REGISTERED", {})
-    monkeypatch.setitem(sys.modules, "flowrl.skills.knowledge", None)  # import fails
+    monkeypatch.setattr(off, "kb_skills", no_kb)  # a game without a knowledge base
     with pytest.raises(ConfigurationError, match="knowledge base"):
         chain.propose(offline, ENV, chain.build_prompt(ENV, None), None)
 
@@ -293,30 +296,30 @@ def test_analyse_returns_an_answer_the_library_can_apply(server, remote):
 def test_file_steps_with_offline(kb, offline, tmp_path):
     slot = tmp_path / "skill_0"
     ledger = slot / "llm_calls.jsonl"
-    steps.prompt_step(ENV, None, slot / "prompt.json")
-    proposal = steps.propose_step(
+    prompt.prompt(ENV, None, slot / "prompt.json")
+    proposal = propose.propose(
         ENV, slot / "prompt.json", None, slot / "proposal.json", ledger=ledger, query=offline
     )
     assert proposal["name"] == "Skill A" and proposal["_llm"]["calls"] == 2
     on_disk = json.loads((slot / "proposal.json").read_text())
     assert SkillSpec.from_dict(on_disk).to_dict() == on_disk  # the library reads it as a spec
-    steps.code_step(
+    code.write_code(
         ENV, slot / "proposal.json", None, slot / "skill.py", ledger=ledger, query=offline
     )
     assert (slot / "skill.py").read_text().strip() == KB.items[0].code.strip()
-    report = steps.validate_step(
+    report = validate.validate(
         ENV,
         slot / "skill.py",
         slot / "proposal.json",
         slot,
         ledger=ledger,
         query=offline,
-        validate=lambda s, e: SimpleNamespace(ok=True, reasons=[]),
+        validator=lambda s, e: SimpleNamespace(ok=True, reasons=[]),
     )
     assert report["ok"] and (slot / "validated" / "skill.py").is_file()
     json.dumps(json.loads((slot / "validation.json").read_text()))
     (slot / "rollout.txt").write_text("Steps: 3\nChanges: none")
-    analysis = steps.analyse_step(
+    analysis = analyse.ask_analysis(
         ENV,
         slot / "proposal.json",
         slot / "rollout.txt",

@@ -27,14 +27,13 @@ from flowrl.llm import (
     get_query,
     load_settings,
 )
-from flowrl.llm.custom_provider import coerce_usage
-from flowrl.llm.ledger import read_ledger, summarize
-from flowrl.llm.pricing import load_price_table, parse_price_table
-from flowrl.llm.retry import backoff_delay, call_with_retry
+from flowrl.llm.ledger import load_price_table, parse_price_table, read_ledger, summarize
+from flowrl.llm.providers import coerce_usage
+from flowrl.llm.query import backoff_delay, call_with_retry
 from flowrl.llm.types import Usage
 
 REPO = Path(__file__).resolve().parents[1]
-PRICING = REPO / "config" / "pricing.yaml"
+PRICING = REPO / "flowrl" / "resources" / "pricing.yaml"
 
 
 # -- custom llm_api -----------------------------------------------------------------------
@@ -139,7 +138,7 @@ def test_ping_against_server_prints_tokens_and_dollars(monkeypatch, capsys, tmp_
         out = capsys.readouterr().out
         assert rc == 0
         assert "reply: pong" in out and "prompt=2000" in out and "completion=1000" in out
-        # 2000 * 0.15/1M + 1000 * 0.60/1M from config/pricing.yaml
+        # 2000 * 0.15/1M + 1000 * 0.60/1M from flowrl/resources/pricing.yaml
         assert "cost: $0.000900" in out
         rc = main(["llm", "ping", "--llm_name", "gpt-nope", "--no_cache"])
         err = capsys.readouterr().err
@@ -276,3 +275,24 @@ def test_settings_reject_unknown_keys_and_bad_values(tmp_path):
     path.write_text("llm:\n  max_reasks: 1\n  retry: {max_attempts: 7}\n")
     s = load_settings(path, search_defaults=False)
     assert s.max_reasks == 1 and s.retry.max_attempts == 7 and s.retry.base_delay_s == 1.0
+
+
+def test_settings_precedence_is_one_order_and_ignores_the_working_directory(tmp_path, monkeypatch):
+    from flowrl.llm.settings import pricing_file
+    from flowrl.pipeline.stages.common import llm_settings
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text("llm: {max_reasks: 9}\n")
+    monkeypatch.chdir(tmp_path)  # a config/ here is not read
+    monkeypatch.delenv("FLOWRL_LLM_CONFIG", raising=False)
+    assert load_settings().max_reasks != 9
+    # the workflow's llm: section (as Snakemake passes it) < $FLOWRL_LLM_CONFIG < code
+    env_file = tmp_path / "env.yaml"
+    env_file.write_text("max_repairs: 5\n")
+    monkeypatch.setenv("FLOWRL_LLM_CONFIG", str(env_file))
+    s = llm_settings({"max_reasks": 1, "max_repairs": 0}, str(tmp_path / "cache"))
+    assert (s.max_reasks, s.max_repairs, s.cache_dir) == (1, 5, str(tmp_path / "cache"))
+    assert load_settings(workflow={"max_repairs": 0}, max_repairs=3).max_repairs == 3
+    # the price table ships inside the package (works outside the repository)
+    table = pricing_file(load_settings(search_defaults=False))
+    assert table.is_file() and table.parent.name == "resources"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flowrl.pipeline.commit import commit
-from flowrl.pipeline.llm_stages import init_library
-from flowrl.pipeline.paths import SlotPaths
+from flowrl.pipeline.layout import SlotPaths
+from flowrl.pipeline.stages.commit import commit
+from flowrl.pipeline.stages.init import init_library
 from flowrl.pipeline.status import first_rejection
 from flowrl.report.collect import tree_rows
 from flowrl.skills.knowledge import kb_skill

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from flowrl.bottomup import build_parser, overrides_from
 from flowrl.pipeline.config import ConfigError, load_config, train_settings, tree_dir
+from flowrl.rl.config import PROFILES
 
 try:
     from tests.pipeline_helpers import CLASSIC, REPO, SNAKEFILE
@@ -145,3 +147,11 @@ def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:
     assert proc.returncode != 0
     assert "OPENAI_API_KEY" in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("preset", sorted((REPO / "config" / "profiles").glob("*.yaml")), ids=str)
+def test_every_preset_is_a_workflow_configfile(preset: Path) -> None:
+    config = load_config(configfiles=[preset])  # validates against the schema
+    if preset.stem in PROFILES:  # cpu.yaml / gpu.yaml select that trainer profile
+        assert config["train"]["profile"] == preset.stem
+        assert not config["train"]["settings"], "the profile's sizes live in rl/config.py"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from flowrl.pipeline.slots import Slots
+from flowrl.pipeline.layout import Rounds
 
 
 def test_sequential_slots_commit_each() -> None:
-    s = Slots(max_nodes=3)
+    s = Rounds(max_nodes=3)
     assert list(s.run) == [0, 1, 2]
     assert [s.previous_library_slot(i) for i in s.run] == [None, 0, 1]
     assert s.commit_slots == [0, 1, 2]
@@ -16,7 +16,7 @@ def test_sequential_slots_commit_each() -> None:
 
 
 def test_parallel_rounds_share_the_previous_library() -> None:
-    s = Slots(max_nodes=5, k=2)
+    s = Rounds(max_nodes=5, k=2)
     assert [s.round_slots(r) for r in range(s.num_rounds)] == [[0, 1], [2, 3], [4]]
     assert [s.previous_library_slot(i) for i in s.run] == [None, None, 1, 1, 3]
     assert s.siblings_before(3) == [2] and s.siblings_before(2) == []
@@ -25,7 +25,7 @@ def test_parallel_rounds_share_the_previous_library() -> None:
 
 
 def test_seeded_slots_start_rounds_after_them() -> None:
-    s = Slots(max_nodes=6, k=2, first=3)
+    s = Rounds(max_nodes=6, k=2, first=3)
     assert list(s.run) == [3, 4, 5]
     assert s.round_slots(0) == [3, 4] and s.previous_library_slot(4) == 2
     assert s.commit_slots == [4, 5]
@@ -34,9 +34,9 @@ def test_seeded_slots_start_rounds_after_them() -> None:
 
 
 def test_from_config_and_bad_values() -> None:
-    s = Slots.from_config(
+    s = Rounds.from_config(
         {"max_nodes": 4, "max_parallel_skills": 3, "start_from": {"tree": "t", "up_to": "1"}}
     )
     assert (s.max_nodes, s.k, s.first) == (4, 3, 1)
     with pytest.raises(ValueError):
-        Slots(max_nodes=2, first=2)
+        Rounds(max_nodes=2, first=2)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
-from flowrl.rl.config import PROFILES, TrainConfig, load_config
+from flowrl.rl.config import TrainConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,14 +22,6 @@ def test_defaults_follow_craftax_baselines():
         64,
     )
     assert c.success_threshold == 0.8 and c.reset_mode == "pool"
-
-
-@pytest.mark.parametrize("name", sorted(PROFILES))
-def test_profile_files_match_code(name):
-    data = yaml.safe_load((ROOT / "config" / "profiles" / f"{name}.yaml").read_text())["train"]
-    assert data.pop("profile") == name
-    assert data == PROFILES[name]
-    assert load_config(path=ROOT / "config" / "profiles" / f"{name}.yaml") == load_config(name)
 
 
 def test_file_then_overrides(tmp_path):

@@ -1,8 +1,12 @@
-"""Registry of the games flowrl runs on and the facts each one needs (enums, cap, view)."""
+"""Registry of the games flowrl runs on and the facts each one needs (enums, cap, view).
+
+Every game is registered here, explicitly (Craftax-Classic, Craftax, Fabrax); each
+``make_env`` is a factory that imports its game's code only when an environment is made,
+so the registry itself stays light (no JAX) and nothing registers itself on import.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +57,7 @@ class GameSpec:
 
 def _craftax_env(name: str) -> Callable[[], Any]:
     def make() -> Any:
+        # deliberately lazy: craftax pulls in JAX; the registry is read by light code
         from craftax.craftax_env import make_craftax_env_from_name
 
         return make_craftax_env_from_name(name, auto_reset=False)
@@ -60,11 +65,18 @@ def _craftax_env(name: str) -> Callable[[], Any]:
     return make
 
 
+def _fabrax_env() -> Any:
+    # deliberately lazy, as above; flowrl.envs.fabrax is our own game on top of Classic
+    from flowrl.envs.fabrax.env import make_env
+
+    return make_env()
+
+
 GAMES: dict[str, GameSpec] = {}
 
 
 def register_game(spec: GameSpec) -> GameSpec:
-    """Add a game to the registry (used by built-in games and by Fabrax)."""
+    """Add a game to the registry (the built-in games below; other games may add theirs)."""
     GAMES[spec.env_name] = spec
     return spec
 
@@ -92,13 +104,21 @@ register_game(
         has_levels=True,
     )
 )
+register_game(
+    GameSpec(
+        env_name="Fabrax-Symbolic-v1",
+        family="classic",  # Classic's skill-code signature (docs/fabrax.md)
+        constants_module="flowrl.envs.fabrax.constants",
+        make_env=_fabrax_env,
+        inventory_cap=9,  # flowrl.envs.fabrax.constants.INVENTORY_CAP (a test checks)
+        obs_dim=(7, 9),  # flowrl.envs.fabrax.constants.OBS_DIM
+        inventory_class="flowrl.envs.fabrax.state:FabraxInventory",
+    )
+)
 
 
 def get_game(env_name: str) -> GameSpec:
     """Return the spec of ``env_name`` or raise a ValueError listing the known names."""
-    if env_name not in GAMES:
-        with contextlib.suppress(ImportError):  # optional games register on import
-            importlib.import_module("flowrl.envs.fabrax")
     if env_name not in GAMES:
         known = ", ".join(sorted(GAMES))
         raise ValueError(f"unknown env_name {env_name!r}; choose one of: {known}")

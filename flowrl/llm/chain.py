@@ -1,9 +1,10 @@
-"""The skill-discovery chain as separate steps the pipeline calls one at a time.
+"""The skill-discovery chain as separate steps the pipeline's stages call one at a time, and
+the seed-compatible graph API over them (``llm/<env>/llm.py: generate_graph``).
 
 propose (next skill -> spec) -> code (dense-reward reasoning -> skill module) ->
 validate (validator + bounded LLM repair) and, after training, analyse (spec corrections
 from rollouts). Each step builds compact prompts (:mod:`flowrl.llm.prompts`), asks with
-strict parsing and bounded re-asks (:mod:`flowrl.llm.structured`) and logs every call.
+strict parsing and bounded re-asks (:func:`flowrl.llm.parsing.ask`) and logs every call.
 """
 
 from __future__ import annotations
@@ -12,14 +13,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowrl.llm import context as ctx
 from flowrl.llm import prompts
-from flowrl.llm.parsing import ParseError, schema_errors
+from flowrl.llm.parsing import (
+    ANALYSIS,
+    PROPOSAL,
+    REWARD_PLAN,
+    Answer,
+    ParseError,
+    ask,
+    json_parser,
+    json_schema_errors,
+    python_parser,
+    skill_spec_schema,
+)
+from flowrl.llm.providers import get_query
 from flowrl.llm.query import PathLike, Query
-from flowrl.llm.schemas import ANALYSIS, PROPOSAL, REWARD_PLAN, skill_spec_schema
-from flowrl.llm.structured import Answer, ask, json_parser, python_parser
 from flowrl.llm.types import Message
 from flowrl.skills.contract import REQUIRED_FUNCTIONS
+from flowrl.skills.spec import SkillSpec, SpecError
+from flowrl.skills.validator import validate_source
 
 ANALYSIS_FIELDS = ("requirements", "consumption", "gain")
 
@@ -51,9 +63,7 @@ def _max_reasks(query: Query, max_reasks: int | None) -> int:
 
 def check_spec(spec: Any) -> dict[str, Any]:
     """Schema + semantic check of a spec; returns its canonical dict or raises ParseError."""
-    from flowrl.skills.spec import SkillSpec, SpecError
-
-    errors = schema_errors(spec, skill_spec_schema())
+    errors = json_schema_errors(spec, skill_spec_schema())
     if errors:
         raise ParseError("the spec does not match the schema: " + "; ".join(errors[:5]))
     try:
@@ -69,7 +79,7 @@ def build_prompt(
     """The `prompt` step: the propose messages for the next slot, from the library state
     (``siblings``: skills proposed in the same parallel round, which must not be repeated)."""
     return prompts.propose_messages(
-        env_name, ctx.propose_context(env_name, library, siblings=siblings)
+        env_name, prompts.propose_context(env_name, library, siblings=siblings)
     )
 
 
@@ -87,7 +97,7 @@ def propose(
 
     Returns the proposal record: name, description, requirements, consumption, gain, ephemeral.
     """
-    learned = {s["name"].strip().lower() for s in ctx.library_skills(library)}
+    learned = {s["name"].strip().lower() for s in prompts.library_skills(library)}
 
     def not_learned(value: dict[str, Any]) -> None:
         if value["name"].strip().lower() in learned:
@@ -109,7 +119,7 @@ def propose(
 
     second = ask(
         query,
-        prompts.spec_messages(env_name, ctx.spec_context(env_name, proposal, library)),
+        prompts.spec_messages(env_name, prompts.spec_context(env_name, proposal, library)),
         json_parser(skill_spec_schema(), spec_check),
         purpose="spec",
         max_reasks=reasks,
@@ -138,7 +148,7 @@ def write_code(
     reasks = _max_reasks(query, max_reasks)
     plan = ask(
         query,
-        prompts.reward_messages(env_name, ctx.reward_context(env_name, spec)),
+        prompts.reward_messages(env_name, prompts.reward_context(env_name, spec)),
         json_parser(REWARD_PLAN),
         purpose="reward",
         max_reasks=reasks,
@@ -146,7 +156,7 @@ def write_code(
     )
     code = ask(
         query,
-        prompts.code_messages(env_name, ctx.code_context(env_name, spec, plan.value, library)),
+        prompts.code_messages(env_name, prompts.code_context(env_name, spec, plan.value, library)),
         python_parser(REQUIRED_FUNCTIONS),
         purpose="code",
         max_reasks=reasks,
@@ -161,8 +171,6 @@ Validator = Callable[[str, str], Any]
 
 
 def default_validator(source: str, env_name: str) -> Any:
-    from flowrl.skills.validator import validate_source
-
     return validate_source(source, env_name)
 
 
@@ -195,7 +203,7 @@ def validate_with_repair(
         answer = ask(
             query,
             prompts.repair_messages(
-                env_name, ctx.repair_context(env_name, skill_name, current, reasons)
+                env_name, prompts.repair_context(env_name, skill_name, current, reasons)
             ),
             python_parser(REQUIRED_FUNCTIONS),
             purpose=f"repair{attempt + 1}",
@@ -230,14 +238,14 @@ def analyse(
     ``value``: ``{"name", "requirements", "consumption", "gain", "reason", "changed"}``; all but
     ``changed`` is the answer ``flowrl.skills.trajectory.apply_analysis`` takes.
     """
-    base = ctx.spec_only(spec)
+    base = prompts.spec_only(spec)
 
     def merged(value: dict[str, Any]) -> dict[str, Any]:
         return check_spec({**base, **{k: value[k] for k in ANALYSIS_FIELDS}})
 
     answer = ask(
         query,
-        prompts.analyse_messages(env_name, ctx.analyse_context(env_name, spec, rollout)),
+        prompts.analyse_messages(env_name, prompts.analyse_context(env_name, spec, rollout)),
         json_parser(ANALYSIS, merged),
         purpose="analyse",
         max_reasks=_max_reasks(query, max_reasks),
@@ -248,3 +256,81 @@ def analyse(
     value["reason"] = answer.value["reason"]
     value["changed"] = any(new[k] != check_spec(base)[k] for k in ANALYSIS_FIELDS)
     return StepResult(value, [answer])
+
+
+# -- the seed-compatible graph ------------------------------------------------------------
+def empty_library(env_name: str) -> dict[str, Any]:
+    return {
+        "schema_version": 1,
+        "env_name": env_name,
+        "iteration": -1,
+        "skills": [],
+        "rejected": [],
+        "frontier": [],
+        "achievements": [],
+    }
+
+
+@dataclass
+class SkillGraph:
+    """One round of skill discovery for a library state."""
+
+    env_name: str
+    db: dict[str, Any]
+    query: Query
+    ledger: PathLike | None = None
+
+    def evaluate(self) -> dict[str, Any]:
+        messages = build_prompt(self.env_name, self.db)
+        proposal = propose(self.query, self.env_name, messages, self.db, ledger=self.ledger)
+        code = write_code(self.query, self.env_name, proposal.value, self.db, ledger=self.ledger)
+        result = {
+            "spec": proposal.value,
+            "source": code.value["source"],
+            "reward_plan": code.value["reward_plan"],
+            "prompt_tokens": proposal.prompt_tokens + code.prompt_tokens,
+            "completion_tokens": proposal.completion_tokens + code.completion_tokens,
+        }
+        self.db["next_skill"] = result
+        return result
+
+
+@dataclass
+class InventoryGraph:
+    """Requirements / consumption / gain of a proposed skill (the spec step alone)."""
+
+    env_name: str
+    db: dict[str, Any]
+    query: Query
+    ledger: PathLike | None = None
+
+    def evaluate(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        answer = ask(
+            self.query,
+            prompts.spec_messages(
+                self.env_name, prompts.spec_context(self.env_name, proposal, self.db)
+            ),
+            json_parser(skill_spec_schema(), check_spec),
+            purpose="spec",
+            max_reasks=self.query.settings.max_reasks,
+            ledger=self.ledger,
+        )
+        return check_spec({**answer.value, "name": proposal["name"]})
+
+
+def generate_graph_for(
+    env_name: str,
+    db: dict[str, Any] | None = None,
+    return_inventory_graph: bool = False,
+    llm_name: str | None = None,
+    *,
+    ledger: PathLike | None = None,
+) -> tuple[Any, ...]:
+    """Shared implementation of the per-game ``generate_graph``."""
+    db = empty_library(env_name) if db is None else db
+    query = get_query(llm_name)
+    query.preflight()
+    graph = SkillGraph(env_name, db, query, ledger)
+    if not return_inventory_graph:
+        return db, graph
+    return db, graph, InventoryGraph(env_name, db, query, ledger), None

@@ -10,6 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from flowrl.llm.ledger import format_cost, read_ledger, summarize
+from flowrl.llm.providers import preflight
+from flowrl.llm.settings import load_settings
+from flowrl.llm.types import LLMError
+
 PING_PROMPT = "Reply with the single word: pong"
 
 
@@ -38,11 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _ping(args: argparse.Namespace) -> int:
-    from flowrl.llm.errors import LLMError
-    from flowrl.llm.pricing import format_cost
-    from flowrl.llm.providers import preflight
-    from flowrl.llm.settings import load_settings
-
     try:
         settings = load_settings()
         if args.no_cache:
@@ -74,9 +74,6 @@ def _ping(args: argparse.Namespace) -> int:
 
 
 def _usage(args: argparse.Namespace) -> int:
-    from flowrl.llm.ledger import read_ledger, summarize
-    from flowrl.llm.pricing import format_cost
-
     records = [r for path in args.ledgers for r in read_ledger(path)]
     total = summarize(records)
     print(

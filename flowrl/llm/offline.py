@@ -16,16 +16,23 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flowrl.llm.base import RawCompletion
-from flowrl.llm.errors import ConfigurationError, LLMError
 from flowrl.llm.prompts import context_of, parse_tag
-from flowrl.llm.types import Message, Usage, estimate_tokens, messages_chars
+from flowrl.llm.types import (
+    ConfigurationError,
+    LLMError,
+    Message,
+    RawCompletion,
+    Usage,
+    estimate_tokens,
+    messages_chars,
+)
+from flowrl.skills.knowledge import kb_skills
 
 OFFLINE_MODEL = "offline"
 
 
 @dataclass(frozen=True)
-class KBSkill:
+class OfflineSkill:
     """One knowledge-base skill: its spec (name, description, requirements, consumption,
     gain, ephemeral) and working skill code."""
 
@@ -38,7 +45,7 @@ class KBSkill:
 
 
 class KnowledgeBase(Protocol):
-    def skills(self) -> list[KBSkill]:
+    def skills(self) -> list[OfflineSkill]:
         """Skills in curriculum order (each one's requirements met by earlier ones)."""
         ...
 
@@ -47,9 +54,9 @@ class KnowledgeBase(Protocol):
 class StaticKnowledge:
     """A knowledge base given as a list of skills."""
 
-    items: tuple[KBSkill, ...]
+    items: tuple[OfflineSkill, ...]
 
-    def skills(self) -> list[KBSkill]:
+    def skills(self) -> list[OfflineSkill]:
         return list(self.items)
 
 
@@ -69,14 +76,7 @@ def load_knowledge(env_name: str) -> KnowledgeBase:
     if env_name in _REGISTERED:
         return _REGISTERED[env_name]
     try:
-        from flowrl.skills.knowledge import kb_skills
-    except ImportError as exc:
-        raise ConfigurationError(
-            "the offline provider answers from the built-in knowledge base "
-            f"(flowrl.skills.knowledge), which is not available: {exc}"
-        ) from exc
-    try:
-        items = tuple(KBSkill(s.spec.to_dict(), s.code) for s in kb_skills(env_name))
+        items = tuple(OfflineSkill(s.spec.to_dict(), s.code) for s in kb_skills(env_name))
     except (ValueError, FileNotFoundError) as exc:
         raise ConfigurationError(
             f"the offline provider has no knowledge base for {env_name}: {exc}. "
@@ -122,7 +122,7 @@ class OfflineProvider:
     def generation_params(self, max_gen: int | None) -> dict[str, Any]:
         return {"max_gen": int(max_gen or 0)}
 
-    def _skill(self, env_name: str, name: str | None) -> KBSkill:
+    def _skill(self, env_name: str, name: str | None) -> OfflineSkill:
         for skill in load_knowledge(env_name).skills():
             if name is not None and skill.name.strip().lower() == name.strip().lower():
                 return skill

@@ -1,12 +1,80 @@
-"""Strict extraction of structured answers: JSON or Python in a fenced block."""
+"""Structured answers: the JSON schemas of the chain's answers, strict extraction of JSON or
+Python from a fenced block, and :func:`ask`, which re-asks with the error a bounded number
+of times.
+"""
 
 from __future__ import annotations
 
 import ast
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
 
+from jsonschema import Draft202012Validator
+
+from flowrl.llm.query import PathLike, Query
+from flowrl.llm.types import Completion, Message, ResponseFormatError
+
+# -- schemas of the answers ---------------------------------------------------------------
+PROPOSAL: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "description", "gain"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "description": {"type": "string", "maxLength": 2000},
+        "gain": {"type": "object", "minProperties": 1},
+    },
+}
+
+REWARD_PLAN: dict[str, Any] = {
+    "type": "object",
+    "required": ["done_when", "reward_terms"],
+    "properties": {
+        "done_when": {"type": "string", "minLength": 1},
+        "reward_terms": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["signal", "weight"],
+                "properties": {
+                    "signal": {"type": "string", "minLength": 1},
+                    "weight": {"type": "number"},
+                    "why": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def skill_spec_schema() -> dict[str, Any]:
+    """The library's skill-spec schema (``flowrl/resources/schemas/skill_spec.schema.json``)."""
+    path = Path(__file__).resolve().parents[1] / "resources" / "schemas" / "skill_spec.schema.json"
+    schema = json.loads(path.read_text())
+    schema.pop("$id", None)  # resolve '#/$defs/...' locally
+    return schema
+
+
+ANALYSIS: dict[str, Any] = {
+    "type": "object",
+    "required": ["requirements", "consumption", "gain", "reason"],
+    "additionalProperties": False,
+    "properties": {  # amounts are checked by merging into the spec (check_spec)
+        "requirements": {"type": "object"},
+        "consumption": {"type": "object"},
+        "gain": {"type": "object", "minProperties": 1},
+        "reason": {"type": "string"},
+    },
+}
+
+
+# -- strict extraction --------------------------------------------------------------------
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)```", re.DOTALL)
 
 
@@ -50,10 +118,8 @@ def parse_python_block(text: str, required_functions: tuple[str, ...] = ()) -> s
     return source
 
 
-def schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
+def json_schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
     """jsonschema errors as short sentences (empty when valid)."""
-    from jsonschema import Draft202012Validator
-
     out = []
     for err in sorted(
         Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(e.path)
@@ -61,3 +127,83 @@ def schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         out.append(f"{where}: {err.message}")
     return out
+
+
+# -- ask with bounded re-asks -------------------------------------------------------------
+T = TypeVar("T")
+
+
+@dataclass
+class Answer:
+    """A checked answer plus every completion it took (for token accounting)."""
+
+    value: Any
+    completions: list[Completion] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """The parse/validation errors of the rejected tries, in order."""
+
+    @property
+    def text(self) -> str:
+        return self.completions[-1].text if self.completions else ""
+
+
+def ask(
+    query: Query,
+    messages: list[Message],
+    parse: Callable[[str], T],
+    *,
+    purpose: str,
+    max_reasks: int,
+    ledger: PathLike | None = None,
+    max_gen: int | None = None,
+) -> Answer:
+    """Query, ``parse`` the text (raise ParseError/ValueError to reject), re-ask with the error.
+
+    At most ``1 + max_reasks`` queries; then ResponseFormatError with every error seen.
+    """
+    convo = list(messages)
+    answer = Answer(value=None)
+    for attempt in range(max_reasks + 1):
+        tag = purpose if attempt == 0 else f"{purpose}:reask{attempt}"
+        completion = query(convo, max_gen, purpose=tag, ledger=ledger)
+        answer.completions.append(completion)
+        try:
+            answer.value = parse(completion.text)
+            return answer
+        except (ParseError, ValueError) as exc:
+            answer.errors.append(str(exc))
+            convo = [
+                *convo,
+                {"role": "assistant", "content": completion.text},
+                {
+                    "role": "user",
+                    "content": f"Your answer could not be used: {exc}\n"
+                    "Reply again with the complete corrected answer in the required format.",
+                },
+            ]
+    raise ResponseFormatError(
+        f"{purpose}: no usable answer after {max_reasks + 1} tries; errors: "
+        + " | ".join(answer.errors)
+    )
+
+
+def json_parser(
+    schema: dict[str, Any], check: Callable[[Any], None] | None = None
+) -> Callable[[str], Any]:
+    """Parser for a fenced JSON object valid under ``schema`` and an optional extra ``check``."""
+
+    def parse(text: str) -> Any:
+        value = parse_json_block(text)
+        errors = json_schema_errors(value, schema)
+        if errors:
+            raise ParseError("the JSON does not match the schema: " + "; ".join(errors[:5]))
+        if check is not None:
+            check(value)
+        return value
+
+    return parse
+
+
+def python_parser(required: tuple[str, ...]) -> Callable[[str], str]:
+    """Parser for a fenced Python module defining ``required`` functions."""
+    return lambda text: parse_python_block(text, required)

@@ -1,4 +1,11 @@
-"""Prompt templates of the skill-discovery chain. Compact: each step gets only its facts.
+"""What goes into a prompt: verified game facts, the context each chain step needs, and the
+prompt templates.
+
+Facts are read from the game's own code (enums, the inventory struct), from
+:mod:`flowrl.skills.contract`, or from the verified knowledge base (one line per mining
+rule, recipe, placement and interaction, plus its notes); games without a knowledge base get
+no facts rather than invented ones. A step gets only the facts and library state it needs:
+names, specs and reasons travel; code only as one short example.
 
 Every prompt is two messages. The system message opens with a tag line
 ``[flowrl step=<step> env=<env_name>]`` and the user message carries the step's inputs as one
@@ -7,13 +14,293 @@ Every prompt is two messages. The system message opens with a tag line
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
 
-from flowrl.llm import facts
+from flowrl.envs.games import get_game
+from flowrl.llm.parsing import fenced_blocks
 from flowrl.llm.types import Message
+from flowrl.skills import allowlist
+from flowrl.skills.contract import ENUM_NAMES, UNSEEN_DISTANCE, describe_signature
+from flowrl.skills.knowledge import has_knowledge_base, load_knowledge_base
 
+# -- game facts from the game's code ------------------------------------------------------
+_ARRAY_FIELDS = {"armour": "int[4]", "potions": "int[6]"}
+
+
+def inventory_fields(env_name: str) -> tuple[str, ...]:
+    """Field names of the game's inventory struct, with shapes for array fields."""
+    return tuple(
+        f"{n} ({_ARRAY_FIELDS[n]})" if n in _ARRAY_FIELDS else n
+        for n in allowlist.inventory_fields(env_name)
+    )
+
+
+def enum_names(env_name: str, enum: str) -> list[str]:
+    return [member.name for member in getattr(get_game(env_name).constants, enum)]
+
+
+def intrinsic_names(env_name: str) -> list[str]:
+    names = ["health", "food", "drink", "energy"]
+    return [*names, "mana"] if get_game(env_name).has_levels else names
+
+
+def features_text(env_name: str) -> str:
+    """What each skill-function argument holds, in a few lines."""
+    game = get_game(env_name)
+    lines = [
+        f"inventory / inventory_diff: struct with int fields {', '.join(inventory_fields(env_name))}; "
+        "read as inventory.wood; the _diff is this step minus the previous step.",
+        f"closest_blocks / closest_blocks_prev: int32[{game.num_block_types}, 2, K]: for block type b "
+        "(index BlockType.X.value), the (row, col) offsets from the player of the K nearest visible "
+        f"blocks, nearest first; {UNSEEN_DISTANCE} when not seen. Distance: jnp.abs(cb[b, :, 0]).sum().",
+        f"player_intrinsics / player_intrinsics_diff: float32[{game.num_intrinsics}] = "
+        f"[{', '.join(intrinsic_names(env_name))}].",
+        f"achievements: bool[{game.num_achievements}], index Achievement.X.value; "
+        "achievements_diff: unlocked at this step.",
+    ]
+    if game.has_levels:
+        lines.append(
+            "player_level (int, current floor) / player_level_diff; monsters_killed int[levels] "
+            "per floor / monsters_killed_diff."
+        )
+    lines.append("health_penalty: float scalar; add it to the reward unchanged.")
+    lines.append("n: the target count of the skill (int).")
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def contract_text(env_name: str) -> str:
+    """The skill-code contract as the LLM must follow it."""
+    return (
+        "Write exactly these three top-level functions (positional parameters in this order):\n"
+        f"{describe_signature(env_name)}\n"
+        "Rules: pure JAX on the arguments; no import statements; the names "
+        f"{', '.join(allowlist.MODULE_NAMES)} and {', '.join(ENUM_NAMES)} are predefined; "
+        "no Python if/while/for on array values (use jnp.where, jnp.logical_and, ...); "
+        "task_is_done returns a scalar bool array, task_reward a scalar float, "
+        "task_network_number a Python int (0 unless told otherwise); no printing, no I/O; "
+        "never assign to attributes or to items of the arguments.\n"
+        f"Only these may be used (anything else is refused): {allowlist.describe()}"
+    )
+
+
+def game_overview(env_name: str) -> str:
+    """Block types and achievements of the game (names only)."""
+    return (
+        f"Game: {env_name}\n"
+        f"BlockType: {', '.join(enum_names(env_name, 'BlockType'))}\n"
+        f"Achievement: {', '.join(enum_names(env_name, 'Achievement'))}"
+    )
+
+
+# -- game facts from the knowledge base ---------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Fact:
+    """One line of game facts and the keys (items, blocks, achievements) it mentions."""
+
+    text: str
+    keys: frozenset[str]
+
+
+def _amounts(d: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k} {v}" for k, v in (d or {}).items()) or "nothing"
+
+
+def _keys(*parts: Any) -> frozenset[str]:
+    out: set[str] = set()
+    for p in parts:
+        if isinstance(p, dict):
+            out |= {str(k).lower() for k in p}
+        elif isinstance(p, list | tuple):
+            out |= {str(x).lower() for x in p}
+        elif p:
+            out.add(str(p).lower())
+    return frozenset(out)
+
+
+def facts_from_kb(kb: dict[str, Any]) -> list[Fact]:
+    """Structured KB entries as one-line facts with the keys they mention."""
+    facts: list[Fact] = []
+    for m in kb.get("mining") or []:
+        prob = f" with probability {m['probability']}" if m.get("probability") else ""
+        facts.append(
+            Fact(
+                f"mine {m['block']} (needs {_amounts(m.get('requires'))}) -> "
+                f"{_amounts(m.get('yields'))}{prob}; achievement {m.get('achievement', '-')}",
+                _keys(m.get("requires"), m.get("yields"), m.get("block"), m.get("achievement")),
+            )
+        )
+    for r in kb.get("recipes") or []:
+        near = " near " + "+".join(r.get("near") or []) if r.get("near") else ""
+        facts.append(
+            Fact(
+                f"{r['action']}: uses {_amounts(r.get('requires'))}{near} -> "
+                f"{_amounts(r.get('yields'))}",
+                _keys(r.get("requires"), r.get("yields"), r.get("near"), r.get("achievement")),
+            )
+        )
+    for p in kb.get("placements") or []:
+        facts.append(
+            Fact(
+                f"{p['action']}: uses {_amounts(p.get('requires'))} -> places {p.get('places')} "
+                f"onto {'/'.join(p.get('onto') or [])}",
+                _keys(p.get("requires"), p.get("places"), p.get("achievement")),
+            )
+        )
+    for i in kb.get("interactions") or []:
+        facts.append(
+            Fact(
+                f"{i.get('name')}: {i.get('action')} facing {i.get('facing')} -> "
+                f"{_amounts(i.get('effect'))}; achievement {i.get('achievement', '-')}",
+                _keys(i.get("effect"), i.get("facing"), i.get("achievement")),
+            )
+        )
+    general = []
+    if kb.get("inventory_cap"):
+        general.append(f"inventory counts are capped at {kb['inventory_cap']}")
+    if kb.get("near"):
+        general.append(str(kb["near"]))
+    general.extend(str(n) for n in kb.get("notes") or [])
+    facts.extend(Fact(g, frozenset({"*"})) for g in general)
+    return facts
+
+
+def load_facts(env_name: str) -> list[Fact]:
+    """Facts of ``env_name``'s knowledge base: none for a game without one (a knowledge base
+    that fails its schema raises)."""
+    if not has_knowledge_base(env_name):
+        return []
+    return facts_from_kb(load_knowledge_base(env_name))
+
+
+def all_facts(env_name: str) -> list[str]:
+    return [f.text for f in load_facts(env_name)]
+
+
+def relevant_facts(env_name: str, keys: list[str], name: str = "") -> list[str]:
+    """Facts that mention one of ``keys`` (or the name as an ACTION_NAME), plus general notes."""
+    wanted = {k.lower().removeprefix("achievement:") for k in keys}
+    if name:
+        wanted.add(re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_"))
+    return [f.text for f in load_facts(env_name) if "*" in f.keys or f.keys & wanted]
+
+
+# -- step contexts from the library state -------------------------------------------------
+MAX_REJECTED = 8
+MAX_REASON_CHARS = 300
+
+
+def _gain_summary(spec: dict[str, Any]) -> dict[str, Any]:
+    return dict(spec.get("gain") or {})
+
+
+def library_skills(library: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Accepted skills of a library state (``skills`` list of {name, spec, code, ...})."""
+    return list((library or {}).get("skills") or [])
+
+
+def load_game_facts(env_name: str) -> list[str]:
+    """All verified game facts of the knowledge base (none for games without one)."""
+    return all_facts(env_name)
+
+
+def propose_context(
+    env_name: str,
+    library: dict[str, Any] | None,
+    facts: list[str] | None = None,
+    siblings: list[str] | None = None,
+) -> dict[str, Any]:
+    """Inputs of the propose step: learned skills' gains, rejections, achievements, frontier,
+    and (parallel discovery) the names ``siblings`` proposed in the same round."""
+    library = library or {}
+    rejected = []
+    for r in (library.get("rejected") or [])[-MAX_REJECTED:]:
+        reason = "; ".join(r.get("reasons") or [])[:MAX_REASON_CHARS]
+        rejected.append({"name": r.get("name"), "stage": r.get("stage", ""), "reason": reason})
+    ctx: dict[str, Any] = {
+        "env_name": env_name,
+        "skills": {s["name"]: _gain_summary(s.get("spec") or {}) for s in library_skills(library)},
+        "rejected": rejected,
+        "achievements": list(library.get("achievements") or []),
+        "frontier": list(library.get("frontier") or []),
+    }
+    if siblings:
+        ctx["siblings"] = list(siblings)
+    facts = load_game_facts(env_name) if facts is None else facts
+    if facts:
+        ctx["facts"] = facts
+    return ctx
+
+
+def spec_context(
+    env_name: str, proposal: dict[str, Any], library: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Inputs of the spec step: the proposal and the learned skills' specs (for key reuse)."""
+    skills = {}
+    for s in library_skills(library):
+        spec = s.get("spec") or {}
+        skills[s["name"]] = {
+            k: spec[k] for k in ("requirements", "consumption", "gain") if spec.get(k)
+        }
+    ctx: dict[str, Any] = {
+        "env_name": env_name,
+        "proposal": {k: proposal[k] for k in ("name", "description", "gain") if k in proposal},
+        "skills": skills,
+    }
+    facts = relevant_facts(env_name, list((proposal.get("gain") or {}).keys()), proposal["name"])
+    if facts:
+        ctx["facts"] = facts
+    return ctx
+
+
+def spec_only(proposal: dict[str, Any]) -> dict[str, Any]:
+    """The spec fields of a proposal record."""
+    keys = ("name", "description", "requirements", "consumption", "gain", "ephemeral")
+    return {k: proposal[k] for k in keys if k in proposal}
+
+
+def reward_context(env_name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {"env_name": env_name, "spec": spec_only(spec)}
+
+
+def example_code(library: dict[str, Any] | None) -> str | None:
+    """The shortest accepted skill's code, as a style example (None for an empty library)."""
+    codes = [s.get("code") for s in library_skills(library) if s.get("code")]
+    return min(codes, key=len) if codes else None
+
+
+def code_context(
+    env_name: str,
+    spec: dict[str, Any],
+    reward_plan: dict[str, Any],
+    library: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "env_name": env_name,
+        "spec": spec_only(spec),
+        "reward_plan": reward_plan,
+    }
+    example = example_code(library)
+    if example:
+        ctx["example"] = example
+    return ctx
+
+
+def repair_context(
+    env_name: str, skill_name: str, source: str, reasons: list[str]
+) -> dict[str, Any]:
+    return {"env_name": env_name, "skill": skill_name, "source": source, "reasons": reasons}
+
+
+def analyse_context(
+    env_name: str, spec: dict[str, Any], rollout: str | dict[str, Any]
+) -> dict[str, Any]:
+    return {"env_name": env_name, "spec": spec_only(spec), "rollout": rollout}
+
+
+# -- prompt templates ---------------------------------------------------------------------
 STEPS = ("propose", "spec", "reward", "code", "repair", "analyse")
 _TAG = re.compile(r"^\[flowrl step=(\w+) env=(\S+)\]")
 
@@ -43,8 +330,6 @@ def parse_tag(messages: list[Message]) -> tuple[str, str] | None:
 
 def context_of(messages: list[Message]) -> dict[str, Any]:
     """The ```json context block of the first user message (empty if none)."""
-    from flowrl.llm.parsing import fenced_blocks
-
     for m in messages:
         if m.get("role") == "user":
             blocks = fenced_blocks(m.get("content", ""), ("json",))
@@ -75,9 +360,9 @@ ROLE = "You design skills for a reinforcement-learning agent in the Craftax game
 
 
 def propose_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
-    """Step 1: choose the next skill. ``context`` from :func:`flowrl.llm.context.propose_context`."""
+    """Step 1: choose the next skill. ``context`` from :func:`flowrl.llm.prompts.propose_context`."""
     body = (
-        f"{facts.game_overview(env_name)}\n"
+        f"{game_overview(env_name)}\n"
         "`skills` are learned (name -> gain), `rejected` failed earlier (with reasons), "
         "`achievements` are already unlocked by the library, `frontier` lists what the library "
         "can reach next, `facts` are verified game facts.\n"
@@ -115,7 +400,7 @@ def spec_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
 def reward_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Step 3: reason about a dense reward and the done condition from the observable features."""
     body = (
-        f"Features the reward code will see:\n{facts.features_text(env_name)}\n"
+        f"Features the reward code will see:\n{features_text(env_name)}\n"
         "Plan a dense reward for the skill `spec` that an RL agent can learn from: the signal "
         "for the gain itself, shaping toward what the skill needs (e.g. getting closer to the "
         "block to use), and the condition that makes the skill done for target n.\n"
@@ -128,8 +413,8 @@ def reward_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
 def code_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Step 4: write the skill module per the contract."""
     body = (
-        f"{facts.contract_text(env_name)}\n"
-        f"Features:\n{facts.features_text(env_name)}\n"
+        f"{contract_text(env_name)}\n"
+        f"Features:\n{features_text(env_name)}\n"
         "Implement the skill `spec` with the reward plan `reward_plan`"
         + (" (`example` is a working skill, for style)" if context.get("example") else "")
         + ". n is the target the plan sets: task_is_done is true once the gained quantity "
@@ -145,8 +430,8 @@ def code_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
 def repair_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Validate step: fix code that failed validation, given the validator's reasons."""
     body = (
-        f"{facts.contract_text(env_name)}\n"
-        f"Features:\n{facts.features_text(env_name)}\n"
+        f"{contract_text(env_name)}\n"
+        f"Features:\n{features_text(env_name)}\n"
         "The module `source` for skill `skill` failed validation with `reasons`. Fix every "
         "reason and keep the reward design.\nAnswer with the whole module in one ```python block."
     )

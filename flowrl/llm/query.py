@@ -1,22 +1,118 @@
 """``Query``: a provider plus retry, cache, pricing and the ledger, callable as
-``query(messages, max_gen) -> Completion``."""
+``query(messages, max_gen) -> Completion``.
+
+Retry: bounded, exponential backoff with jitter; only :class:`RetryableError` is retried.
+Cache: an on-disk response cache keyed by (provider identity, model, messages, generation
+params); entries are JSON files written to a temporary file in the same directory and moved
+into place with ``os.replace``, so concurrent readers see either nothing or a whole entry.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import random
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from flowrl.llm.base import Provider
-from flowrl.llm.cache import ResponseCache, cache_key
-from flowrl.llm.errors import LLMError, RetriesExhaustedError
-from flowrl.llm.ledger import append_record, prompt_hash, utc_now
-from flowrl.llm.pricing import PriceTable
-from flowrl.llm.retry import call_with_retry
-from flowrl.llm.settings import LLMSettings
-from flowrl.llm.types import Completion, Message, Usage, estimate_messages_tokens
+from flowrl.atomic_io import write_text_atomic
+from flowrl.llm.ledger import PriceTable, append_record, canonical_json, prompt_hash, utc_now
+from flowrl.llm.settings import LLMSettings, RetrySettings
+from flowrl.llm.types import (
+    Completion,
+    LLMError,
+    Message,
+    Provider,
+    RetriesExhaustedError,
+    RetryableError,
+    Usage,
+    estimate_messages_tokens,
+)
 
+# -- retry --------------------------------------------------------------------------------
+T = TypeVar("T")
+
+
+def backoff_delay(
+    attempt: int, policy: RetrySettings, rng: random.Random, retry_after: float | None = None
+) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1-based).
+
+    A server's ``Retry-After`` is honoured when it is longer, but never beyond ``max_delay_s``.
+    """
+    delay = min(policy.max_delay_s, policy.base_delay_s * (2 ** (attempt - 1)))
+    delay *= 1.0 - policy.jitter * rng.random()
+    if retry_after is not None and retry_after > delay:
+        delay = min(retry_after, policy.max_delay_s)
+    return max(0.0, delay)
+
+
+def call_with_retry(
+    fn: Callable[[], T],
+    policy: RetrySettings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+    on_retry: Callable[[int, RetryableError, float], None] | None = None,
+) -> tuple[T, int]:
+    """Run ``fn`` up to ``policy.max_attempts`` times; return (result, attempts used).
+
+    Any non-retryable exception propagates at once. When every attempt failed
+    transiently, raises :class:`RetriesExhaustedError` carrying the attempt count.
+    """
+    rng = rng or random.Random()
+    for attempt in range(1, policy.max_attempts + 1):
+        try:
+            return fn(), attempt
+        except RetryableError as exc:
+            if attempt == policy.max_attempts:
+                raise RetriesExhaustedError(attempt, exc) from exc
+            delay = backoff_delay(attempt, policy, rng, exc.retry_after)
+            if on_retry is not None:
+                on_retry(attempt, exc, delay)
+            sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# -- response cache -----------------------------------------------------------------------
+def cache_key(identity: str, model: str, messages: list[Message], params: dict[str, Any]) -> str:
+    """sha256 over everything that can change the answer."""
+    payload = {"identity": identity, "model": model, "messages": messages, "params": params}
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+
+
+class ResponseCache:
+    """Directory of cached completions, one file per key (sharded by the first 2 hex digits)."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored entry for ``key`` (text, usage, model) or None; corrupt entries miss."""
+        path = self._path(key)
+        try:
+            entry = json.loads(path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+            return None
+        return entry
+
+    def put(self, key: str, text: str, usage: Usage, model: str) -> None:
+        """Store an answer atomically."""
+        path = self._path(key)
+        entry = {"text": text, "usage": usage.to_dict(), "model": model, "created": utc_now()}
+        write_text_atomic(path, json.dumps(entry, ensure_ascii=False))
+
+
+# -- query --------------------------------------------------------------------------------
 PathLike = str | os.PathLike[str]
 
 
@@ -162,6 +258,4 @@ class Query:
 
 
 def _with_cost(c: Completion, cost: float | None) -> Completion:
-    from dataclasses import replace
-
     return replace(c, cost_usd=cost)

@@ -1,20 +1,29 @@
-"""Settings of the LLM layer: defaults in code, overridable from YAML.
+"""Settings of the LLM layer: defaults in code (shipped with the package), overridable.
 
-Sources, later ones winning: the defaults below; the ``llm:`` section of
-``config/config.yaml``; ``config/llm.yaml`` (top-level keys or an ``llm:`` section); the file
-named by ``$FLOWRL_LLM_CONFIG``; an explicit path or mapping given to :func:`load_settings`.
-Relative paths are resolved against the current directory (the repository root when run
-through ``flowrl`` or Snakemake).
+One precedence order, later ones winning, whoever calls (``flowrl llm``, a Snakemake rule,
+Python):
+
+1. the defaults below (and the price table ``flowrl/resources/pricing.yaml``);
+2. the ``llm:`` section of the workflow config: the one Snakemake merged from
+   ``config/config.yaml``, ``--configfile`` presets and ``--config`` (passed as
+   ``workflow=``), else the repository's ``config/config.yaml`` when there is one;
+3. the YAML file named by ``$FLOWRL_LLM_CONFIG`` (top-level keys or an ``llm:`` section);
+4. an explicit path or mapping given to :func:`load_settings`, then keyword overrides.
+
+Nothing is looked up from the working directory.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from flowrl.llm.errors import ConfigurationError
+import yaml
+
+from flowrl.llm.types import ConfigurationError
 
 DEFAULT_LLM_NAME = "gpt-5"
 
@@ -64,17 +73,15 @@ class LLMSettings:
     cache_enabled: bool = True
     cache_dir: str = ".cache/llm"
     pricing_path: str | None = None
-    """None -> ``config/pricing.yaml`` of the repository."""
+    """None -> the price table shipped with flowrl (``flowrl/resources/pricing.yaml``)."""
     retry: RetrySettings = field(default_factory=RetrySettings)
 
 
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parents[2]
+# The repository's workflow config (absent in a non-editable install, which is fine).
+WORKFLOW_CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yaml"
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
@@ -119,22 +126,22 @@ def _section(data: dict[str, Any], whole_file_is_section: bool) -> dict[str, Any
 def load_settings(
     source: str | os.PathLike[str] | dict[str, Any] | None = None,
     *,
+    workflow: dict[str, Any] | None = None,
     search_defaults: bool = True,
     **overrides: Any,
 ) -> LLMSettings:
-    """Build :class:`LLMSettings` from defaults, config files, ``source`` and ``overrides``."""
+    """Build :class:`LLMSettings` in the module's precedence order.
+
+    ``workflow``: the workflow config's ``llm:`` section (None: read the repository's
+    ``config/config.yaml``). ``search_defaults=False`` skips layers 2 and 3.
+    """
     settings = LLMSettings()
     if search_defaults:
-        for base in dict.fromkeys([Path.cwd(), _repo_root()]):
-            main = base / "config" / "config.yaml"
-            if main.is_file():
-                settings = _merge(settings, _section(_read_yaml(main), False), str(main))
-                break
-        for base in dict.fromkeys([Path.cwd(), _repo_root()]):
-            own = base / "config" / "llm.yaml"
-            if own.is_file():
-                settings = _merge(settings, _section(_read_yaml(own), True), str(own))
-                break
+        if workflow is not None:
+            settings = _merge(settings, workflow, "the workflow config's llm: section")
+        elif WORKFLOW_CONFIG.is_file():
+            data = _section(_read_yaml(WORKFLOW_CONFIG), False)
+            settings = _merge(settings, data, str(WORKFLOW_CONFIG))
         env_path = os.environ.get("FLOWRL_LLM_CONFIG")
         if env_path:
             settings = _merge(settings, _section(_read_yaml(Path(env_path)), True), env_path)
@@ -148,14 +155,7 @@ def load_settings(
 
 
 def pricing_file(settings: LLMSettings) -> Path:
-    """Where the price table lives for ``settings``."""
+    """Where the price table lives for ``settings``: ``pricing_path``, else the shipped one."""
     if settings.pricing_path:
         return Path(settings.pricing_path)
-    env = os.environ.get("FLOWRL_PRICING")
-    if env:
-        return Path(env)
-    for base in dict.fromkeys([Path.cwd(), _repo_root()]):
-        candidate = base / "config" / "pricing.yaml"
-        if candidate.is_file():
-            return candidate
-    return _repo_root() / "config" / "pricing.yaml"
+    return Path(str(resources.files("flowrl.resources").joinpath("pricing.yaml")))

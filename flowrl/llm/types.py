@@ -1,10 +1,71 @@
-"""Plain data passed between the LLM layer and its callers: messages, usage, completions."""
+"""Plain data and errors of the LLM client: messages, usage, completions, the provider
+interface (one attempt at one completion), and the errors every layer raises (each message
+names the problem and the fix)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+
+# -- errors -------------------------------------------------------------------------------
+class LLMError(RuntimeError):
+    """Base class of every failure raised by ``flowrl.llm``."""
+
+
+class ConfigurationError(LLMError):
+    """The provider cannot be used as configured (missing key, bad base URL, no KB, ...)."""
+
+
+class MissingAPIKeyError(ConfigurationError):
+    """OPENAI_API_KEY is not set."""
+
+    def __init__(self, llm_name: str) -> None:
+        super().__init__(
+            f"OPENAI_API_KEY is not set, so model {llm_name!r} cannot be called. "
+            "Export OPENAI_API_KEY=<your key> (and OPENAI_BASE_URL for an OpenAI-compatible "
+            "server), provide an `llm_api` module with get_query(model_name), "
+            "or run with --llm_name offline."
+        )
+
+
+class AuthenticationFailedError(LLMError):
+    """The server rejected the key (401/403). Not retried."""
+
+
+class ModelNotFoundError(LLMError):
+    """The server does not know the model (404 / model_not_found). Not retried."""
+
+
+class BadRequestError(LLMError):
+    """The server refused the request as malformed (400/422). Not retried."""
+
+
+class RetryableError(LLMError):
+    """A transient failure (429, 5xx, timeout, connection). The retry policy may try again."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RetriesExhaustedError(LLMError):
+    """A transient failure persisted through every allowed attempt."""
+
+    def __init__(self, attempts: int, last: BaseException) -> None:
+        super().__init__(
+            f"gave up after {attempts} attempt(s); last error: {last}. "
+            "Raise llm.retry.max_attempts in the config or try again later."
+        )
+        self.attempts = attempts
+        self.last = last
+
+
+class ResponseFormatError(LLMError):
+    """A structured answer still failed to parse or validate after every re-ask."""
+
+
+# -- data ---------------------------------------------------------------------------------
 Message = dict[str, str]
 """One chat message: ``{"role": "system" | "user" | "assistant", "content": str}``."""
 
@@ -75,3 +136,37 @@ def messages_chars(messages: list[Message]) -> int:
 def estimate_messages_tokens(messages: list[Message]) -> int:
     """Prompt size estimate of ``messages`` in tokens (characters/4)."""
     return (messages_chars(messages) + 3) // 4
+
+
+# -- the provider interface ---------------------------------------------------------------
+@dataclass(frozen=True)
+class RawCompletion:
+    """What a provider returns from one successful attempt."""
+
+    text: str
+    usage: Usage
+    model: str
+    """The model that answered (a dated snapshot when the server reports one)."""
+
+
+class Provider(Protocol):
+    """A backend. ``complete`` makes exactly one attempt; retrying is the caller's job."""
+
+    kind: str
+    """"openai", "llm_api" or "offline"."""
+    model: str
+    cacheable: bool
+    identity: str
+    """What distinguishes this backend's answers for the cache (e.g. the base URL)."""
+
+    def generation_params(self, max_gen: int | None) -> dict[str, Any]:
+        """The parameters that shape the answer, resolved for this model (cache key part)."""
+        ...
+
+    def complete(self, messages: list[Message], params: dict[str, Any]) -> RawCompletion:
+        """One attempt. Raises RetryableError for transient failures."""
+        ...
+
+    def preflight(self, online: bool = False) -> None:
+        """Raise a ConfigurationError/LLMError now if calls are bound to fail."""
+        ...

@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import yaml
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
 SCHEMA = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -25,8 +28,6 @@ class ConfigError(ValueError):
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    import yaml
-
     data = yaml.safe_load(Path(path).read_text()) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping")
@@ -55,8 +56,6 @@ def _types(prop: dict[str, Any]) -> set[str]:
 def coerce_strings(config: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """Parse string values (``--config analyse=true``, nested ``up_to: '3'``) as YAML where
     the schema does not allow a string, so command-line overrides validate as typed."""
-    import yaml
-
     schema = schema if schema is not None else read_yaml(SCHEMA)
     props = schema.get("properties", {})
     out = dict(config)
@@ -75,8 +74,6 @@ def coerce_strings(config: dict[str, Any], schema: dict[str, Any] | None = None)
 
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     """Check ``config`` against the schema (filling defaults) and the cross-key rules."""
-    import jsonschema
-
     schema = read_yaml(SCHEMA)
     config = coerce_strings(config, schema)
     validator_cls = jsonschema.validators.validator_for(schema)

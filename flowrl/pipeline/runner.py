@@ -52,6 +52,7 @@ def run_workflow(
     extra: Sequence[str] = (),
 ) -> bool:
     """Validate the config here (clear errors first), then run Snakemake; True on success."""
+    # deliberately lazy: Snakemake's API is slow to import and only a run needs it
     from snakemake.cli import args_to_api, parse_args
 
     load_config(dict(overrides), list(configfiles))

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from flowrl.report.collect import COLUMNS, tree_rows
+from flowrl.report.plots import curves
+from flowrl.report.tables import markdown, write_csv, write_markdown
 
 MD_COLUMNS = (
     "slot",
@@ -30,9 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def write_report(tree: str | Path, out: str | Path | None = None) -> list[dict]:
-    from flowrl.report.plots import curves
-    from flowrl.report.tables import write_csv, write_markdown
-
     tree = Path(tree)
     out = Path(out) if out else tree / "report"
     rows = tree_rows(tree)
@@ -50,8 +49,6 @@ def write_report(tree: str | Path, out: str | Path | None = None) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowrl.report.tables import markdown
-
     rows = write_report(args.tree, args.out)
     print(markdown(rows, ("slot", "skill", "accepted", "reason", "success_rate", "cost_usd")))
     return 0

@@ -8,7 +8,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-SLOT_DIR = re.compile(r"^skill_(\d+)$")
+from flowrl.llm.ledger import read_ledger, summarize
+from flowrl.pipeline.layout import SLOT_FILES, SLOT_PREFIX
+
+SLOT_DIR = re.compile(rf"^{SLOT_PREFIX}(\d+)$")
 COLUMNS = (
     "slot",
     "skill",
@@ -45,15 +48,17 @@ def _json(path: Path) -> dict[str, Any]:
 
 
 def slot_dirs(tree: Path) -> list[Path]:
-    found = [(int(m.group(1)), p) for p in tree.glob("skill_*") if (m := SLOT_DIR.match(p.name))]
+    found = [
+        (int(m.group(1)), p) for p in tree.glob(f"{SLOT_PREFIX}*") if (m := SLOT_DIR.match(p.name))
+    ]
     return [p for _, p in sorted(found)]
 
 
 def final_library(tree: Path) -> dict[str, Any]:
     """The library of the last committed slot (empty when nothing was committed)."""
     for path in reversed(slot_dirs(tree)):
-        if (path / "library.json").is_file():
-            return _json(path / "library.json")
+        if (path / SLOT_FILES["library"]).is_file():
+            return _json(path / SLOT_FILES["library"])
     return {}
 
 
@@ -73,9 +78,7 @@ def verdicts(library: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def ledger_totals(slot: Path) -> dict[str, Any]:
-    from flowrl.llm.ledger import read_ledger, summarize
-
-    path = slot / "llm_calls.jsonl"
+    path = slot / SLOT_FILES["ledger"]
     records = list(read_ledger(path)) if path.is_file() else []
     total = summarize(records)
     total["models"] = sorted({str(r.get("llm_name")) for r in records})
@@ -109,9 +112,9 @@ def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
     for slot in slot_dirs(tree):
         i = int(SLOT_DIR.match(slot.name).group(1))  # type: ignore[union-attr]
         proposal, trained, evaluated = (
-            _json(slot / "proposal.json"),
-            _json(slot / "train.json"),
-            _json(slot / "eval.json"),
+            _json(slot / SLOT_FILES["proposal"]),
+            _json(slot / SLOT_FILES["train"]),
+            _json(slot / SLOT_FILES["eval"]),
         )
         v = verdict.get(i) or {
             "skill": proposal.get("name", ""),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+from flowrl.pipeline.layout import slot_path, tree_path
 from flowrl.report.collect import achievements, slot_dirs, tree_rows
+from flowrl.report.plots import model_bars
+from flowrl.report.tables import write_csv, write_markdown
 
 COLUMNS = (
     "model",
@@ -32,19 +36,17 @@ def trees(root: Path) -> list[Path]:
 
 
 def model_row(tree: Path) -> dict[str, Any]:
-    import json
-
     rows = tree_rows(tree)
     accepted = [r for r in rows if r["accepted"]]
     reached: set[str] = set()
     for r in accepted:
-        path = tree / f"skill_{r['slot']}" / "eval.json"
+        path = Path(slot_path(tree, r["slot"], "eval"))
         if path.is_file():
             reached |= set(achievements(json.loads(path.read_text())))
     costs = [r["cost_usd"] for r in rows]
     cost = None if any(c is None for c in costs) else round(sum(costs), 6)
     tokens = sum(r["prompt_tokens"] + r["completion_tokens"] for r in rows)
-    seed = tree / "seed.json"
+    seed = Path(tree_path(tree, "seed"))
     return {
         "model": tree.name,
         "slots": len(rows),
@@ -65,16 +67,13 @@ def model_row(tree: Path) -> dict[str, Any]:
 
 
 def compare(root: str | Path, out: str | Path | None = None) -> list[dict[str, Any]]:
-    from flowrl.report.plots import model_bars
-    from flowrl.report.tables import write_csv, write_markdown
-
     root = Path(root)
     out = Path(out) if out else root / "comparison"
     rows = [model_row(t) for t in trees(root)]
     write_csv(out / "models.csv", rows, COLUMNS)
     notes = (
         f"Trees under `{root}`. Costs come from each slot's llm_calls.jsonl priced with "
-        "config/pricing.yaml (empty = unknown price); seeded slots count for both trees.\n\n"
+        "flowrl/resources/pricing.yaml (empty = unknown price); seeded slots count for both trees.\n\n"
     )
     write_markdown(out / "models.md", f"Models compared: {root.name}", rows, COLUMNS, notes)
     model_bars(rows, out / "models.png")

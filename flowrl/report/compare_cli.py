@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from flowrl.report.compare import compare
+from flowrl.report.tables import markdown
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", required=True, help="folder of trees, e.g. results/ENV")
@@ -11,9 +14,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowrl.report.compare import compare
-    from flowrl.report.tables import markdown
-
     rows = compare(args.root, args.out)
     print(markdown(rows, ("model", "skills_accepted", "achievements", "cost_usd", "frames")))
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_bytes_atomic
+from flowrl.pipeline.layout import slot_path
 
 
 def _pyplot():
@@ -32,7 +33,7 @@ def curves(tree: Path, rows: Sequence[dict[str, Any]], out: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     drawn = 0
     for row in rows:
-        path = tree / f"skill_{row['slot']}" / "train_metrics.csv"
+        path = Path(slot_path(tree, row["slot"], "metrics"))
         if not path.is_file():
             continue
         with open(path) as fh:

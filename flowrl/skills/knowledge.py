@@ -10,6 +10,7 @@ Every fact is checked against the released game by ``tests/test_knowledge.py``.
 
 Accessors (what the offline LLM provider and the prompts use)::
 
+    has_knowledge_base(env_name) -> bool
     load_knowledge_base(env_name) -> dict      # the raw, schema-checked KB
     kb_skills(env_name) -> list[KBSkill]       # specs + code, in curriculum order
     kb_skill(env_name, name) -> KBSkill
@@ -31,7 +32,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from flowrl.skills.spec import SkillSpec
+import jsonschema
+from referencing import Registry, Resource
+
+from flowrl.envs.games import get_game
+from flowrl.skills.spec import SkillSpec, compute_frontier
 
 FAMILY_DIRS = {"classic": "craftax_classic", "craftax": "craftax", "fabrax": "fabrax"}
 GAME_KBS = {"Fabrax-Symbolic-v1": "fabrax"}
@@ -54,10 +59,13 @@ class KBSkill:
 
 def _family(env_name: str) -> str:
     """The KB key of ``env_name``: its own KB where it has one, else its family's."""
-    from flowrl.envs.games import get_game
-
     family = get_game(env_name).family
     return GAME_KBS.get(env_name, family)
+
+
+def has_knowledge_base(env_name: str) -> bool:
+    """Whether ``env_name`` (a known game) has a knowledge base."""
+    return _family(env_name) in FAMILY_DIRS
 
 
 def _resource_dir(family: str) -> Any:
@@ -80,9 +88,6 @@ def schema(name: str) -> dict[str, Any]:
 
 def validator_for(name: str) -> Any:
     """A jsonschema validator for schema ``name`` that resolves references to sibling schemas."""
-    import jsonschema
-    from referencing import Registry, Resource
-
     registry = Registry()
     for other in ("skill_spec", "library", "knowledge_base"):
         doc = schema(other)
@@ -156,7 +161,5 @@ def kb_frontier(env_name: str, learned: Mapping[str, SkillSpec]) -> list[KBSkill
     ``learned`` maps names to specs (e.g. ``Library.specs()``), so skills the LLM wrote
     count as providers too. The result keeps curriculum order.
     """
-    from flowrl.skills.library import compute_frontier
-
     names = compute_frontier(kb_specs(env_name), learned)
     return [kb_skill(env_name, name) for name in names]

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
-from flowrl.skills.spec import ACHIEVEMENT_PREFIX, SkillSpec
+from flowrl.skills.knowledge import kb_skills, kb_specs, schema_errors
+from flowrl.skills.spec import ACHIEVEMENT_PREFIX, SkillSpec, compute_frontier
 
 SCHEMA_VERSION = 1
 
@@ -163,8 +164,6 @@ class Library:
 
     @classmethod
     def from_json(cls, data: Any) -> Library:
-        from flowrl.skills.knowledge import schema_errors
-
         errors = schema_errors("library", data)
         if errors:
             raise LibraryError("invalid library: " + "; ".join(errors[:5]))
@@ -212,22 +211,8 @@ class Library:
         return cls.from_json(data)
 
 
-def compute_frontier(
-    candidates: Mapping[str, SkillSpec], learned: Mapping[str, SkillSpec]
-) -> list[str]:
-    """Candidates not learned yet whose every requirement is gained by some learned skill."""
-    provided = {key for spec in learned.values() for key in spec.gain}
-    return [
-        name
-        for name, spec in candidates.items()
-        if name not in learned and all(key in provided for key in spec.requirements)
-    ]
-
-
 def kb_library(env_name: str, names: Iterable[str] | None = None) -> Library:
     """A library holding the knowledge-base skills of ``env_name`` (all, or ``names``)."""
-    from flowrl.skills.knowledge import kb_skills, kb_specs
-
     wanted = None if names is None else list(names)
     lib = Library(env_name=env_name)
     for skill in kb_skills(env_name):

@@ -18,6 +18,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flowrl.atomic_io import write_json_atomic
+from flowrl.skills.library import Library, LibraryError, kb_library
+from flowrl.skills.planner import plan_skill
+from flowrl.skills.resolver import ResolverError, Step, format_plan
+from flowrl.skills.spec import SpecError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", required=True, help="game, e.g. Craftax-Classic-Symbolic-v1")
@@ -35,42 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--module", help="write the compiled plan module here")
 
 
-def build_plan(
-    env_name: str,
-    library: Any,
-    target: str,
-    n: int = 1,
-    proposal: dict[str, Any] | None = None,
-    code: str | None = None,
-) -> dict[str, Any]:
-    """The plan document: env, target, steps (skill, times, count, expert)."""
-    from flowrl.envs.games import get_game
-    from flowrl.skills.knowledge import tool_keys
-    from flowrl.skills.resolver import Resolver
-    from flowrl.skills.spec import SkillSpec
-
-    specs = library.specs()
-    codes = {s.name: s.code for s in library.skills}
-    experts = {s.name: s.expert for s in library.skills}
-    if proposal is not None:
-        spec = SkillSpec.from_dict(proposal)
-        specs[spec.name] = spec
-        codes[spec.name] = code or ""
-        experts.setdefault(spec.name, library.next_expert())
-    resolver = Resolver(specs, get_game(env_name).inventory_cap, tool_keys(env_name))
-    steps = resolver.plan(target, n)
-    return {
-        "env_name": env_name,
-        "target": target,
-        "n": n,
-        "steps": [{**s.to_dict(), "expert": experts[s.skill]} for s in steps],
-        "_codes": codes,
-    }
-
-
 def _load_library(env_name: str, ref: str) -> Any:
-    from flowrl.skills.library import Library, kb_library
-
     if ref == "kb":
         return kb_library(env_name)
     lib = Library.load(ref)
@@ -80,33 +51,22 @@ def _load_library(env_name: str, ref: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowrl.atomic_io import write_json_atomic
-    from flowrl.skills.library import LibraryError
-    from flowrl.skills.resolver import ResolverError, Step, format_plan
-    from flowrl.skills.spec import SpecError
-
     try:
         library = _load_library(args.env, args.library)
         proposal = json.loads(Path(args.proposal).read_text()) if args.proposal else None
         code = Path(args.code).read_text() if args.code else None
-        plan = build_plan(args.env, library, args.skill, args.n, proposal, code)
+        planned = plan_skill(args.env, library, args.skill, args.n, proposal, code)
     except (ResolverError, LibraryError, SpecError, ValueError, OSError) as exc:
         print(f"flowrl plan: {exc}", file=sys.stderr)
         return 1
-    codes = plan.pop("_codes")
+    plan = planned.doc
     if args.out:
         write_json_atomic(args.out, plan)
     if args.module:
-        from flowrl.skills.plan_module import PlanStep, build_plan_module
-
-        missing = [s["skill"] for s in plan["steps"] if not codes.get(s["skill"])]
-        if missing:
-            print(f"flowrl plan: no code for {', '.join(sorted(set(missing)))}", file=sys.stderr)
+        if planned.missing_code:
+            print(f"flowrl plan: no code for {', '.join(planned.missing_code)}", file=sys.stderr)
             return 1
-        steps = [
-            PlanStep(s["skill"], codes[s["skill"]], s["count"], s["expert"]) for s in plan["steps"]
-        ]
-        Path(args.module).write_text(build_plan_module(steps, args.env))
+        Path(args.module).write_text(planned.module_source())
     if args.json:
         print(json.dumps(plan, indent=2))
     else:

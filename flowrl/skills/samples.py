@@ -190,7 +190,6 @@ def main() -> None:
     parser.add_argument("--env", nargs="*", default=None, help="games (default: all registered)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    import flowrl.envs.fabrax  # noqa: F401 - registers Fabrax-Symbolic-v1
     from flowrl.envs.games import GAMES, get_game
 
     names = args.env or sorted(GAMES)

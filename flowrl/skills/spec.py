@@ -298,3 +298,15 @@ class SkillSpec:
     def primary_gain(self) -> Gain:
         """The first gain: the one a step's target count refers to."""
         return next(iter(self.gain.values()))
+
+
+def compute_frontier(
+    candidates: Mapping[str, SkillSpec], learned: Mapping[str, SkillSpec]
+) -> list[str]:
+    """Candidates not learned yet whose every requirement is gained by some learned skill."""
+    provided = {key for spec in learned.values() for key in spec.gain}
+    return [
+        name
+        for name, spec in candidates.items()
+        if name not in learned and all(key in provided for key in spec.requirements)
+    ]

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from flowrl.envs.games import get_game
 from flowrl.skills.spec import SkillSpec, SpecError
 
 
@@ -35,7 +36,7 @@ def _unstack(states: Any) -> list[Any]:
     """A list of per-step states from a list or from a pytree with a leading time axis."""
     if isinstance(states, Sequence):
         return list(states)
-    import jax
+    import jax  # deliberately lazy: skills stay importable without JAX for the light stages
 
     length = int(np.asarray(states.player_position).shape[0])
     return [jax.tree.map(lambda x, i=i: x[i], states) for i in range(length)]
@@ -51,8 +52,6 @@ def summarize_trajectory(
 
     ``states`` may hold one more entry than ``actions`` (the final state).
     """
-    from flowrl.envs.games import get_game
-
     constants = get_game(env_name).constants
     seq = _unstack(states)
     acts = [int(a) for a in np.asarray(actions).ravel()]

@@ -4,19 +4,25 @@ if config.get("analyse"):
 
     rule analyse:
         input:
-            proposal=slot("{i}", "proposal.json"),
-            train=slot("{i}", "train.json"),
+            proposal=slot("{i}", "proposal"),
+            train=slot("{i}", "train"),
+            checkpoint=slot("{i}", "checkpoint"),
         output:
-            slot("{i}", "analysis.json"),
+            analysis=slot("{i}", "analysis"),
+            rollout=slot("{i}", "rollout_text"),
+        log:
+            slot_log("analyse"),
+        message:
+            "Slot {wildcards.i}: {LLM} analyses a rollout of the trained plan"
         params:
             llm=llm_args,
-            slot_dir=lambda w: slot(w.i),
+            slot_dir=slot_dir,
         benchmark:
-            slot("{i}", "benchmarks/analyse.tsv")
+            slot_benchmark("analyse")
         resources:
             **SLURM,
             mem_mb=res("llm", "mem_mb", 4000),
             runtime=res("llm", "runtime", 60),
         shell:
             "{FLOWRL} slot analyse --env {ENV} {params.llm} --proposal {input.proposal} "
-            "--train {input.train} --slot-dir {params.slot_dir}"
+            "--train {input.train} --slot-dir {params.slot_dir} > {log} 2>&1"

@@ -3,11 +3,15 @@
 
 
 def round_inputs(wildcards):
-    members = SLOTS.round_members(int(wildcards.i))
-    names = ["proposal.json", "validation.json", "plan.json", "train.json", "eval.json"]
+    """What commit reads of every slot of the round (by layout key)."""
+    keys = ["proposal", "validation", "validated_dir", "plan", "train", "checkpoint", "eval"]
     if config.get("analyse"):
-        names.append("analysis.json")
-    return [slot(j, n) for j in members for n in names]
+        keys.append("analysis")
+    return [slot(j, key) for j in SLOTS.round_members(int(wildcards.i)) for key in keys]
+
+
+def round_dirs(wildcards):
+    return " ".join(slot(j) for j in SLOTS.round_members(int(wildcards.i)))
 
 
 rule commit:
@@ -15,11 +19,13 @@ rule commit:
         previous=prev_library,
         slots=round_inputs,
     output:
-        slot("{i}", "library.json"),
+        library=slot("{i}", "library"),
+    log:
+        slot_log("commit"),
     params:
-        slot_dirs=lambda w: " ".join(slot(j) for j in SLOTS.round_members(int(w.i))),
+        slot_dirs=round_dirs,
     wildcard_constraints:
         i="|".join(str(i) for i in SLOTS.commit_slots),
     shell:
         "{FLOWRL} slot commit --env {ENV} --previous {input.previous} "
-        "--slot-dirs {params.slot_dirs} --out {output}"
+        "--slot-dirs {params.slot_dirs} --out {output.library} > {log} 2>&1"

@@ -1,23 +1,31 @@
-# Fresh episodes of the trained plan: eval.json (+ rollout.gif of a successful episode).
+# Fresh episodes of the trained plan: eval.json (+ rollout.gif of a successful episode, a
+# 1x1 placeholder when none succeeded; declared only when evaluate.gif is on).
+
+EVAL = config["evaluate"]
+GIF = bool(EVAL.get("gif", True))
 
 
 rule evaluate:
     input:
-        train=slot("{i}", "train.json"),
+        train=slot("{i}", "train"),
+        checkpoint=slot("{i}", "checkpoint"),
     output:
-        slot("{i}", "eval.json"),
+        eval=slot("{i}", "eval"),
+        **({"gif": slot("{i}", "gif")} if GIF else {}),
+    log:
+        slot_log("evaluate"),
     params:
-        slot_dir=lambda w: slot(w.i),
-        episodes=config["evaluate"]["num_episodes"],
+        slot_dir=slot_dir,
+        episodes=EVAL["num_episodes"],
         steps=(
-            f"--max-episode-steps {config['evaluate']['max_episode_steps']}"
-            if config["evaluate"].get("max_episode_steps")
+            f"--max-episode-steps {EVAL['max_episode_steps']}"
+            if EVAL.get("max_episode_steps")
             else ""
         ),
-        gif="--gif" if config["evaluate"].get("gif", True) else "--no-gif",
+        gif="--gif" if GIF else "--no-gif",
         seed=config.get("seed", 0),
     benchmark:
-        slot("{i}", "benchmarks/evaluate.tsv")
+        slot_benchmark("evaluate")
     threads: res("evaluate", "threads", 2)
     resources:
         **SLURM,
@@ -26,4 +34,5 @@ rule evaluate:
         runtime=res("evaluate", "runtime", 60),
     shell:
         "{FLOWRL} slot evaluate --train {input.train} --slot-dir {params.slot_dir} "
-        "--episodes {params.episodes} --seed {params.seed} {params.steps} {params.gif}"
+        "--episodes {params.episodes} --seed {params.seed} {params.steps} {params.gif} "
+        "> {log} 2>&1"

@@ -7,9 +7,11 @@ if not START:
 
     rule init_library:
         output:
-            f"{TREE}/init/library.json",
+            library=tree_file("init_library"),
+        log:
+            tree_log("init_library"),
         shell:
-            "{FLOWRL} slot init --env {ENV} --out {output}"
+            "{FLOWRL} slot init --env {ENV} --out {output.library} > {log} 2>&1"
 
 elif not SELF_CONTINUE:
 
@@ -18,12 +20,15 @@ elif not SELF_CONTINUE:
 
     rule seed:
         input:
-            f"{START['tree']}/skill_{SLOTS.first - 1}/library.json",
+            library=slot_path(START["tree"], SLOTS.first - 1, "library"),
         output:
-            f"{TREE}/seed.json",
-            slot(SLOTS.first - 1, "library.json"),
+            seed=tree_file("seed"),
+            library=slot(SLOTS.first - 1, "library"),
+        log:
+            tree_log("seed"),
         params:
             source=START["tree"],
             up_to=SLOTS.first,
         shell:
-            "{FLOWRL} slot seed --source {params.source} --dest {TREE} --up-to {params.up_to}"
+            "{FLOWRL} slot seed --source {params.source} --dest {TREE} --up-to {params.up_to} "
+            "> {log} 2>&1"

@@ -4,11 +4,15 @@
 rule plan:
     input:
         library=prev_library,
-        proposal=slot("{i}", "proposal.json"),
-        validation=slot("{i}", "validation.json"),
+        proposal=slot("{i}", "proposal"),
+        validation=slot("{i}", "validation"),
+        validated=slot("{i}", "validated_dir"),
     output:
-        plan=slot("{i}", "plan.json"),
-        module=slot("{i}", "plan_module.py"),
+        plan=slot("{i}", "plan"),
+        module=slot("{i}", "plan_module"),
+    log:
+        slot_log("plan"),
     shell:
         "{FLOWRL} slot plan --env {ENV} --library {input.library} --proposal {input.proposal} "
-        "--validation {input.validation} --out {output.plan} --module {output.module}"
+        "--validation {input.validation} --out {output.plan} --module {output.module} "
+        "> {log} 2>&1"

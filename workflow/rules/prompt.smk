@@ -5,12 +5,14 @@
 rule prompt:
     input:
         library=prev_library,
-        siblings=lambda w: [slot(j, "proposal.json") for j in SLOTS.siblings_before(int(w.i))],
+        siblings=siblings,
     output:
-        slot("{i}", "prompt.json"),
+        prompt=slot("{i}", "prompt"),
+    log:
+        slot_log("prompt"),
     resources:
         mem_mb=res("llm", "mem_mb", 2000),
         runtime=res("llm", "runtime", 30),
     shell:
         "{FLOWRL} slot prompt --env {ENV} --library {input.library} "
-        "--siblings {input.siblings} --out {output}"
+        "--siblings {input.siblings} --out {output.prompt} > {log} 2>&1"

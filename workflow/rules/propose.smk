@@ -3,17 +3,21 @@
 
 rule propose:
     input:
-        prompt=slot("{i}", "prompt.json"),
+        prompt=slot("{i}", "prompt"),
         library=prev_library,
     output:
-        slot("{i}", "proposal.json"),
+        proposal=slot("{i}", "proposal"),
+    log:
+        slot_log("propose"),
+    message:
+        "Slot {wildcards.i}: {LLM} proposes a skill"
     params:
         llm=llm_args,
     benchmark:
-        slot("{i}", "benchmarks/propose.tsv")
+        slot_benchmark("propose")
     resources:
         mem_mb=res("llm", "mem_mb", 4000),
         runtime=res("llm", "runtime", 60),
     shell:
         "{FLOWRL} slot propose --env {ENV} {params.llm} --prompt {input.prompt} "
-        "--library {input.library} --out {output}"
+        "--library {input.library} --out {output.proposal} > {log} 2>&1"

@@ -1,42 +1,46 @@
-# Per-tree report and the cross-model comparison of this game's trees.
+# Per-tree report and the cross-model comparison of this game's trees (flowrl/report/).
 
 
 rule report:
     input:
-        library=slot(SLOTS.last, "library.json"),
-        evals=[slot(i, "eval.json") for i in SLOTS.run],
+        library=slot(SLOTS.last, "library"),
+        evals=[slot(i, "eval") for i in SLOTS.run],
     output:
         csv=report(
-            f"{TREE}/report/skills.csv",
+            tree_file("report_csv"),
             caption="../report/skills.rst",
             category="Skills",
         ),
-        md=f"{TREE}/report/skills.md",
+        md=tree_file("report_md"),
         curves=report(
-            f"{TREE}/report/curves.png",
+            tree_file("report_curves"),
             caption="../report/curves.rst",
             category="Training curves",
         ),
+    log:
+        tree_log("report"),
     shell:
-        "{FLOWRL} report --tree {TREE}"
+        "{FLOWRL} report --tree {TREE} > {log} 2>&1"
 
 
 rule compare:
     input:
-        f"{TREE}/report/skills.csv",
+        skills=tree_file("report_csv"),
     output:
         csv=report(
-            f"{Path(TREE).parent}/comparison/models.csv",
+            comparison_file("csv"),
             caption="../report/models.rst",
             category="Model comparison",
         ),
-        md=f"{Path(TREE).parent}/comparison/models.md",
+        md=comparison_file("md"),
         plot=report(
-            f"{Path(TREE).parent}/comparison/models.png",
+            comparison_file("plot"),
             caption="../report/models_plot.rst",
             category="Model comparison",
         ),
+    log:
+        tree_log("compare"),
     params:
         root=str(Path(TREE).parent),
     shell:
-        "{FLOWRL} compare --root {params.root}"
+        "{FLOWRL} compare --root {params.root} > {log} 2>&1"

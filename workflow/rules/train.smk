@@ -4,19 +4,24 @@
 
 rule train:
     input:
-        plan=slot("{i}", "plan.json"),
-        module=slot("{i}", "plan_module.py"),
+        plan=slot("{i}", "plan"),
+        module=slot("{i}", "plan_module"),
         library=prev_library,
     output:
-        status=slot("{i}", "train.json"),
-        metrics=slot("{i}", "train_metrics.csv"),
+        status=slot("{i}", "train"),
+        metrics=slot("{i}", "metrics"),
+        checkpoint=directory(slot("{i}", "checkpoint")),
+    log:
+        slot_log("train"),
+    message:
+        "Slot {wildcards.i}: train the plan's experts (PPO)"
     params:
-        slot_dir=lambda w: slot(w.i),
+        slot_dir=slot_dir,
         profile=config["train"]["profile"],
         settings=as_arg(train_settings(config)),
         wandb="--use-wandb" if config.get("use_wandb") else "",
     benchmark:
-        slot("{i}", "benchmarks/train.tsv")
+        slot_benchmark("train")
     threads: res("train", "threads", 4)
     resources:
         **SLURM,
@@ -26,4 +31,4 @@ rule train:
     shell:
         "{FLOWRL} slot train --env {ENV} --tree {TREE} --plan {input.plan} "
         "--module {input.module} --slot-dir {params.slot_dir} --profile {params.profile} "
-        "--settings {params.settings} {params.wandb}"
+        "--settings {params.settings} {params.wandb} > {log} 2>&1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowrl.llm.graph import generate_graph_for
+from flowrl.llm.chain import generate_graph_for
 from flowrl.llm.query import PathLike
 
 ENV_NAME = "Craftax-Symbolic-v1"
@@ -18,5 +18,5 @@ def generate_graph(
     *,
     ledger: PathLike | None = None,
 ) -> tuple[Any, ...]:
-    """(db, graph) or (db, graph, inventory_graph, None); see :mod:`flowrl.llm.graph`."""
+    """(db, graph) or (db, graph, inventory_graph, None); see :mod:`flowrl.llm.chain`."""
     return generate_graph_for(ENV_NAME, db, return_inventory_graph, llm_name, ledger=ledger)

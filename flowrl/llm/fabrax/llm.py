@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from flowrl.llm.errors import ConfigurationError
-from flowrl.llm.graph import generate_graph_for
+from flowrl.llm.chain import generate_graph_for
 from flowrl.llm.query import PathLike
+from flowrl.llm.types import ConfigurationError
 
 FABRAX_MODULE = "flowrl.envs.fabrax"
 
@@ -46,5 +46,5 @@ def generate_graph(
     *,
     ledger: PathLike | None = None,
 ) -> tuple[Any, ...]:
-    """(db, graph) or (db, graph, inventory_graph, None); see :mod:`flowrl.llm.graph`."""
+    """(db, graph) or (db, graph, inventory_graph, None); see :mod:`flowrl.llm.chain`."""
     return generate_graph_for(env_name(), db, return_inventory_graph, llm_name, ledger=ledger)

@@ -1,4 +1,4 @@
-"""Slot stage ``commit``: merge one round's slots into the library (``library.json``).
+"""Rule file ``commit.smk``: merge one round's slots into the library (``library.json``).
 
 Each slot of the round is accepted (validated, planned, trained to the threshold) or
 recorded as rejected with its stage and reason, so the next prompt is told. Siblings that
@@ -8,12 +8,20 @@ round of one slot.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 from pathlib import Path
 from typing import Any
 
-from flowrl.pipeline.paths import SlotPaths
-from flowrl.pipeline.plan_stage import SPEC_KEYS
+from flowrl.pipeline.layout import SlotPaths
+from flowrl.pipeline.stages import Stage
+from flowrl.pipeline.stages.common import add_env_argument
+from flowrl.pipeline.stages.plan import SPEC_KEYS
 from flowrl.pipeline.status import first_rejection, read_json
+from flowrl.skills.knowledge import kb_specs
+from flowrl.skills.library import Library
+from flowrl.skills.spec import SkillSpec
+from flowrl.skills.trajectory import AnalysisError, apply_analysis
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -22,8 +30,6 @@ def _load(path: Path) -> dict[str, Any]:
 
 def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict[str, Any]:
     """Record slot ``slot`` in ``lib``; returns ``{"slot", "skill", "accepted", ...}``."""
-    from flowrl.skills.spec import SkillSpec
-
     i = slot.index
     proposal = _load(slot.proposal)
     spec = {k: v for k, v in proposal.items() if k in SPEC_KEYS}
@@ -61,8 +67,6 @@ def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict
 def _apply_analysis(lib: Any, name: str, slot: SlotPaths, i: int) -> None:
     if not slot.analysis.is_file():
         return
-    from flowrl.skills.trajectory import AnalysisError, apply_analysis
-
     answer = read_json(slot.analysis)
     if not answer.get("changed") or answer.get("status"):
         return
@@ -76,19 +80,28 @@ def _apply_analysis(lib: Any, name: str, slot: SlotPaths, i: int) -> None:
 def commit(
     env_name: str, previous: str | Path, slots: list[SlotPaths], out: str | Path
 ) -> list[dict[str, Any]]:
-    from flowrl.skills.library import Library
-
     lib = Library.load(previous)
     accepted_now: dict[str, int] = {}
     results = [commit_slot(lib, slot, accepted_now) for slot in slots]
-    try:
-        from flowrl.skills.knowledge import kb_specs
-
+    with contextlib.suppress(ValueError, FileNotFoundError):  # games without a KB
         lib.update_frontier(kb_specs(env_name))
-    except (ValueError, FileNotFoundError):
-        pass
     lib.save(out)
     for r in results:
         verdict = "accepted" if r["accepted"] else f"rejected at {r['stage']}: {r['reason']}"
         print(f"slot {r['slot']}: {r['skill']} {verdict}")
     return results
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    add_env_argument(p)
+    p.add_argument("--previous", required=True, help="library.json before the round")
+    p.add_argument("--slot-dirs", nargs="+", required=True, help="the round's slot folders")
+    p.add_argument("--out", required=True, help="library.json after the round")
+
+
+def _main(args: argparse.Namespace) -> int:
+    commit(args.env, args.previous, [SlotPaths(Path(d)) for d in args.slot_dirs], args.out)
+    return 0
+
+
+STAGE = Stage("commit", "merge a round's slots into library.json", _arguments, _main)

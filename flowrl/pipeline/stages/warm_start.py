@@ -13,6 +13,7 @@ from typing import Any
 
 def merge_checkpoints(sources: dict[str, Path], out: Path) -> Path:
     """Checkpoint at ``out`` holding expert ``k`` = skill ``k`` of ``sources`` (name -> ckpt)."""
+    # deliberately lazy: JAX-heavy, and only a plan over several checkpoints needs it
     import jax
     import jax.numpy as jnp
     from flax import serialization

@@ -1,4 +1,4 @@
-"""Slot stage ``plan``: the validated skill resolved into ordered steps over the library.
+"""Rule file ``plan.smk``: the validated skill resolved into ordered steps over the library.
 
 Writes ``plan.json`` (status, steps with counts and experts, and which checkpoint each
 learned skill warm-starts from) and ``plan_module.py`` (the steps compiled for the trainer).
@@ -6,11 +6,19 @@ learned skill warm-starts from) and ``plan_module.py`` (the steps compiled for t
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.pipeline.layout import SLOT_FILES
+from flowrl.pipeline.stages import Stage
+from flowrl.pipeline.stages.common import add_env_argument
 from flowrl.pipeline.status import OK, first_rejection, read_json, rejected, skipped
+from flowrl.skills.library import Library, LibraryError
+from flowrl.skills.planner import plan_skill
+from flowrl.skills.resolver import ResolverError
+from flowrl.skills.spec import SpecError
 
 SPEC_KEYS = ("name", "description", "requirements", "consumption", "gain", "ephemeral")
 
@@ -23,12 +31,6 @@ def plan(
     out: str | Path,
     module: str | Path,
 ) -> dict[str, Any]:
-    from flowrl.skills.library import Library, LibraryError
-    from flowrl.skills.plan_cli import build_plan
-    from flowrl.skills.plan_module import PlanStep, build_plan_module
-    from flowrl.skills.resolver import ResolverError
-    from flowrl.skills.spec import SpecError
-
     upstream = first_rejection(proposal, validation)
     if upstream:
         doc = skipped("plan", upstream)
@@ -36,18 +38,15 @@ def plan(
         write_text_atomic(module, f"# no plan: {upstream['stage']} rejected the slot\n")
         return doc
     spec = {k: v for k, v in read_json(proposal).items() if k in SPEC_KEYS}
-    code = (Path(validation).parent / "validated" / "skill.py").read_text()
+    code = (Path(validation).parent / SLOT_FILES["validated"]).read_text()
     lib = Library.load(library)
     try:
         if spec["name"] in lib:
             raise LibraryError(f"skill {spec['name']!r} is already in the library")
-        doc = build_plan(env_name, lib, spec["name"], 1, spec, code)
-        codes = doc.pop("_codes")
-        steps = [
-            PlanStep(s["skill"], codes[s["skill"]], s["count"], s["expert"]) for s in doc["steps"]
-        ]
-        source = build_plan_module(steps, env_name)
-    except (ResolverError, LibraryError, SpecError, ValueError, KeyError) as exc:
+        planned = plan_skill(env_name, lib, spec["name"], 1, spec, code)
+        doc = planned.doc
+        source = planned.module_source()
+    except (ResolverError, LibraryError, SpecError, ValueError) as exc:  # unplannable
         doc = rejected("plan", f"cannot plan {spec.get('name')!r}: {exc}")
         write_json_atomic(out, doc)
         write_text_atomic(module, f"# no plan: {doc['reason']}\n")
@@ -60,3 +59,21 @@ def plan(
     write_text_atomic(module, source)
     write_json_atomic(out, doc)
     return doc
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    add_env_argument(p)
+    p.add_argument("--library", required=True, help="library.json before this round")
+    p.add_argument("--proposal", required=True, help="proposal.json")
+    p.add_argument("--validation", required=True, help="validation.json (validated/ beside it)")
+    p.add_argument("--out", required=True, help="plan.json")
+    p.add_argument("--module", required=True, help="plan_module.py")
+
+
+def _main(args: argparse.Namespace) -> int:
+    doc = plan(args.env, args.library, args.proposal, args.validation, args.out, args.module)
+    print(f"plan: {doc.get('status')} {' -> '.join(st['skill'] for st in doc.get('steps', []))}")
+    return 0
+
+
+STAGE = Stage("plan", "validated skill + library -> plan.json, plan_module.py", _arguments, _main)

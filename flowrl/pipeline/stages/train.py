@@ -1,21 +1,28 @@
 """Slot stage ``train``: PPO on the plan module, warm-started from the library's experts.
 
 Writes ``checkpoint/`` and ``train_metrics.csv`` (the trainer's) and ``train.json``: the
-verdict. A plan that misses the success threshold, or code that crashes the trainer, makes
-a rejected slot with the reason; an interrupt (kill) leaves no outputs, so a rerun retrains.
+verdict. Only expected, named failures reject the slot with the reason: a plan that misses
+the success threshold, or a plan module the skill loader refuses (:class:`SkillCodeError`).
+Anything else (a trainer bug, a broken checkpoint) fails the job loudly, so it never looks
+like a result. A slot rejected before training gets an empty ``checkpoint/``; an interrupt
+(kill) leaves no outputs, so a rerun retrains.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import shutil
-import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.pipeline.stages import Stage
+from flowrl.pipeline.stages.common import add_env_argument
+from flowrl.pipeline.stages.warm_start import init_checkpoint
 from flowrl.pipeline.status import OK, first_rejection, read_json, rejected, skipped
-from flowrl.pipeline.warm_start import init_checkpoint
+from flowrl.skills.loader import SkillCodeError
+from flowrl.skills.plan_module import load_plan_file
 
 
 def train(
@@ -35,6 +42,7 @@ def train(
     if upstream:
         return _finish(out, metrics, skipped("train", upstream))
 
+    # JAX-heavy imports, deferred so the light `flowrl slot` stages never load JAX.
     from flowrl.rl.config import load_config
     from flowrl.rl.trainer import train as run_training
 
@@ -42,15 +50,11 @@ def train(
     warm = read_json(plan_json).get("warm_start") or {}
     scratch = slot_dir / ".warm_start"
     try:
+        plan = load_plan_file(plan_module, env_name)
         init = init_checkpoint(warm, tree, scratch)
-        result = run_training(
-            plan_module, env_name, slot_dir, config, init=init, use_wandb=use_wandb
-        )
-    except Exception as exc:  # a skill's code may still break the trainer: reject the slot
-        traceback.print_exc(file=sys.stderr)
-        return _finish(
-            out, metrics, rejected("train", f"training crashed: {type(exc).__name__}: {exc}")
-        )
+        result = run_training(plan, env_name, slot_dir, config, init=init, use_wandb=use_wandb)
+    except SkillCodeError as exc:  # expected: the loader refuses the plan's code
+        return _finish(out, metrics, rejected("train", f"the plan module does not load: {exc}"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     doc = {
@@ -92,9 +96,33 @@ def _num(value: float) -> float | None:
 
 
 def _finish(out: Path, metrics: Path, doc: dict[str, Any]) -> dict[str, Any]:
+    out.with_name("checkpoint").mkdir(exist_ok=True)  # a declared output: always there
     if not metrics.exists():
         from flowrl.rl.trainer import CSV_FIELDS
 
         write_text_atomic(metrics, ",".join(CSV_FIELDS) + "\n")
     write_json_atomic(out, doc)
     return doc
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    add_env_argument(p)
+    p.add_argument("--tree", required=True, help="tree root (library checkpoints are relative)")
+    p.add_argument("--plan", required=True, help="plan.json")
+    p.add_argument("--module", required=True, help="plan_module.py")
+    p.add_argument("--slot-dir", required=True, help="skill_i (gets checkpoint/, train.json)")
+    p.add_argument("--profile", default="cpu", help="trainer profile: cpu or gpu")
+    p.add_argument("--settings", default="{}", help="JSON object of TrainConfig settings")
+    p.add_argument("--use-wandb", action="store_true", help="also log to Weights & Biases")
+
+
+def _main(args: argparse.Namespace) -> int:
+    paths = (args.tree, args.plan, args.module, args.slot_dir)
+    doc = train(args.env, *paths, args.profile, json.loads(args.settings), args.use_wandb)
+    print(f"train: {doc['status']} {doc.get('reason', '')}")
+    return 0
+
+
+STAGE = Stage(
+    "train", "plan_module.py -> checkpoint/, train_metrics.csv, train.json", _arguments, _main
+)

@@ -1,0 +1,185 @@
+"""The slot layout, in one place: where a tree's files live and which slots run when.
+
+The Snakefile (``workflow/rules/common.smk``) and the Python stages both name files through
+this module, so the layout is written once (see DESIGN.md's data flow):
+
+    {tree}/init/library.json          the empty library (or the seeded one)
+    {tree}/seed.json                  start_from: where the first slots came from
+    {tree}/skill_{i}/prompt.json ...  one folder per skill slot (SLOT_FILES)
+    {tree}/report/skills.csv ...      the per-tree report
+
+Slot arithmetic (:class:`Rounds`): rounds of ``K`` parallel slots after ``first`` seeded
+ones. Slots ``0..first-1`` come from ``start_from`` (or already exist in the tree); slots
+``first..max_nodes-1`` run in rounds of ``K = max_parallel_skills``. Every slot of a round
+prompts from the library after the previous round (the ``library.json`` of that round's
+last slot, or ``init/library.json``); the round's last slot holds the merged commit.
+K = 1 makes every slot its own round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SLOT_PREFIX = "skill_"
+
+# key -> path inside skill_{i}/. Every file a slot rule writes is named here.
+SLOT_FILES: dict[str, str] = {
+    "prompt": "prompt.json",
+    "proposal": "proposal.json",
+    "skill": "skill.py",
+    "code_status": "code.json",
+    "reward_plan": "reward_plan.json",
+    "validation": "validation.json",
+    "validated_dir": "validated",
+    "validated": "validated/skill.py",
+    "plan": "plan.json",
+    "plan_module": "plan_module.py",
+    "train": "train.json",
+    "metrics": "train_metrics.csv",
+    "checkpoint": "checkpoint",
+    "rollout_text": "rollout.txt",
+    "analysis": "analysis.json",
+    "eval": "eval.json",
+    "gif": "rollout.gif",
+    "library": "library.json",
+    "ledger": "llm_calls.jsonl",
+    "logs": "logs",
+    "benchmarks": "benchmarks",
+}
+
+# key -> path inside the tree, outside the slots.
+TREE_FILES: dict[str, str] = {
+    "init_library": "init/library.json",
+    "seed": "seed.json",
+    "llm_cache": ".llm_cache",
+    "report_csv": "report/skills.csv",
+    "report_md": "report/skills.md",
+    "report_curves": "report/curves.png",
+    "logs": "logs",
+}
+
+# files of ``{results_dir}/{env_name}/comparison/`` (beside the trees of one game)
+COMPARISON_FILES: dict[str, str] = {
+    "csv": "comparison/models.csv",
+    "md": "comparison/models.md",
+    "plot": "comparison/models.png",
+}
+
+
+def slot_name(i: int | str) -> str:
+    """``skill_{i}`` (``i`` may be a Snakemake wildcard such as ``"{i}"``)."""
+    return f"{SLOT_PREFIX}{i}"
+
+
+def slot_path(tree: str | Path, i: int | str, key: str = "") -> str:
+    """Path of slot ``i``'s file ``key`` (a :data:`SLOT_FILES` key), or its folder."""
+    folder = f"{str(tree).rstrip('/')}/{slot_name(i)}"
+    return f"{folder}/{SLOT_FILES[key]}" if key else folder
+
+
+def tree_path(tree: str | Path, key: str) -> str:
+    """Path of the tree-level file ``key`` (a :data:`TREE_FILES` key)."""
+    return f"{str(tree).rstrip('/')}/{TREE_FILES[key]}"
+
+
+def comparison_path(tree: str | Path, key: str) -> str:
+    """Path of the cross-model comparison file ``key`` next to ``tree``."""
+    return f"{Path(tree).parent}/{COMPARISON_FILES[key]}"
+
+
+def init_library(tree: str | Path) -> Path:
+    return Path(tree_path(tree, "init_library"))
+
+
+@dataclass(frozen=True)
+class SlotPaths:
+    """The files of one slot folder, as attributes named by the :data:`SLOT_FILES` keys."""
+
+    dir: Path
+
+    @classmethod
+    def of(cls, tree: str | Path, i: int) -> SlotPaths:
+        return cls(Path(slot_path(tree, i)))
+
+    @property
+    def index(self) -> int:
+        return int(self.dir.name.rsplit("_", 1)[1])
+
+    def __getattr__(self, name: str) -> Path:
+        if name in SLOT_FILES:
+            return self.dir / SLOT_FILES[name]
+        raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """Which slots a run computes and how they group into rounds (``rl.minibatches.Slots``
+    is the trainer's, unrelated)."""
+
+    max_nodes: int
+    k: int = 1
+    first: int = 0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Rounds:
+        start = config.get("start_from") or {}
+        return cls(
+            int(config["max_nodes"]),
+            int(config.get("max_parallel_skills") or 1),
+            int(start.get("up_to", 0)),
+        )
+
+    def __post_init__(self) -> None:
+        if self.k < 1 or self.max_nodes < 1 or not 0 <= self.first < self.max_nodes:
+            raise ValueError(f"bad slots: {self}")
+
+    @property
+    def run(self) -> range:
+        """Slots this run computes."""
+        return range(self.first, self.max_nodes)
+
+    def round_of(self, i: int) -> int:
+        self._check(i)
+        return (i - self.first) // self.k
+
+    def round_slots(self, r: int) -> list[int]:
+        start = self.first + r * self.k
+        return list(range(start, min(start + self.k, self.max_nodes)))
+
+    @property
+    def num_rounds(self) -> int:
+        return -(-(self.max_nodes - self.first) // self.k)
+
+    def round_start(self, i: int) -> int:
+        return self.round_slots(self.round_of(i))[0]
+
+    def siblings_before(self, i: int) -> list[int]:
+        """Slots of ``i``'s round proposed before ``i`` (``i`` is told their proposals)."""
+        return list(range(self.round_start(i), i))
+
+    def round_members(self, i: int) -> list[int]:
+        return self.round_slots(self.round_of(i))
+
+    def previous_library_slot(self, i: int) -> int | None:
+        """Slot whose ``library.json`` ``i`` starts from (None: ``init/library.json``)."""
+        start = self.round_start(i)
+        return start - 1 if start > 0 else None
+
+    def is_commit_slot(self, i: int) -> bool:
+        """Does slot ``i`` hold its round's commit (``library.json``)?"""
+        return i == self.round_members(i)[-1]
+
+    @property
+    def commit_slots(self) -> list[int]:
+        return [self.round_slots(r)[-1] for r in range(self.num_rounds)]
+
+    @property
+    def last(self) -> int:
+        return self.max_nodes - 1
+
+    def _check(self, i: int) -> None:
+        if not self.first <= i < self.max_nodes:
+            raise ValueError(f"slot {i} is outside {self.first}..{self.max_nodes - 1}")

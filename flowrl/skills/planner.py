@@ -1,0 +1,67 @@
+"""A skill planned over a library: the resolver's ordered steps plus each step's code.
+
+Used by the pipeline's ``plan`` stage and by ``flowrl plan``; both turn a
+:class:`LibraryPlan` into ``plan.json`` (:attr:`LibraryPlan.doc`) and, with code for every
+step, a plan module (:meth:`LibraryPlan.module_source`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flowrl.envs.games import get_game
+from flowrl.skills.knowledge import tool_keys
+from flowrl.skills.plan_module import PlanStep, build_plan_module
+from flowrl.skills.resolver import Resolver
+from flowrl.skills.spec import SkillSpec
+
+
+@dataclass(frozen=True)
+class LibraryPlan:
+    """``doc``: env_name, target, n, steps (skill, times, count, expert); ``codes``: the
+    source of every skill the steps name (empty when unknown)."""
+
+    doc: dict[str, Any]
+    codes: dict[str, str]
+
+    @property
+    def missing_code(self) -> list[str]:
+        return sorted({s["skill"] for s in self.doc["steps"] if not self.codes.get(s["skill"])})
+
+    def module_source(self) -> str:
+        """The steps compiled into one plan module (every step needs code)."""
+        steps = [
+            PlanStep(s["skill"], self.codes[s["skill"]], s["count"], s["expert"])
+            for s in self.doc["steps"]
+        ]
+        return build_plan_module(steps, self.doc["env_name"])
+
+
+def plan_skill(
+    env_name: str,
+    library: Any,
+    target: str,
+    n: int = 1,
+    proposal: dict[str, Any] | None = None,
+    code: str | None = None,
+) -> LibraryPlan:
+    """Resolve ``target`` (run ``n`` times) over ``library``, plus ``proposal`` (a spec not
+    yet in the library, with its ``code``) when given."""
+    specs = library.specs()
+    codes = {s.name: s.code for s in library.skills}
+    experts = {s.name: s.expert for s in library.skills}
+    if proposal is not None:
+        spec = SkillSpec.from_dict(proposal)
+        specs[spec.name] = spec
+        codes[spec.name] = code or ""
+        experts.setdefault(spec.name, library.next_expert())
+    resolver = Resolver(specs, get_game(env_name).inventory_cap, tool_keys(env_name))
+    steps = resolver.plan(target, n)
+    doc = {
+        "env_name": env_name,
+        "target": target,
+        "n": n,
+        "steps": [{**s.to_dict(), "expert": experts[s.skill]} for s in steps],
+    }
+    return LibraryPlan(doc, codes)

@@ -1,0 +1,111 @@
+# Helpers and config checks of the workflow, in one place (the snakemake-workflows layout).
+# File names come from flowrl/pipeline/layout.py, which the Python stages use too.
+import os
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from flowrl.llm import preflight
+from flowrl.pipeline.config import as_arg, check_rules, coerce_strings, llm_cache_dir
+from flowrl.pipeline.config import train_settings, tree_dir
+from flowrl.pipeline.layout import Rounds, comparison_path, slot_path, tree_path
+from flowrl.pipeline.stages.common import llm_settings
+
+REPO = Path(workflow.basedir).parent
+
+
+configfile: str(REPO / "config" / "config.yaml")
+
+
+# -- config: typed, validated against the schema, cross-key rules --------------------------
+config.update(coerce_strings(config))  # --config analyse=true -> a boolean
+validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+check_rules(config)
+
+ENV = config["env_name"]
+LLM = config["llm_name"]
+TREE = tree_dir(config)
+SLOTS = Rounds.from_config(config)  # which slots run, in which rounds
+START = config.get("start_from") or None
+SELF_CONTINUE = bool(START) and Path(START["tree"]).resolve() == Path(TREE).resolve()
+_exe = Path(sys.executable).parent / "flowrl"
+FLOWRL = str(_exe) if _exe.exists() else "flowrl"
+RES = config.get("resources") or {}
+_slurm = config.get("slurm") or {}
+SLURM = {
+    key: value
+    for key, value in {
+        "slurm_partition": os.environ.get("SLURM_PARTITION") or _slurm.get("partition"),
+        "slurm_account": os.environ.get("SLURM_ACCOUNT") or _slurm.get("account"),
+    }.items()
+    if value
+}
+
+if SELF_CONTINUE:
+    _prev = Path(slot_path(TREE, SLOTS.first - 1, "library"))
+    if not _prev.is_file():
+        raise ValueError(f"start_from continues {TREE} at slot {SLOTS.first}, but {_prev} is missing")
+
+
+wildcard_constraints:
+    i="|".join(str(i) for i in SLOTS.run),
+
+
+# -- paths (flowrl/pipeline/layout.py) ----------------------------------------------------
+def slot(i, key=""):
+    """Slot ``i``'s file ``key`` (a layout.SLOT_FILES key), or its folder when key is empty."""
+    return slot_path(TREE, i, key)
+
+
+def tree_file(key):
+    """The tree's file ``key`` (a layout.TREE_FILES key)."""
+    return tree_path(TREE, key)
+
+
+def comparison_file(key):
+    """The cross-model comparison file ``key`` beside this tree."""
+    return comparison_path(TREE, key)
+
+
+def slot_log(rule):
+    """``skill_{i}/logs/<rule>.log``: where a slot rule's output goes."""
+    return f"{slot('{i}', 'logs')}/{rule}.log"
+
+
+def tree_log(rule):
+    """``{tree}/logs/<rule>.log``: where a tree-level rule's output goes."""
+    return f"{tree_file('logs')}/{rule}.log"
+
+
+def slot_benchmark(rule):
+    return f"{slot('{i}', 'benchmarks')}/{rule}.tsv"
+
+
+def prev_library(wildcards):
+    """The library slot ``i`` starts from: the previous round's, or ``init/library.json``."""
+    j = SLOTS.previous_library_slot(int(wildcards.i))
+    return tree_file("init_library") if j is None else slot(j, "library")
+
+
+def siblings(wildcards):
+    """Proposals of the slots proposed before ``i`` in its round (parallel rounds)."""
+    return [slot(j, "proposal") for j in SLOTS.siblings_before(int(wildcards.i))]
+
+
+def slot_dir(wildcards):
+    return slot(wildcards.i)
+
+
+# -- parameters ---------------------------------------------------------------------------
+def llm_args(wildcards):
+    """Model, ledger, cache and settings of the LLM stages (``flowrl slot <stage>``)."""
+    return (
+        f"--llm_name {LLM} --ledger {slot(wildcards.i, 'ledger')} "
+        f"--cache-dir {llm_cache_dir(config)} --llm-settings {as_arg(config.get('llm') or {})}"
+    )
+
+
+def res(kind, key, default):
+    """``resources.<kind>.<key>`` of the config (what executors are told per rule)."""
+    return (RES.get(kind) or {}).get(key, default)
