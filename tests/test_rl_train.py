@@ -198,7 +198,7 @@ def test_hopeless_slot_stops_early_and_reports_the_saved_budget(rl_tiny_run, tmp
     """The train stage on a plan an untrained, frozen policy (lr 0) almost never completes:
     after 25% of the budget its estimate is below 0.1, so it stops and the slot is rejected
     with that reason and the frames saved. Reuses the warm-start test's compile."""
-    from flowrl.pipeline.train_stage import train as train_stage
+    from flowrl.pipeline.stages.train import train as train_stage
     from flowrl.rl.config import read_config_file
 
     settings = {**read_config_file(rl_tiny_run["config"]), "lr": 0.0, "anneal_lr": False}
