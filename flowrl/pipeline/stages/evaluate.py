@@ -17,6 +17,7 @@ from flowrl.atomic_io import write_json_atomic
 from flowrl.pipeline.layout import SLOT_FILES
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.status import OK, read_json, skipped
+from flowrl.skills.sandbox import drop_secrets
 
 # A 1x1 transparent GIF: rollout.gif when no episode succeeded.
 PLACEHOLDER_GIF = bytes.fromhex(
@@ -80,6 +81,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
+    drop_secrets()  # this process runs generated code and never calls an LLM
     doc = evaluate(
         args.train, args.slot_dir, args.episodes, args.seed, args.max_episode_steps, args.gif
     )

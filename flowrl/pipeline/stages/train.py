@@ -23,6 +23,7 @@ from flowrl.pipeline.stages.warm_start import init_checkpoint
 from flowrl.pipeline.status import OK, first_rejection, read_json, rejected, skipped
 from flowrl.skills.loader import SkillCodeError
 from flowrl.skills.plan_module import load_plan_file
+from flowrl.skills.sandbox import drop_secrets
 
 
 def train(
@@ -117,6 +118,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
+    drop_secrets()  # this process traces generated code and never calls an LLM
     paths = (args.tree, args.plan, args.module, args.slot_dir)
     doc = train(args.env, *paths, args.profile, json.loads(args.settings), args.use_wandb)
     print(f"train: {doc['status']} {doc.get('reason', '')}")
