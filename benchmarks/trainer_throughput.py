@@ -30,7 +30,7 @@ from pathlib import Path
 import jax
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from baseline_ppo import BaselineConfig, run_baseline
+from baseline_ppo import BaselineConfig, make_train
 from bench_common import SKILL, best_of, blocked, describe, machine, write_json
 from env_throughput import make_runner
 
@@ -56,25 +56,77 @@ def trainer_ppo(config: TrainConfig, env_name: str, experts: int) -> PPO:
     return PPO(config, vec, net)
 
 
-def measure(name: str, ppo: PPO, repeats: int) -> dict:
-    """Steady env steps/s (best blocked chunk) and compile: time to the first chunk's
-    result (env init + trace + compile + one run) minus one steady chunk."""
+def start(name: str, ppo: PPO) -> dict:
+    """Init and the first chunk (env init + trace + compile + one run), blocked; ``again``
+    runs one more chunk and returns its seconds."""
     t0 = time.perf_counter()
-    runner = ppo.init(jax.random.PRNGKey(0))
-    runner, _ = jax.block_until_ready(ppo.train_chunk(runner))
+    state = {"runner": jax.block_until_ready(ppo.init(jax.random.PRNGKey(0)))}
+    init_s = time.perf_counter() - t0
+    state["runner"], _ = jax.block_until_ready(ppo.train_chunk(state["runner"]))
     first_s = time.perf_counter() - t0
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        runner, _ = jax.block_until_ready(ppo.train_chunk(runner))
-        best = min(best, time.perf_counter() - t)
+
+    def again() -> float:
+        (state["runner"], _), seconds = blocked(ppo.train_chunk, state["runner"])
+        return seconds
+
     cfg = ppo.config
     return {
         "name": name,
-        "sps": cfg.frames_per_chunk / best,
-        "update_s": best / cfg.updates_per_chunk,
-        "compile_s": first_s - best,
+        "first_s": first_s,
+        "init_s": init_s,
+        "again": again,
+        "state": state,
+        "frames": cfg.frames_per_chunk,
+        "updates": cfg.updates_per_chunk,
     }
+
+
+def start_baseline(name: str, cfg: BaselineConfig) -> dict:
+    """The Craftax-Baselines-style PPO as a case: compile + one whole run, then whole runs."""
+    t0 = time.perf_counter()
+    train = jax.jit(make_train(cfg)).lower(jax.random.PRNGKey(0)).compile()
+    jax.block_until_ready(train(jax.random.PRNGKey(0)))
+    first_s = time.perf_counter() - t0
+    seed = iter(range(1, 1000))
+    return {
+        "name": name,
+        "first_s": first_s,
+        "state": {},
+        "again": lambda: blocked(train, jax.random.PRNGKey(next(seed)))[1],
+        "frames": cfg.frames,
+        "updates": cfg.num_updates,
+    }
+
+
+def result(case: dict) -> dict:
+    """Steady env steps/s (best call), seconds per update, and compile: time to the first
+    call's result minus one steady call."""
+    best = case["best_s"]
+    return {
+        "name": case["name"],
+        "sps": case["frames"] / best,
+        "update_s": best / case["updates"],
+        "compile_s": case["first_s"] - best,
+        # params + optimiser + first worlds (the reset pool), part of compile_s
+        **({"init_s": case["init_s"]} if "init_s" in case else {}),
+    }
+
+
+def measure_all(cases: list[dict], repeats: int) -> list[dict]:
+    """Time started ``cases`` round-robin (``repeats`` rounds) so a change of machine load
+    during the run hits every case alike; each case keeps its best call."""
+    for _ in range(max(1, repeats)):
+        for case in cases:
+            case["best_s"] = min(case.get("best_s", float("inf")), case["again"]())
+    rows = [result(case) for case in cases]
+    for case in cases:  # free the env states
+        case["state"].clear()
+    return rows
+
+
+def measure(name: str, ppo: PPO, repeats: int) -> dict:
+    """One case alone (see :func:`measure_all`)."""
+    return measure_all([start(name, ppo)], repeats)[0]
 
 
 def network_parts(ppo: PPO, runner: RunnerState, traj, repeats: int) -> dict:
@@ -206,16 +258,18 @@ def main(argv: list[str] | None = None) -> dict:
         update_epochs=config.update_epochs,
         num_minibatches=config.num_minibatches,
     )
-    baseline = {"name": "baseline PPO (Craftax-Baselines style)", **run_baseline(base_cfg, 2)}
-
     profiled = trainer_ppo(config, args.env_name, args.profile_experts)
     actions = profiled.vec_env.env.num_actions
     plain_net = ActorCritic(actions, config.width, config.depth, config.activation)
     prof = profile(profiled, PPO(config, profiled.vec_env, plain_net), args.repeats)
+    print("# profiled", flush=True)
     one_step = make_flow_vec_env(config, args.env_name, wood_plan(args.env_name, 1))
-    rows = [measure("plain PPO, flow env", PPO(config, one_step, plain_net), args.repeats)]
+    cases = [start_baseline("baseline PPO (Craftax-Baselines style)", base_cfg)]
+    cases.append(start("plain PPO, flow env", PPO(config, one_step, plain_net)))
     for e in args.experts:
-        rows.append(measure(f"trainer, {e} experts", trainer_ppo(config, args.env_name, e), 1))
+        cases.append(start(f"trainer, {e} experts", trainer_ppo(config, args.env_name, e)))
+        print(f"# compiled {cases[-1]['name']}", flush=True)
+    baseline, *rows = measure_all(cases, args.repeats)
     if args.whole_run_chunks:
         rows.append(whole_run(config, args.env_name, args.profile_experts, args.whole_run_chunks))
     after = machine()
@@ -230,12 +284,23 @@ def main(argv: list[str] | None = None) -> dict:
         "compile_s": prof["env_compile_s"],
     }
     table = [env_only, limit, baseline, *rows]
-    print(f"{'case':44s} {'steps/s':>9s} {'x limit':>8s} {'x baseline':>11s} {'compile s':>10s}")
+    result = {
+        "benchmark": "trainer_throughput",
+        "machine": before,
+        "loadavg_after": after["loadavg"],
+        "settings": {**vars(args), "batch_size": config.batch_size},
+        "table": table,
+        "profile": prof,
+    }
+    write_json(args.json, result)
+    print(
+        f"{'case':44s} {'steps/s':>9s} {'x limit':>8s} {'x baseline':>11s} {'compile s':>10s} {'init s':>7s}"
+    )
     for r in table:
         comp = f"{r['compile_s']:10.1f}" if "compile_s" in r else f"{'':10s}"
         print(
             f"{r['name']:44s} {r['sps']:9.0f} {r['sps'] / limit['sps']:8.2f} "
-            f"{r['sps'] / baseline['sps']:11.2f} {comp}"
+            f"{r['sps'] / baseline['sps']:11.2f} {comp} {r.get('init_s', float('nan')):7.1f}"
         )
     parts = prof["parts"]
     net = prof["plain_network"]
@@ -257,15 +322,6 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{'rollout as one (env + policy)':34s} {parts['rollout_s'] * 1e3:9.0f}")
     print(f"{'whole update (best chunk)':34s} {traj_total['update_s'] * 1e3:9.0f}")
     print(f"# load avg before {before['loadavg']}, after {after['loadavg']}")
-    result = {
-        "benchmark": "trainer_throughput",
-        "machine": before,
-        "loadavg_after": after["loadavg"],
-        "settings": {**vars(args), "batch_size": config.batch_size},
-        "table": table,
-        "profile": prof,
-    }
-    write_json(args.json, result)
     return result
 
 
