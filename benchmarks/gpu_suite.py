@@ -60,7 +60,7 @@ SIZES = {
         "env_envs": [16],
         "raw_envs": 0,  # one compile less: the test keeps to about a minute on 2 cores
         "env_steps": 8,
-        "experts": [2],
+        "experts": [1],
         "train": {
             "num_envs": 16,
             "num_steps": 8,
