@@ -48,7 +48,8 @@ def trainer_section(data: dict | None) -> list[str]:
         f"**Trainer** (`trainer_throughput.py`; Craftax-Classic, {s['num_envs']} envs x "
         f"{s['num_steps']} steps, width {s['width']}, 4 epochs x 8 minibatches; "
         f"{_machine(data)}). Every ratio divides two figures of this one run; compile = "
-        "time to the first result minus one steady call.",
+        "time to the first result minus one steady call. Cases are timed round-robin; the "
+        "whole `flowrl train` run comes after them, under its own load.",
         "",
         "| case | steps/s | x limit | x baseline PPO | compile s | of which init s |",
         "|---|---|---|---|---|---|",

@@ -30,8 +30,9 @@ from pathlib import Path
 import jax
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from baseline_ppo import BaselineConfig, make_train
-from bench_common import SKILL, best_of, blocked, describe, machine, write_json
+import baseline_ppo
+from baseline_ppo import BaselineConfig
+from bench_common import SKILL, blocked, describe, machine, write_json
 from env_throughput import make_runner
 
 from flowrl.rl.config import TrainConfig
@@ -82,17 +83,15 @@ def start(name: str, ppo: PPO) -> dict:
 
 
 def start_baseline(name: str, cfg: BaselineConfig) -> dict:
-    """The Craftax-Baselines-style PPO as a case: compile + one whole run, then whole runs."""
-    t0 = time.perf_counter()
-    train = jax.jit(make_train(cfg)).lower(jax.random.PRNGKey(0)).compile()
-    jax.block_until_ready(train(jax.random.PRNGKey(0)))
-    first_s = time.perf_counter() - t0
+    """The Craftax-Baselines-style PPO as a case: first worlds + compile + one whole run,
+    then whole runs from the same first worlds."""
+    first_s, run = baseline_ppo.start_baseline(cfg)
     seed = iter(range(1, 1000))
     return {
         "name": name,
         "first_s": first_s,
         "state": {},
-        "again": lambda: blocked(train, jax.random.PRNGKey(next(seed)))[1],
+        "again": lambda: run(next(seed)),
         "frames": cfg.frames,
         "updates": cfg.num_updates,
     }
@@ -129,9 +128,26 @@ def measure(name: str, ppo: PPO, repeats: int) -> dict:
     return measure_all([start(name, ppo)], repeats)[0]
 
 
-def network_parts(ppo: PPO, runner: RunnerState, traj, repeats: int) -> dict:
-    """Seconds per update of the network parts on a recorded rollout ``traj``: policy
-    forward + sampling at every step, values + GAE, update epochs (each jitted alone)."""
+def part(name: str, fn, args: tuple, frames: int) -> dict:
+    """A profile part as a case: ``fn(*args)`` compiled and run once, then timed again."""
+    _, first_s = blocked(fn, *args)
+
+    def again() -> float:
+        return blocked(fn, *args)[1]
+
+    return {
+        "name": name,
+        "first_s": first_s,
+        "again": again,
+        "state": {},
+        "frames": frames,
+        "updates": 1,
+    }
+
+
+def network_parts(prefix: str, ppo: PPO, runner: RunnerState, traj) -> list[dict]:
+    """The network parts of one update on a recorded rollout ``traj``, each jitted alone:
+    policy forward + sampling at every step, values + GAE, update epochs."""
     cfg = ppo.config
 
     @jax.jit
@@ -151,39 +167,49 @@ def network_parts(ppo: PPO, runner: RunnerState, traj, repeats: int) -> dict:
         )
         return compute_gae(traj.reward, values, traj.cut, last, cfg.gamma, cfg.gae_lambda)
 
-    update = jax.jit(ppo._update)
-    out = {}
-    _, out["policy_s"] = best_of(
-        policy, (runner.params, traj.obs, traj.expert, runner.key), repeats
-    )
+    batch = cfg.batch_size
     adv, targets = jax.block_until_ready(values_gae(runner, traj))
-    _, out["values_gae_s"] = best_of(values_gae, (runner, traj), repeats)
-    _, out["update_s"] = best_of(update, (runner, traj, adv, targets), repeats)
-    return out
+    return [
+        part(
+            f"{prefix} policy_s", policy, (runner.params, traj.obs, traj.expert, runner.key), batch
+        ),
+        part(f"{prefix} values_gae_s", values_gae, (runner, traj), batch),
+        part(f"{prefix} update_s", jax.jit(ppo._update), (runner, traj, adv, targets), batch),
+    ]
 
 
-def profile(ppo: PPO, plain: PPO, repeats: int) -> dict:
-    """Where the time of one update goes (``ppo``), and the limit: env alone + ``plain``'s
-    network parts on the same batch. ``plain`` must share ``ppo``'s vec env."""
+def profile_cases(ppo: PPO, plain: PPO) -> list[dict]:
+    """Cases for the parts of one update of ``ppo`` (env alone, rollout, network parts) and
+    the network parts of ``plain`` (which must share ``ppo``'s vec env) on the same batch."""
     runner = ppo.init(jax.random.PRNGKey(0))
-    env_run = make_runner(ppo.vec_env, ppo.vec_env.env.num_actions, ppo.config.num_steps)
-    key = jax.random.PRNGKey(1)
-    env_compile, env_s = best_of(env_run, (key, runner.vec_state), repeats)
+    cfg = ppo.config
+    env_run = make_runner(ppo.vec_env, ppo.vec_env.env.num_actions, cfg.num_steps)
     rollout = jax.jit(ppo._rollout)
-    (_, traj, _), _ = blocked(rollout, runner)
-    _, rollout_s = best_of(rollout, (runner,), repeats)
-    parts = {"env_s": env_s, "rollout_s": rollout_s, **network_parts(ppo, runner, traj, repeats)}
+    _, traj, _ = jax.block_until_ready(rollout(runner))
     params = plain.init_params(jax.random.PRNGKey(2))
     plain_runner = runner.replace(params=params, opt_state=plain.init_optimizer(params))
-    net = network_parts(plain, plain_runner, traj, repeats)
-    limit_s = env_s + sum(net.values())
+    return [
+        part("trainer env_s", env_run, (jax.random.PRNGKey(1), runner.vec_state), cfg.batch_size),
+        part("trainer rollout_s", rollout, (runner,), cfg.batch_size),
+        *network_parts("trainer", ppo, runner, traj),
+        *network_parts("plain", plain, plain_runner, traj),
+    ]
+
+
+def profile_result(rows: list[dict], batch: int) -> dict:
+    """Seconds per update of each part, the limit (env alone + plain network parts)."""
+    seconds = {r["name"]: r["update_s"] for r in rows}
+    parts = {k.split()[1]: v for k, v in seconds.items() if k.startswith("trainer")}
+    net = {k.split()[1]: v for k, v in seconds.items() if k.startswith("plain")}
+    limit_s = parts["env_s"] + sum(net.values())
+    env = next(r for r in rows if r["name"] == "trainer env_s")
     return {
         "parts": parts,
         "plain_network": net,
         "limit_s": limit_s,
-        "limit_sps": ppo.config.batch_size / limit_s,
-        "env_sps": ppo.config.batch_size / env_s,
-        "env_compile_s": env_compile - env_s,
+        "limit_sps": batch / limit_s,
+        "env_sps": env["sps"],
+        "env_compile_s": env["compile_s"],
     }
 
 
@@ -218,7 +244,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--num_steps", type=int, default=64)
     parser.add_argument("--width", type=int, default=256)
     parser.add_argument("--updates", type=int, default=2, help="updates per timed chunk")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="timing rounds")
     parser.add_argument("--experts", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--profile_experts", type=int, default=2)
     parser.add_argument("--whole_run_chunks", type=int, default=3, help="0: skip")
@@ -261,15 +287,18 @@ def main(argv: list[str] | None = None) -> dict:
     profiled = trainer_ppo(config, args.env_name, args.profile_experts)
     actions = profiled.vec_env.env.num_actions
     plain_net = ActorCritic(actions, config.width, config.depth, config.activation)
-    prof = profile(profiled, PPO(config, profiled.vec_env, plain_net), args.repeats)
-    print("# profiled", flush=True)
+    parts = profile_cases(profiled, PPO(config, profiled.vec_env, plain_net))
+    print("# profile parts compiled", flush=True)
     one_step = make_flow_vec_env(config, args.env_name, wood_plan(args.env_name, 1))
     cases = [start_baseline("baseline PPO (Craftax-Baselines style)", base_cfg)]
     cases.append(start("plain PPO, flow env", PPO(config, one_step, plain_net)))
     for e in args.experts:
         cases.append(start(f"trainer, {e} experts", trainer_ppo(config, args.env_name, e)))
         print(f"# compiled {cases[-1]['name']}", flush=True)
-    baseline, *rows = measure_all(cases, args.repeats)
+    # every case and every profile part timed in the same rounds
+    timed = measure_all(cases + parts, args.repeats)
+    baseline, *rows = timed[: len(cases)]
+    prof = profile_result(timed[len(cases) :], config.batch_size)
     if args.whole_run_chunks:
         rows.append(whole_run(config, args.env_name, args.profile_experts, args.whole_run_chunks))
     after = machine()
