@@ -1,0 +1,73 @@
+"""Helpers shared by the benchmark scripts: blocked timing, the machine, JSON output.
+
+Every figure a benchmark prints is measured in the process that prints it; ratios divide
+two figures of the same run. ``machine()`` records what the numbers were measured on,
+including the load average (other processes on a shared machine slow every case alike,
+so same-run ratios hold where absolute numbers drift).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import jax
+
+ROOT = Path(__file__).resolve().parent.parent
+SKILL = ROOT / "tests" / "skills" / "collect_wood.py"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    """What the run measures on: device, CPU, cores, load average now, versions."""
+    device = jax.devices()[0]
+    return {
+        "platform": device.platform,
+        "device": getattr(device, "device_kind", str(device)),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "jax": jax.__version__,
+        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def describe(m: dict[str, Any]) -> str:
+    load = ", ".join(f"{x:.2f}" for x in m["loadavg"])
+    return f"{m['platform']} {m['device']}; {m['cpu']}, {m['cores']} cores, load avg {load}"
+
+
+def blocked(fn, *args) -> tuple[Any, float]:
+    """``fn(*args)`` with every output ready, and its wall time in seconds."""
+    t = time.perf_counter()
+    out = jax.block_until_ready(fn(*args))
+    return out, time.perf_counter() - t
+
+
+def best_of(fn, args: tuple, repeats: int) -> tuple[float, float]:
+    """(first call s, best of ``repeats`` further calls s) of a pure ``fn(*args)``."""
+    _, first = blocked(fn, *args)
+    best = min(blocked(fn, *args)[1] for _ in range(max(1, repeats)))
+    return first, best
+
+
+def write_json(path: str | Path | None, data: dict[str, Any]) -> None:
+    if path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=1, default=float) + "\n")
+        print(f"# wrote {path}")

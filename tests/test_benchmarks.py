@@ -1,0 +1,52 @@
+"""The benchmark scripts stay runnable: the GPU suite's dry mode, the README table."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+
+
+def test_readme_benchmark_tables_match_the_results() -> None:
+    """README's benchmark tables are what readme_table.py makes of benchmarks/results/."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "readme_table.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_gpu_suite_dry_mode_runs_to_completion_on_cpu(tmp_path: Path) -> None:
+    """gpu_suite.sh --dry: every section at tiny sizes, one JSON, same-run ratios only."""
+    out = tmp_path / "suite.json"
+    # the suite's own limit is for a GPU; a busy 2-core CPU compiles the dry cases slowly
+    env = {**os.environ, "JAX_PLATFORMS": "cpu", "PYTHON": sys.executable}
+    env["GPU_SUITE_LIMIT_S"] = "800"
+    proc = subprocess.run(
+        ["bash", str(BENCH / "gpu_suite.sh"), "--dry", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=850,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert data["mode"] == "dry"
+    assert "405,618" in data["published"]["figure"]
+    rows = data["env"] + data["trainer"] + [data["baseline"]]
+    assert all(r["sps"] > 0 and r["compile_s"] > 0 for r in rows)
+    assert data["env"][0]["name"].startswith("flow env")
+    for row in data["trainer"]:
+        assert row["x_env_alone"] == pytest.approx(row["sps"] / data["env"][0]["sps"])
+        assert row["x_baseline"] == pytest.approx(row["sps"] / data["baseline"]["sps"])
+    assert data["pipeline"]["rc"] == 0
