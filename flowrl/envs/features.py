@@ -7,6 +7,8 @@ Everything is pure JAX and vmaps.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -14,8 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from flowrl.envs.games import GameSpec
-from flowrl.skills.contract import UNSEEN_DISTANCE
+from flowrl.envs.games import UNSEEN_DISTANCE, GameSpec
 
 DEFAULT_CLOSEST_K = 5
 
@@ -139,3 +140,14 @@ def skill_arguments(prev: SymbolicFeatures, cur: SymbolicFeatures) -> dict[str, 
         "monsters_killed_diff": cur.monsters_killed - prev.monsters_killed,
         "health_penalty": health_penalty(prev, cur),
     }
+
+
+def call_with_features(fn: Callable[..., Any], features: dict[str, Any]) -> Any:
+    """Call a skill function, passing each parameter by name from ``features``.
+
+    Parameters without a feature of that name (e.g. ``n`` bound by a plan step) keep
+    their defaults.
+    """
+    params = inspect.signature(fn).parameters
+    kwargs = {name: features[name] for name in params if name in features}
+    return fn(**kwargs)

@@ -10,7 +10,8 @@ Single-environment API (reset/step); batch it with ``jax.vmap`` or the wrappers 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -19,12 +20,26 @@ from flax import struct
 from flowrl.envs.features import (
     DEFAULT_CLOSEST_K,
     SymbolicFeatures,
+    call_with_features,
     compute_features,
     skill_arguments,
 )
 from flowrl.envs.game_env import GameEnv
-from flowrl.skills.loader import call_with_features
-from flowrl.skills.plan_module import Plan
+
+
+class Plan(Protocol):
+    """What the flow env needs of a plan: per-step skill functions and expert indices.
+
+    :class:`flowrl.skills.plan_module.Plan` (loaded through the skill-code checks) is the
+    one implementation; the env layer only names the shape it runs.
+    """
+
+    is_done: Sequence[Callable[..., Any]]
+    reward: Sequence[Callable[..., Any]]
+    experts: Sequence[int]
+
+    @property
+    def num_tasks(self) -> int: ...
 
 
 @struct.dataclass

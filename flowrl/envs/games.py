@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+UNSEEN_DISTANCE = 30
+"""Offset value of ``closest_blocks`` entries for block types not visible (both coordinates)."""
+
 
 @dataclass(frozen=True)
 class GameSpec:

@@ -17,7 +17,6 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -61,10 +60,6 @@ def canonical_json(obj: Any) -> str:
 def prompt_hash(messages: list[Message]) -> str:
     """Short content hash of a prompt (first 16 hex digits of sha256)."""
     return hashlib.sha256(canonical_json(messages).encode()).hexdigest()[:16]
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def append_record(path: str | os.PathLike[str], record: dict[str, Any]) -> None:

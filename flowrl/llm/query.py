@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flowrl.atomic_io import write_text_atomic
-from flowrl.llm.ledger import PriceTable, append_record, canonical_json, prompt_hash, utc_now
+from flowrl.clock import utc_now
+from flowrl.llm.ledger import PriceTable, append_record, canonical_json, prompt_hash
 from flowrl.llm.settings import LLMSettings, RetrySettings
 from flowrl.llm.types import (
     Completion,
@@ -108,7 +109,12 @@ class ResponseCache:
     def put(self, key: str, text: str, usage: Usage, model: str) -> None:
         """Store an answer atomically."""
         path = self._path(key)
-        entry = {"text": text, "usage": usage.to_dict(), "model": model, "created": utc_now()}
+        entry = {
+            "text": text,
+            "usage": usage.to_dict(),
+            "model": model,
+            "created": utc_now("milliseconds"),
+        }
         write_text_atomic(path, json.dumps(entry, ensure_ascii=False))
 
 
@@ -170,7 +176,7 @@ class Query:
         msgs = as_messages(messages)
         params = self.provider.generation_params(max_gen)
         record: dict[str, Any] = {
-            "ts": utc_now(),
+            "ts": utc_now("milliseconds"),
             "llm_name": self.llm_name,
             "model": self.provider.model,
             "provider": self.provider.kind,

@@ -23,7 +23,6 @@ import platform
 import shutil
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -203,7 +202,3 @@ def warm_start(
 
 def _flatten(tree: Any) -> list[tuple[Any, Any]]:
     return jax.tree_util.tree_flatten_with_path(tree)[0]
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROUTING_MODES = ("auto", "select", "gather")
+ROUTING_MODES = ("auto", "select", "gather", "ragged")
 MINIBATCHING = ("expert", "expert_exact", "mixed")
 ACTIVATIONS = ("tanh", "relu", "gelu")
 

@@ -22,13 +22,13 @@ import jax
 import numpy as np
 
 from flowrl.atomic_io import write_text_atomic
+from flowrl.clock import utc_now
 from flowrl.rl.checkpoint import (
     load_checkpoint,
     load_optimizer_state,
     package_versions,
     save_checkpoint,
     skill_experts,
-    utc_now,
     warm_start,
     warm_start_optimizer,
 )

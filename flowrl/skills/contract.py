@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-UNSEEN_DISTANCE = 30
-"""Offset value of ``closest_blocks`` entries for block types not visible (both coordinates)."""
+from flowrl.envs.games import UNSEEN_DISTANCE
+
+__all__ = ["UNSEEN_DISTANCE"]  # re-exported: the contract documents it
 
 IS_DONE = "task_is_done"
 REWARD = "task_reward"

@@ -12,18 +12,19 @@ from __future__ import annotations
 import __future__
 
 import ast
-import inspect
-from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
+from flowrl.envs.features import call_with_features
 from flowrl.envs.games import get_game
 from flowrl.skills.allowlist import safe_builtins
 from flowrl.skills.ast_check import check_tree, parse_source
 from flowrl.skills.contract import ENUM_NAMES, REQUIRED_FUNCTIONS
+
+__all__ = ["SkillCodeError", "call_with_features", "exec_checked", "exec_tree", "skill_namespace"]
 
 _COMPILE_FLAGS = __future__.annotations.compiler_flag
 
@@ -96,14 +97,3 @@ def exec_checked(
     if tree is None:
         raise SkillCodeError(reasons)
     return exec_tree(tree, env_name, filename, required, skills)
-
-
-def call_with_features(fn: Callable[..., Any], features: dict[str, Any]) -> Any:
-    """Call a skill function, passing each parameter by name from ``features``.
-
-    Parameters without a feature of that name (e.g. ``n`` bound by a plan step) keep
-    their defaults.
-    """
-    params = inspect.signature(fn).parameters
-    kwargs = {name: features[name] for name in params if name in features}
-    return fn(**kwargs)
