@@ -9,7 +9,7 @@ access exist:
 * **enum members**: ``BlockType.TREE`` etc., checked against the game's own enums;
 * **data attributes**: on any value (arguments, locals, results), only the game's
   inventory fields, ``value`` (of an enum member) and vetted array methods and properties
-  (:data:`ARRAY_ATTRIBUTES`); ``x.at[i].<op>(...)`` for functional updates;
+  (:data:`DATA_ATTRIBUTES`); ``x.at[i].<op>(...)`` for functional updates;
 * **builtins**: :data:`SAFE_BUILTINS`.
 
 The lists are intersections with what the installed JAX really has, so a name that does
@@ -115,6 +115,12 @@ ARRAY_ATTRIBUTES = frozenset(
         "real",
         "shape",
         "size",
+    ]
+)
+"""Methods and properties of JAX arrays that skill code may use."""
+
+OTHER_DATA_ATTRIBUTES = frozenset(
+    [
         "value",
         "count",
         "index",
@@ -127,7 +133,10 @@ ARRAY_ATTRIBUTES = frozenset(
         "bits",
     ]
 )
-"""Methods and properties allowed on any data value (arrays, structs, tuples, enum members)."""
+"""Enum members' ``.value``, read-only container methods, ``jnp.finfo``/``iinfo`` fields."""
+
+DATA_ATTRIBUTES = ARRAY_ATTRIBUTES | OTHER_DATA_ATTRIBUTES
+"""Attributes allowed on any data value (plus the game's inventory fields)."""
 
 AT_METHODS = frozenset({"set", "add", "multiply", "divide", "power", "min", "max", "get"})
 """Operations allowed after ``x.at[index]`` (JAX's functional updates)."""
@@ -199,7 +208,7 @@ class GameRules:
 
     @property
     def data_attributes(self) -> frozenset[str]:
-        return ARRAY_ATTRIBUTES | frozenset(self.inventory_fields)
+        return DATA_ATTRIBUTES | frozenset(self.inventory_fields)
 
 
 @lru_cache(maxsize=8)
@@ -241,15 +250,10 @@ def describe() -> str:
     """The allowlist in two sentences, for prompts (the full lists are in the docs)."""
     return (
         f"vetted pure functions of jnp, jnp.linalg, jax.lax and jax.nn (e.g. {PROMPT_EXAMPLES}); "
-        f"array methods and properties ({', '.join(sorted(ARRAY_ATTRIBUTES - _NON_ARRAY))}) and "
+        f"array methods and properties ({', '.join(sorted(ARRAY_ATTRIBUTES))}) and "
         "x.at[i].set(v); the inventory fields; enum members with .value; "
         f"the builtins {', '.join(SAFE_BUILTINS)}."
     )
-
-
-_NON_ARRAY = frozenset(
-    {"value", "count", "index", "get", "items", "keys", "values"} | {"eps", "tiny", "bits"}
-)
 
 
 def full_listing() -> dict[str, list[str]]:
@@ -258,7 +262,7 @@ def full_listing() -> dict[str, list[str]]:
     return {
         "functions": sorted(functions),
         "values": sorted(values),
-        "data attributes": sorted(ARRAY_ATTRIBUTES),
+        "data attributes": sorted(DATA_ATTRIBUTES),
         "after x.at[i]": sorted(AT_METHODS),
         "builtins": list(SAFE_BUILTINS),
     }

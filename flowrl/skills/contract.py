@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flowrl.envs.games import UNSEEN_DISTANCE
+from flowrl.envs.games import UNSEEN_DISTANCE, get_game
 
 __all__ = ["UNSEEN_DISTANCE"]  # re-exported: the contract documents it
 
@@ -84,8 +84,6 @@ ENUM_NAMES = ("BlockType", "Achievement", "Action")
 
 def family_for(env_name: str) -> str:
     """Game family ("classic" or "craftax") whose signature applies to ``env_name``."""
-    from flowrl.envs.games import get_game
-
     return get_game(env_name).family
 
 

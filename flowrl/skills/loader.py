@@ -18,13 +18,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from flowrl.envs.features import call_with_features
 from flowrl.envs.games import get_game
 from flowrl.skills.allowlist import safe_builtins
 from flowrl.skills.ast_check import check_tree, parse_source
 from flowrl.skills.contract import ENUM_NAMES, REQUIRED_FUNCTIONS
-
-__all__ = ["SkillCodeError", "call_with_features", "exec_checked", "exec_tree", "skill_namespace"]
 
 _COMPILE_FLAGS = __future__.annotations.compiler_flag
 

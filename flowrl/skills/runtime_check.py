@@ -60,13 +60,14 @@ def explain(err: BaseException, function: str) -> str:
 
 def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
     """Run all runtime checks; returns {"reasons": [...], "stats": {...}}."""
+    # Deliberately lazy: main() confines the process before JAX (and its threads) load.
     import jax
     import jax.numpy as jnp
     import numpy as np
 
-    from flowrl.envs.features import skill_arguments
+    from flowrl.envs.features import call_with_features, skill_arguments
     from flowrl.skills.contract import IS_DONE, NETWORK_NUMBER, REWARD
-    from flowrl.skills.loader import SkillCodeError, call_with_features, exec_checked
+    from flowrl.skills.loader import SkillCodeError, exec_checked
     from flowrl.skills.samples import load_or_collect
 
     reasons: list[str] = []
