@@ -15,11 +15,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/flowrl demo
 
+# Test files run on up to TEST_WORKERS processes (one file stays on one worker, so its
+# session fixtures compile once); slow files start first so they do not end the run alone.
+TEST_WORKERS ?= 4
+PYTEST_XDIST := -n auto --maxprocesses $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/env_throughput.py

@@ -91,3 +91,26 @@ def rl_tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     argv = ["train", "--plan", str(plan), "--env", CLASSIC, "--out", str(out)]
     assert main([*argv, "--config", str(config), "--no_progress"]) == 0
     return {"root": root, "plan": plan, "config": config, "out": out}
+
+
+# The longest files (measured: `pytest --durations`), started first under `make test`.
+LONGEST_FILES = ("test_pipeline_e2e.py", "test_slurm.py", "test_docs.py", "test_benchmarks.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest files first, then other files with slow tests, each file's tests kept
+    together and in order: under ``make test`` (pytest-xdist, ``--dist loadfile
+    --no-loadscope-reorder``) the long files start at once instead of ending the run on one
+    worker while the others sit idle."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    first_seen: dict[Path, int] = {}
+    for item in items:
+        first_seen.setdefault(item.path, len(first_seen))
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        name = item.path.name
+        if name in LONGEST_FILES:
+            return (0, LONGEST_FILES.index(name))
+        return (1 if item.path in slow_files else 2, first_seen[item.path])
+
+    items.sort(key=rank)
