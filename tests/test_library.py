@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
-from flowrl.atomic_io import write_json_atomic
+from flowrl.atomic_io import write_json_atomic, write_text_atomic
 from flowrl.skills.knowledge import kb_specs
 from flowrl.skills.library import (
     Library,
@@ -96,3 +97,17 @@ def test_frontier_counts_llm_skills_as_providers():
     frontier = compute_frontier(specs, learned)
     assert "Place Crafting Table" in frontier and "Collect Wood" not in frontier
     assert "Make Wood Pickaxe" not in frontier  # needs a crafting table too
+
+
+def test_atomic_write_gives_the_mode_open_would(tmp_path):
+    old = os.umask(0o027)
+    try:
+        fresh = write_text_atomic(tmp_path / "fresh.json", "{}")
+        assert fresh.stat().st_mode & 0o777 == 0o640  # 0o666 less the umask, not mkstemp's 0o600
+        kept = tmp_path / "kept.json"
+        kept.write_text("old")
+        kept.chmod(0o604)
+        write_text_atomic(kept, "new")
+        assert kept.stat().st_mode & 0o777 == 0o604 and kept.read_text() == "new"
+    finally:
+        os.umask(old)
