@@ -1,8 +1,9 @@
 """The ``offline`` provider: answers the chain deterministically from the built-in knowledge base.
 
 It reads the step tag and ```json context of a chain prompt (see :mod:`flowrl.llm.prompts`)
-and replies as a model would: the next knowledge-base skill in curriculum (frontier) order,
-its spec, a reward plan derived from the spec, and the knowledge base's working skill code.
+and replies as a model would: the next knowledge-base skill (the ready one that unlocks the
+most, see :mod:`flowrl.llm.offline_curriculum`), its spec, a reward plan derived from the
+spec, and the knowledge base's working skill code.
 Usage is counted as characters/4 and costs $0. It needs no network and doubles as the
 "premade curriculum" baseline.
 
@@ -16,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from flowrl.llm.offline_curriculum import MAX_REJECTIONS, next_skill
 from flowrl.llm.prompts import context_of, parse_tag
 from flowrl.llm.types import (
     ConfigurationError,
@@ -139,25 +141,21 @@ class OfflineProvider:
         step, env_name = tagged
         context = context_of(messages)
         if step == "propose":
-            taken = {n.strip().lower() for n in (context.get("skills") or {})}
-            taken |= {str(r.get("name", "")).strip().lower() for r in context.get("rejected") or []}
-            taken |= {str(n).strip().lower() for n in context.get("siblings") or []}
             skills = load_knowledge(env_name).skills()
-            provided = {k for gain in (context.get("skills") or {}).values() for k in gain or {}}
-            open_ = [s for s in skills if s.name.strip().lower() not in taken]
-            ready = [s for s in open_ if set(s.spec.get("requirements") or {}) <= provided]
-            for skill in ready or open_:  # frontier order: first one whose needs are provided
-                spec = skill.spec
-                return _json_answer(
-                    {
-                        "name": skill.name,
-                        "description": spec.get("description", ""),
-                        "gain": spec.get("gain", {}),
-                    }
+            skill = next_skill(skills, context)
+            if skill is None:
+                raise LLMError(
+                    f"offline curriculum exhausted: all {len(skills)} knowledge-base skills of "
+                    f"{env_name} are learned, proposed this round or rejected "
+                    f"{MAX_REJECTIONS} times"
                 )
-            raise LLMError(
-                f"offline curriculum exhausted: all {len(skills)} knowledge-base skills of "
-                f"{env_name} are learned or rejected"
+            spec = skill.spec
+            return _json_answer(
+                {
+                    "name": skill.name,
+                    "description": spec.get("description", ""),
+                    "gain": spec.get("gain", {}),
+                }
             )
         if step == "spec":
             return _json_answer(

@@ -1,0 +1,111 @@
+"""Which knowledge-base skill the offline provider proposes next, as a sensible model would.
+
+The order aims at the deepest achievements first:
+
+1. Only skills whose requirements the library already provides are *ready*.
+2. Among ready skills, the one that is, or unlocks, the deepest skill comes first (its
+   unlocks are the not-yet-learned skills that need what it gains, directly or through
+   others: Collect Wood unlocks the table, which unlocks the pickaxes, ...); then the one
+   that unlocks the most; knowledge-base order breaks ties.
+3. Side skills (drink, food, saplings, swords: they unlock nothing) come when no ready skill
+   unlocks anything.
+4. A skill rejected once is retried only when nothing else is ready (a deeper library may
+   make it learnable); a skill rejected twice is never proposed again.
+5. When nothing is ready, the first open skill is proposed anyway (its plan will say what
+   is missing).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
+
+MAX_REJECTIONS = 2
+
+
+class Proposable(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    spec: dict[str, Any]
+
+
+S = TypeVar("S", bound=Proposable)
+
+
+def _key(name: object) -> str:
+    return str(name).strip().lower()
+
+
+def _items(mapping: object) -> set[str]:
+    """Inventory items named by a requirements/gain mapping (achievement gains excluded)."""
+    if not isinstance(mapping, Mapping):
+        return set()
+    return {str(k) for k in mapping if not str(k).startswith("achievement:")}
+
+
+def unlocks(skill: Proposable, open_skills: Iterable[Proposable]) -> set[str]:
+    """Names of ``open_skills`` that need what ``skill`` gains, directly or through others."""
+    pending = [s for s in open_skills if _key(s.name) != _key(skill.name)]
+    have = _items(skill.spec.get("gain"))
+    reached: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for other in pending:
+            if _key(other.name) not in reached and _items(other.spec.get("requirements")) & have:
+                reached.add(_key(other.name))
+                have |= _items(other.spec.get("gain"))
+                grew = True
+    return reached
+
+
+def depths(skills: Sequence[Proposable]) -> dict[str, int]:
+    """Each skill's tier: 1 with no requirements, else 1 + the deepest requirement's
+    shallowest provider (skills whose needs nothing provides are left out)."""
+    depth: dict[str, int] = {}
+    item_depth: dict[str, int] = {}
+    changed = True
+    while changed:
+        changed = False
+        for s in skills:
+            needs = _items(s.spec.get("requirements"))
+            if not needs <= item_depth.keys():
+                continue
+            d = 1 + max((item_depth[i] for i in needs), default=0)
+            if d < depth.get(_key(s.name), d + 1):
+                depth[_key(s.name)] = d
+                for item in _items(s.spec.get("gain")):
+                    if d < item_depth.get(item, d + 1):
+                        item_depth[item] = d
+                changed = True
+    return depth
+
+
+def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
+    """The skill to propose given a propose prompt's ``context`` (learned ``skills`` as
+    name -> gain, ``rejected`` records with a ``name``, this round's ``siblings``); None
+    when every skill is learned, proposed this round or rejected twice."""
+    learned = context.get("skills") or {}
+    rejections = Counter(_key(r.get("name", "")) for r in context.get("rejected") or [])
+    taken = {_key(n) for n in learned} | {_key(n) for n in context.get("siblings") or []}
+    provided = {item for gain in learned.values() for item in _items(gain)}
+    open_ = [
+        s for s in skills if _key(s.name) not in taken and rejections[_key(s.name)] < MAX_REJECTIONS
+    ]
+    if not open_:
+        return None
+    ready = [s for s in open_ if _items(s.spec.get("requirements")) <= provided]
+    fresh = [s for s in ready if not rejections[_key(s.name)]]
+    pool = fresh or ready
+    if not pool:
+        return open_[0]
+    tier = depths(skills)
+
+    def value(s: S) -> tuple[int, int, int]:
+        reached = unlocks(s, open_)
+        deepest = max((tier.get(n, 0) for n in reached | {_key(s.name)}), default=0)
+        return (deepest, len(reached), -pool.index(s))
+
+    return max(pool, key=value)

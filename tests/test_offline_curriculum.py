@@ -1,0 +1,68 @@
+"""The offline provider proposes toward the deepest achievements, side skills last, and
+retries a rejected skill once at most (flowrl.llm.offline_curriculum)."""
+
+from __future__ import annotations
+
+from flowrl.llm.offline import OfflineSkill, load_knowledge
+from flowrl.llm.offline_curriculum import depths, next_skill, unlocks
+
+CLASSIC = "Craftax-Classic-Symbolic-v1"
+
+
+def _skill(name: str, needs: tuple[str, ...] = (), gains: tuple[str, ...] = ()) -> OfflineSkill:
+    spec = {
+        "name": name,
+        "requirements": {k: "lambda n: 1" for k in needs},
+        "gain": {k: "lambda n: n" for k in gains},
+    }
+    return OfflineSkill(spec=spec, code="")
+
+
+def _order(skills, rejected=()) -> list[str]:
+    learned: dict = {}
+    order = []
+    while (s := next_skill(skills, {"skills": learned, "rejected": list(rejected)})) is not None:
+        order.append(s.name)
+        learned[s.name] = s.spec["gain"]
+    return order
+
+
+def test_classic_goes_for_the_diamond_before_side_skills() -> None:
+    order = _order(load_knowledge(CLASSIC).skills())
+    assert order[:4] == [
+        "Collect Wood",
+        "Place Crafting Table",
+        "Make Wood Pickaxe",
+        "Collect Stone",
+    ]
+    assert order.index("Collect Diamond") == order.index("Make Iron Pickaxe") + 1
+    for side in ("Collect Drink", "Eat Cow", "Collect Sapling", "Make Wood Sword"):
+        assert order.index(side) > order.index("Collect Diamond"), side
+    assert len(order) == len(set(order)) == len(load_knowledge(CLASSIC).skills())
+
+
+def test_depth_and_unlocks_follow_requirements_transitively() -> None:
+    skills = [
+        _skill("wood", gains=("wood",)),
+        _skill("drink", gains=("drink",)),
+        _skill("table", ("wood",), ("table",)),
+        _skill("pick", ("table", "wood"), ("pick",)),
+        _skill("orphan", ("unobtainium",), ("x",)),
+    ]
+    assert depths(skills) == {"wood": 1, "drink": 1, "table": 2, "pick": 3}
+    assert unlocks(skills[0], skills) == {"table", "pick"}
+    assert unlocks(skills[1], skills) == set()
+    assert _order(skills) == ["wood", "table", "pick", "drink", "orphan"]
+
+
+def test_a_rejected_skill_is_retried_last_and_never_after_two_rejections() -> None:
+    skills = [_skill("wood", gains=("wood",)), _skill("drink", gains=("drink",))]
+    once = [{"name": "Wood", "reason": "success 0.1 < 0.8"}]
+    assert _order(skills, once) == ["drink", "wood"]
+    assert _order(skills, once * 2) == ["drink"]
+
+
+def test_siblings_of_the_round_are_not_proposed_again() -> None:
+    skills = [_skill("wood", gains=("wood",)), _skill("drink", gains=("drink",))]
+    assert next_skill(skills, {"skills": {}, "siblings": ["WOOD "]}).name == "drink"
+    assert next_skill(skills, {"skills": {}, "siblings": ["wood", "drink"]}) is None
