@@ -64,3 +64,5 @@ def test_fabrax_skills_pass_the_validator():
         spec["name"]: r.feedback() for (spec, _), r in zip(skills, results, strict=True) if not r.ok
     }
     assert not failed
+    hackable = [r.stats["warning"] for r in results if r.stats.get("warning")]
+    assert not hackable  # the reward-cycle probe: no KB reward pays for gather-and-spend

@@ -179,6 +179,20 @@ def test_good_skills_pass(name: str, env: str):
     assert result.stats["done_at_reset_rate"] < 0.5
 
 
+def test_reward_that_pays_for_gathering_but_not_for_spending_is_flagged():
+    """The reward-cycle probe: walking sampled transitions forward and back earns nothing
+    under a signed (potential-based) count reward, but earns the gather pay every cycle
+    when spending costs nothing. A warning, not a refusal."""
+    signed = (GOOD / "collect_wood.py").read_text()
+    hacked = signed.replace("inventory_diff.wood * 1.0", "jnp.maximum(inventory_diff.wood, 0)")
+    assert hacked != signed
+    good, bad = validate_many([signed, hacked], CLASSIC)
+    assert good.ok and bad.ok, (good.reasons, bad.reasons)
+    assert good.stats["reward_cycle_rate"] == 0.0 and "warning" not in good.stats
+    assert bad.stats["reward_cycle_rate"] > 0.02
+    assert "not potential-based" in bad.stats["warning"]
+
+
 def test_signature_is_per_game():
     # Classic code is rejected for full Craftax (its task_is_done lacks player_level ...).
     result = validate_source((GOOD / "collect_wood.py").read_text(), "Craftax-Symbolic-v1")

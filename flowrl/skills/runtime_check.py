@@ -96,22 +96,29 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
         return call_with_features(reward, skill_arguments(prev, cur))
 
     results: dict[str, Any] = {}
-    for name, fn, pairs in (
-        (IS_DONE, done_fn, (samples.prev, samples.cur)),
-        (REWARD, reward_fn, (samples.prev, samples.cur)),
-        (IS_DONE + "@reset", done_fn, (samples.reset, samples.reset)),
+    compiled = {IS_DONE: jax.jit(jax.vmap(done_fn)), REWARD: jax.jit(jax.vmap(reward_fn))}
+    for name, pairs in (
+        (IS_DONE, (samples.prev, samples.cur)),
+        (REWARD, (samples.prev, samples.cur)),
+        (IS_DONE + "@reset", (samples.reset, samples.reset)),
+        # the same transitions walked back (no new compile): the reward-cycle probe
+        (IS_DONE + "@back", (samples.cur, samples.prev)),
+        (REWARD + "@back", (samples.cur, samples.prev)),
     ):
         label = name.split("@")[0]
+        if label in {IS_DONE, REWARD} - results.keys() and "@" in name:
+            continue  # its forward call failed and was reported
         start = time.perf_counter()
         try:
-            out = jax.jit(jax.vmap(fn))(*pairs)
+            out = compiled[label](*pairs)
             results[name] = np.asarray(jax.block_until_ready(jnp.asarray(out)))
         except Exception as err:
             reason = explain(err, label)
             if reason not in reasons:
                 reasons.append(reason)
             continue
-        stats[f"{name}_compile_s"] = round(time.perf_counter() - start, 3)
+        if not name.endswith("@back"):
+            stats[f"{name}_compile_s"] = round(time.perf_counter() - start, 3)
 
     batch = samples.num_transitions
     done = results.get(IS_DONE)
@@ -150,6 +157,13 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
                 stats["reward_std"] = float(rew.std())
                 if rew.std() == 0.0 and rew.mean() == 0.0:
                     stats["warning"] = "reward is zero on every sampled state"
+                cycle = _reward_cycle_rate(
+                    rew, results.get(REWARD + "@back"), done, results.get(IS_DONE + "@back")
+                )
+                if cycle is not None:
+                    stats["reward_cycle_rate"] = round(cycle, 4)
+                    if cycle >= CYCLE_RATE_LIMIT:
+                        stats["warning"] = CYCLE_WARNING.format(rate=cycle)
     at_reset = results.get(IS_DONE + "@reset")
     if at_reset is not None and at_reset.shape == (samples.reset.achievements.shape[0],):
         rate = float(at_reset.astype(bool).mean())
@@ -159,6 +173,37 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
                 f"`{IS_DONE}` is already true in {rate:.0%} of fresh worlds (n={n}); the task must require the agent to act."
             )
     return {"reasons": reasons, "stats": stats}
+
+
+# The reward-cycle probe (reward hacking): walking a sampled transition forward and back
+# returns to the same state, so a potential-based reward, gamma * Phi(s') - Phi(s), earns
+# about nothing over the pair; a reward that pays for gathering but takes nothing back
+# for spending (``max(inventory_diff.wood, 0)``) earns its full amount every cycle.
+CYCLE_SHARE = 0.25  # a pair counts when it earns over this share of the largest reward
+CYCLE_RATE_LIMIT = 0.02  # ... and this share of the live pairs do
+CYCLE_WARNING = (
+    "reward is not potential-based: {rate:.0%} of sampled transitions earn reward when walked "
+    "forward and back (gathering pays but spending costs nothing, or shaping pays only one "
+    "way); use signed differences of the counted quantity, e.g. inventory_diff.wood, not "
+    "jnp.maximum(inventory_diff.wood, 0)"
+)
+
+
+def _reward_cycle_rate(forward: Any, back: Any, done_forward: Any, done_back: Any) -> float | None:
+    """Share of live (not done either way) sampled pairs whose forward-and-back reward is
+    positive beyond :data:`CYCLE_SHARE` of the largest reward; None when not measurable."""
+    import numpy as np
+
+    arrays = [forward, back, done_forward, done_back]
+    if any(a is None or np.shape(a) != np.shape(forward) for a in arrays):
+        return None
+    forward, back = np.asarray(forward, np.float64), np.asarray(back, np.float64)
+    live = ~(np.asarray(done_forward).astype(bool) | np.asarray(done_back).astype(bool))
+    live &= np.isfinite(forward) & np.isfinite(back)
+    scale = float(np.abs(forward[np.isfinite(forward)]).max(initial=0.0))
+    if not live.any() or scale == 0.0:
+        return None
+    return float(((forward + back)[live] > CYCLE_SHARE * scale).mean())
 
 
 TIMEOUT_REASON = (

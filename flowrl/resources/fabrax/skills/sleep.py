@@ -22,7 +22,9 @@ def task_reward(
     achievements_diff,
     health_penalty,
 ):
-    rested = (player_intrinsics_diff[3] > 0).astype(jnp.float32)
+    # signed (potential-based in energy): what energy loses while awake is taken back, so
+    # dozing off and waking repeatedly earns nothing
+    rested = player_intrinsics_diff[3].astype(jnp.float32)
     woke = achievements_diff[Achievement.WAKE_UP.value].astype(jnp.float32)
     return rested + woke + health_penalty
 
