@@ -15,6 +15,9 @@ except ImportError:  # pragma: no cover
 
 from flowrl.llm import (
     AuthenticationFailedError,
+    ConfigurationError,
+    DeadlineExceededError,
+    LLMSettings,
     MissingAPIKeyError,
     ModelNotFoundError,
     RetriesExhaustedError,
@@ -189,3 +192,76 @@ def test_unknown_model_price_is_unknown_not_guessed(env, settings, tmp_path):
     c = get_query("my-local-llama", settings=settings, ledger=ledger)("hi")
     assert c.cost_usd is None
     assert json.loads(ledger.read_text())["cost_usd"] is None
+
+
+# -- visible, bounded waiting -------------------------------------------------------------
+def _quick(tmp_path, **over):
+    base = {
+        "search_defaults": False,
+        "cache_enabled": False,
+        "timeout_s": 0.4,
+        "deadline_s": 1.2,
+        "heartbeat_s": 0.15,
+        "retry": {"max_attempts": 5, "base_delay_s": 0.05, "max_delay_s": 0.1, "jitter": 0.0},
+    }
+    return load_settings(**{**base, **over})
+
+
+def test_hanging_server_ends_at_the_deadline_naming_settings_and_server(env, tmp_path, capsys):
+    env.default = lambda req: Reply(200, ok("never in time").body, delay_s=5)
+    ledger = tmp_path / "l.jsonl"
+    start = time.monotonic()
+    with pytest.raises(DeadlineExceededError) as info:
+        get_query("gpt-5", settings=_quick(tmp_path), ledger=ledger)("hi")
+    took = time.monotonic() - start
+    assert 1.1 < took < 2.5, took
+    msg = str(info.value)
+    assert "llm.deadline_s=1.2" in msg and "llm.timeout_s=0.4" in msg and env.base_url in msg
+    assert "max_attempts" not in msg  # more attempts would only make a hang longer
+    err = capsys.readouterr().err
+    assert "[llm] gpt-5 (query): still waiting for " + env.base_url in err  # heartbeat
+    assert "attempt 1/5 failed: request for model 'gpt-5' timed out" in err
+    assert "retrying in 0.1 s" in err or "retrying in 0.0 s" in err
+    [rec] = list(read_ledger(ledger))
+    assert rec["error"].startswith("DeadlineExceededError") and rec["attempts"] >= 2
+
+
+def test_slow_but_real_reasoning_answer_succeeds_with_heartbeat(env, tmp_path, capsys):
+    env.default = lambda req: Reply(
+        200, ok("thought hard", model="gpt-5", reasoning_tokens=900).body, delay_s=0.5
+    )
+    s = _quick(tmp_path, timeout_s=1.0, deadline_s=1.5)
+    c = get_query("gpt-5", settings=s)("hi")
+    assert c.text == "thought hard" and c.attempts == 1
+    err = capsys.readouterr().err
+    assert err.count("still waiting for") >= 2 and "failed" not in err
+
+
+def test_429_storm_prints_every_retry_and_stops_at_max_attempts(env, tmp_path, capsys):
+    env.default = lambda req: Reply(
+        429,
+        error(429, "Rate limit reached", code="rate_limit_exceeded").body,
+        headers={"Retry-After": "60"},  # honoured only up to max_delay_s
+    )
+    s = _quick(
+        tmp_path,
+        deadline_s=10.0,
+        retry={"max_attempts": 4, "base_delay_s": 0.01, "max_delay_s": 0.05},
+    )
+    start = time.monotonic()
+    with pytest.raises(RetriesExhaustedError) as info:
+        get_query("gpt-4o-mini", settings=s)("hi")
+    assert time.monotonic() - start < 2
+    assert info.value.attempts == 4 and len(env.chat_requests()) == 4
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "failed:" in ln]
+    assert [ln.split(": attempt ")[1][:3] for ln in lines] == ["1/4", "2/4", "3/4"]
+    assert all("429" in ln and "Rate limit reached" in ln and "retrying in" in ln for ln in lines)
+    assert "max_attempts in the config" not in str(info.value)
+
+
+def test_default_settings_end_a_hang_in_under_five_minutes():
+    s = LLMSettings()
+    assert s.deadline_s < 300 and s.timeout_s < s.deadline_s
+    assert s.timeout_s >= 180  # a slow reasoning answer still fits in one attempt
+    with pytest.raises(ConfigurationError, match="deadline_s"):
+        LLMSettings(deadline_s=0)

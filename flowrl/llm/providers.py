@@ -92,7 +92,7 @@ def map_openai_error(exc: BaseException, model: str, base_url: str) -> LLMError:
 
     where = f"at {base_url}"
     if isinstance(exc, openai.APITimeoutError):
-        return RetryableError(f"request for model {model!r} timed out {where}")
+        return RetryableError(f"request for model {model!r} timed out {where} (llm.timeout_s)")
     if isinstance(exc, openai.APIConnectionError):
         return RetryableError(
             f"cannot connect to {base_url} for model {model!r}: {exc}. "
@@ -237,12 +237,15 @@ class OpenAIProvider:
             rest.insert(0, {"role": "user", "content": system})
         return rest
 
-    def complete(self, messages: list[Message], params: dict[str, Any]) -> RawCompletion:
+    def complete(
+        self, messages: list[Message], params: dict[str, Any], timeout: float | None = None
+    ) -> RawCompletion:
         import openai
 
+        limit = self.settings.timeout_s if timeout is None else timeout
         try:
             response = self.client.chat.completions.create(
-                model=self.model, messages=self._prepare(messages), **params
+                model=self.model, messages=self._prepare(messages), timeout=limit, **params
             )
         except openai.APIError as exc:
             raise map_openai_error(exc, self.model, self.base_url) from exc
@@ -382,7 +385,11 @@ class LLMApiProvider:
     def generation_params(self, max_gen: int | None) -> dict[str, Any]:
         return {"max_gen": int(max_gen or 4096)}
 
-    def complete(self, messages: list[Message], params: dict[str, Any]) -> RawCompletion:
+    def complete(
+        self, messages: list[Message], params: dict[str, Any], timeout: float | None = None
+    ) -> RawCompletion:
+        """One call of the custom callable (it cannot be given ``timeout``; ``llm.deadline_s``
+        still ends the retrying between attempts)."""
         fn = self.fn
         payload: Any = render_prompt(messages) if _wants_prompt_string(fn) else messages
         try:
