@@ -288,10 +288,46 @@ def code_context(
     return ctx
 
 
+MAX_HISTORY_CHARS = 1600
+"""Bound of the earlier-attempts list in a repair prompt (about 400 tokens)."""
+
+
+def repair_history(earlier: list[list[str]]) -> list[dict[str, Any]]:
+    """Earlier failed versions' reasons as ``[{"attempt": k, "reasons": [...]}]``, newest
+    first kept when the list must be cut to ``MAX_HISTORY_CHARS`` (each reason cut to
+    ``MAX_REASON_CHARS``); returned oldest first."""
+    kept: list[dict[str, Any]] = []
+    used = 0
+    for k in range(len(earlier) - 1, -1, -1):
+        reasons = [r[:MAX_REASON_CHARS] for r in earlier[k]]
+        size = sum(len(r) for r in reasons) + 20
+        if kept and used + size > MAX_HISTORY_CHARS:
+            break
+        if used + size > MAX_HISTORY_CHARS:  # even one entry is too long: cut its reasons
+            reasons = [r[: max(40, MAX_HISTORY_CHARS // max(1, len(reasons)))] for r in reasons]
+        kept.append({"attempt": k + 1, "reasons": reasons})
+        used += size
+    return kept[::-1]
+
+
 def repair_context(
-    env_name: str, skill_name: str, source: str, reasons: list[str]
+    env_name: str,
+    skill_name: str,
+    source: str,
+    reasons: list[str],
+    earlier: list[list[str]] | None = None,
 ) -> dict[str, Any]:
-    return {"env_name": env_name, "skill": skill_name, "source": source, "reasons": reasons}
+    """Inputs of a repair: the failing module and its reasons, plus (``history``) the reasons
+    every earlier version of it failed with, bounded by :data:`MAX_HISTORY_CHARS`."""
+    ctx: dict[str, Any] = {
+        "env_name": env_name,
+        "skill": skill_name,
+        "source": source,
+        "reasons": reasons,
+    }
+    if earlier:
+        ctx["history"] = repair_history(earlier)
+    return ctx
 
 
 def analyse_context(
@@ -433,7 +469,14 @@ def repair_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         f"{contract_text(env_name)}\n"
         f"Features:\n{features_text(env_name)}\n"
         "The module `source` for skill `skill` failed validation with `reasons`. Fix every "
-        "reason and keep the reward design.\nAnswer with the whole module in one ```python block."
+        "reason and keep the reward design."
+        + (
+            " `history` lists the reasons earlier versions of this module failed with: write a "
+            "fix that addresses all of them together, so none of those bugs comes back."
+            if context.get("history")
+            else ""
+        )
+        + "\nAnswer with the whole module in one ```python block."
     )
     return _messages(
         "repair", env_name, "You fix JAX reward code for Craftax skills.", body, context
