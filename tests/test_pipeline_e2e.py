@@ -1,6 +1,6 @@
-"""End-to-end: the workflow on CPU with tiny budgets (2 slots), a kill during training and a
-rerun, cache hits on forced LLM reruns, a second tree seeded with start_from, and the
-cross-model comparison. Models are served by tests/pipeline_llm_api (the offline chain
+"""End-to-end: the workflow on CPU with tiny budgets (2 slots), a SIGKILL during training and
+a rerun of the same command, cache hits on forced LLM reruns, a second tree seeded with
+start_from, and the cross-model comparison. Models are served by tests/pipeline_llm_api (the offline chain
 behind the cached ``llm_api`` path), so no network or key is used."""
 
 from __future__ import annotations
@@ -79,10 +79,13 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
     assert calls_before[1], "slot 1's LLM stages ran before the kill"
     assert (tree / "skill_0" / "library.json").exists()
 
-    # 2. rerun (after removing the killed run's lock, as a user would): completes, finished
-    # rules are not re-run, no second LLM call
-    run(snakemake_cmd(tmp_path, config, "--unlock"), env)
-    run(snakemake_cmd(tmp_path, config), env)
+    # 2. rerun the same command (no --unlock): the killed run's stale lock is lifted with a
+    # note; it completes, finished rules are not re-run, no second LLM call
+    assert list((tmp_path / ".snakemake" / "locks").glob("*.lock")), "SIGKILL left no lock"
+    rerun = run(snakemake_cmd(tmp_path, config), env)
+    assert f"removed the Snakemake lock of run {proc.pid}, which is no longer running" in (
+        rerun.stderr
+    )
     for i in (0, 1):
         for name in SLOT_FILES:
             assert (tree / f"skill_{i}" / name).exists(), f"skill_{i}/{name} missing"
