@@ -148,8 +148,11 @@ def test_missing_key_detected_by_preflight(env, settings, monkeypatch):
 
 def test_online_preflight_checks_model_list(env, settings):
     preflight("gpt-4o-mini", settings=settings, online=True)
-    with pytest.raises(ModelNotFoundError, match="gpt-4o-mini-typo"):
+    with pytest.raises(ModelNotFoundError, match="gpt-4o-mini-typo") as info:
         preflight("gpt-4o-mini-typo", settings=settings, online=True)
+    assert "Did you mean gpt-4o-mini" in str(info.value)
+    with pytest.raises(ModelNotFoundError, match=r"Did you mean gpt-5\?") as info:
+        preflight("gpt-5-typo", settings=settings, online=True)
     assert env.chat_requests() == []
 
 

@@ -8,10 +8,12 @@ otherwise the official ``openai`` SDK with ``OPENAI_API_KEY`` and optional
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import os
 import re
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -187,12 +189,19 @@ class OpenAIProvider:
         except openai.NotFoundError:
             return  # server has no /models endpoint: nothing to check against
         except openai.APIError as exc:
-            raise map_openai_error(exc, self.model, self.base_url) from exc
+            mapped = map_openai_error(exc, self.model, self.base_url)
+            if isinstance(mapped, RetryableError):  # the calls themselves retry; go on
+                print(f"[llm] could not read the model list: {mapped}", file=sys.stderr)
+                return
+            raise mapped from exc
         if ids and self.model not in ids:
-            shown = ", ".join(sorted(ids)[:20])
+            close = difflib.get_close_matches(self.model, sorted(ids), n=3, cutoff=0.6)
+            shown = ", ".join(sorted(ids)[:20]) + (", ..." if len(ids) > 20 else "")
+            hint = f"Did you mean {' or '.join(close)}? " if close else ""
             raise ModelNotFoundError(
-                f"model {self.model!r} is not among the models listed at {self.base_url} "
-                f"({shown}{', ...' if len(ids) > 20 else ''}). Pass one of them as --llm_name."
+                f"model {self.model!r} is not among the models listed at {self.base_url}. "
+                f"{hint}Listed: {shown}. Pass one of them as llm_name (--llm_name, or "
+                "--config llm_name=...); nothing was started."
             )
 
     @property
