@@ -385,7 +385,7 @@ def test_repair_prompt_lists_earlier_attempts_reasons(server, remote):
     assert second["history"] == [{"attempt": 1, "reasons": ["line 2: use jnp.where, not if"]}]
     assert [h["attempt"] for h in third["history"]] == [1, 2]
     assert third["reasons"] == ["line 2: use jnp.where, not if"]
-    assert "addresses all of them" in bodies[2]["messages"][-1]["content"]
+    assert "addresses all of them" in bodies[2]["messages"][0]["content"]
 
     from flowrl.llm.prompts import MAX_HISTORY_CHARS, repair_history
 
