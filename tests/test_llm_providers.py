@@ -9,9 +9,9 @@ import time
 import pytest
 
 try:  # tests/ as a package or as a plain directory on sys.path
-    from tests.llm_server import API_KEY, FakeOpenAI, Reply, error, ok
+    from tests.llm_server import API_KEY, FakeOpenAI, ReasoningBiller, Reply, error, ok
 except ImportError:  # pragma: no cover
-    from llm_server import API_KEY, FakeOpenAI, Reply, error, ok
+    from llm_server import API_KEY, FakeOpenAI, ReasoningBiller, Reply, error, ok
 
 from flowrl.llm import (
     AuthenticationFailedError,
@@ -268,3 +268,43 @@ def test_default_settings_end_a_hang_in_under_five_minutes():
     assert s.timeout_s >= 180  # a slow reasoning answer still fits in one attempt
     with pytest.raises(ConfigurationError, match="deadline_s"):
         LLMSettings(deadline_s=0)
+
+
+# -- reasoning effort and prompt caching against a server that bills like a reasoning model --
+def _billing(env, tmp_path, effort):
+    env.default = ReasoningBiller(lambda req: "answer text")
+    s = load_settings(
+        search_defaults=False, cache_enabled=False, reasoning_effort=effort, retry={"jitter": 0}
+    )
+    return s
+
+
+def test_reasoning_effort_goes_only_to_models_that_accept_it(env, tmp_path):
+    s = _billing(env, tmp_path, "low")
+    assert s.reasoning_effort == "low" and LLMSettings().reasoning_effort == "low"
+    for model in ("gpt-5", "o3", "gpt-4o", "gpt-4o-mini"):
+        get_query(model, settings=s)("[flowrl step=code env=x] hi")
+    sent = {b["model"]: b.get("reasoning_effort") for b in env.chat_requests()}
+    assert sent == {"gpt-5": "low", "o3": "low", "gpt-4o": None, "gpt-4o-mini": None}
+    with pytest.raises(ConfigurationError, match="reasoning_effort 'hihg'"):
+        load_settings(search_defaults=False, reasoning_effort="hihg")
+
+
+def test_billing_server_reasoning_depends_on_step_and_effort_and_caches_prefixes(env, tmp_path):
+    ledger = tmp_path / "l.jsonl"
+    shared = "x" * 4 * 1500  # a 1.5k-token prefix, the same in both prompts
+    used = {}
+    for effort in ("minimal", "low", "medium", "high"):
+        q = get_query("gpt-5", settings=_billing(env, tmp_path, effort), ledger=ledger)
+        used[effort] = q(f"[flowrl step=code env=x]{shared} {effort}").usage.reasoning_tokens
+    assert used["minimal"] < used["low"] < used["medium"] < used["high"]
+    q = get_query("gpt-5", settings=_billing(env, tmp_path, None), ledger=ledger)
+    first = q([{"role": "system", "content": shared}, {"role": "user", "content": "a"}])
+    second = q([{"role": "system", "content": shared}, {"role": "user", "content": "b"}])
+    assert first.usage.cached_prompt_tokens == 0
+    assert second.usage.cached_prompt_tokens == 1408  # 1.5k shared, in 128-token blocks
+    assert first.usage.reasoning_tokens == 1000  # no step tag, default (medium) effort
+    uncached = second.usage.prompt_tokens - 1408
+    expected = (uncached * 1.25 + 1408 * 0.125 + second.usage.completion_tokens * 10.0) / 1e6
+    assert second.cost_usd == pytest.approx(expected)  # cached tokens at gpt-5's cached rate
+    assert list(read_ledger(ledger))[-1]["cached_prompt_tokens"] == 1408

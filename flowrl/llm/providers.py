@@ -45,9 +45,19 @@ _NO_SYSTEM_ROLE = re.compile(r"^o1-(mini|preview)")
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
+_NO_EFFORT = re.compile(r"^(gpt-5-chat|o1-(mini|preview))")
+
+
 def is_reasoning_model(model: str) -> bool:
     """GPT-5 family and o-series: no temperature, ``max_completion_tokens``."""
     return bool(_REASONING.match(model.strip().lower()))
+
+
+def accepts_reasoning_effort(model: str) -> bool:
+    """Whether the API takes ``reasoning_effort`` for ``model``: the GPT-5 reasoning models and
+    o-series (not gpt-5-chat, o1-mini or o1-preview; never gpt-4o and other chat models)."""
+    name = model.strip().lower()
+    return is_reasoning_model(name) and not _NO_EFFORT.match(name)
 
 
 def list_models_hint() -> str:
@@ -227,7 +237,7 @@ class OpenAIProvider:
             params: dict[str, Any] = {
                 "max_completion_tokens": int(max_gen or self.settings.reasoning_max_gen)
             }
-            if self.settings.reasoning_effort:
+            if self.settings.reasoning_effort and accepts_reasoning_effort(self.model):
                 params["reasoning_effort"] = self.settings.reasoning_effort
             return params
         return {

@@ -69,8 +69,9 @@ class LLMSettings:
     """Completion budget for GPT-5 / o-series (``max_completion_tokens``; includes reasoning)."""
     temperature: float = 0.0
     """Sent to chat models only; GPT-5 and o-series refuse it."""
-    reasoning_effort: str | None = None
-    """Optional ``reasoning_effort`` for GPT-5 / o-series (minimal/low/medium/high)."""
+    reasoning_effort: str | None = "low"
+    """``reasoning_effort`` for models that accept it (GPT-5 family, o1, o3, o4-mini):
+    minimal/low/medium/high, or None for the model's default (medium). Never sent to others."""
     max_reasks: int = 2
     """Re-asks of a structured answer that failed to parse or validate (so 1 + max_reasks tries)."""
     max_repairs: int = 2
