@@ -164,8 +164,12 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
     )
     print(head)
     print("|" + "---|" * 10)
+    from flowrl.llm.providers import accepts_reasoning_effort
+
     for r in rows:
         effort = r["effort"] if r["effort"] != "default" else "(unset: medium)"
+        if not accepts_reasoning_effort(r["model"]):
+            effort += " (not sent)"
         print(
             f"| {r['case']} | {r['model']} | {effort} | {r['accepted']} | {r['calls']} | "
             f"{r['prompt']:,.0f} | {r['cached']:,.0f} | {r['completion']:,.0f} | "

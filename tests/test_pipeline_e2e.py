@@ -1,7 +1,8 @@
-"""End-to-end: the workflow on CPU with tiny budgets (2 slots), a SIGKILL during training and
-a rerun of the same command, cache hits on forced LLM reruns, a second tree seeded with
-start_from, and the cross-model comparison. Models are served by tests/pipeline_llm_api (the offline chain
-behind the cached ``llm_api`` path), so no network or key is used."""
+"""End-to-end: the workflow on CPU with tiny budgets (2 slots), a mistyped model stopped by
+preflight before any job, a SIGKILL during training and a rerun of the same command, cache
+hits on forced LLM reruns, a second tree seeded with start_from, and the cross-model
+comparison. Models are served by tests/pipeline_llm_api (the offline chain behind the cached
+``llm_api`` path) and the typo check by the loopback server, so no network or key is used."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from pathlib import Path
 import pytest
 
 try:
+    from tests.llm_server import API_KEY, FakeOpenAI
     from tests.pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
 except ImportError:  # tests/ not imported as a package
+    from llm_server import API_KEY, FakeOpenAI
     from pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
 
 pytestmark = pytest.mark.slow
@@ -56,6 +59,18 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
     env = env_with_llm_api()
     config = {**TINY, "llm_name": "gpt-4o-mini", "results_dir": "results"}
     tree = tmp_path / "results" / CLASSIC / "gpt-4o-mini"
+
+    # 0. a mistyped model stops at preflight, before any job: no tree, close match named
+    with FakeOpenAI() as server:
+        typo_env = {**os.environ, "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": server.base_url}
+        typo_env["JAX_PLATFORMS"] = "cpu"
+        typo = {**config, "llm_name": "gpt-5-typo"}
+        failed = subprocess.run(
+            snakemake_cmd(tmp_path, typo), env=typo_env, capture_output=True, text=True
+        )
+    assert failed.returncode != 0 and "Did you mean gpt-5" in failed.stderr, failed.stderr[-3000:]
+    assert not (tmp_path / "results" / CLASSIC / "gpt-5-typo").exists()
+    assert server.chat_requests() == []
 
     # 1. run, and kill the whole run while slot 1 trains
     proc = subprocess.Popen(
