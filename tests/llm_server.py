@@ -9,6 +9,7 @@ headers are recorded. It binds an ephemeral port and serves from a daemon thread
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -208,3 +209,105 @@ class FakeOpenAI:
                 self._send(fake._next_reply(body))
 
         return Handler
+
+
+# -- a server that bills like a reasoning model -------------------------------------------
+STEP_REASONING_TOKENS = {
+    "propose": 1200,
+    "spec": 1500,
+    "reward": 2000,
+    "code": 2500,
+    "repair": 1500,
+    "analyse": 1500,
+}
+"""Reasoning tokens per chain step at ``reasoning_effort: medium`` (the API's default). They sum
+to 8.7k for propose+spec+reward+code+repair, the gpt-5 figure observed in issue #14."""
+EFFORT_FACTOR = {"minimal": 0.05, "low": 0.3, "medium": 1.0, "high": 2.0}
+"""Reasoning tokens relative to medium, by effort: an assumption of this simulation (OpenAI
+publishes no ratio), not a measurement of gpt-5."""
+CACHE_MIN_TOKENS = 1024
+CACHE_BLOCK_TOKENS = 128
+
+
+def _is_reasoning(model: str) -> bool:
+    return model.startswith(("gpt-5", "o1", "o3", "o4")) and not model.startswith("gpt-5-chat")
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix of two strings."""
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
+def _tokens(chars: int) -> int:
+    return (chars + 3) // 4
+
+
+class ReasoningBiller:
+    """``FakeOpenAI.default`` that answers with ``answer(request) -> text`` and bills like
+    OpenAI's reasoning models: completion tokens = visible text + reasoning tokens, which
+    depend on the chain step (from the prompt's ``[flowrl step=...]`` tag) and on
+    ``reasoning_effort``; a request to a chat model that carries ``reasoning_effort`` is
+    refused with 400 as the API does. Prompt caching is automatic: the longest prefix a prompt
+    shares with an earlier one is reported as ``prompt_tokens_details.cached_tokens`` when it
+    is at least 1024 tokens, in 128-token blocks. Tokens are characters / 4. ``faults`` maps a
+    request number (0-based) to an error reply served instead (e.g. one 429, one 500)."""
+
+    def __init__(
+        self,
+        answer: Callable[[dict[str, Any]], str],
+        faults: dict[int, Reply] | None = None,
+    ) -> None:
+        self.answer = answer
+        self.faults = dict(faults or {})
+        self.seen: list[str] = []
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def cached_tokens(self, prompt: str) -> int:
+        """Tokens of the longest prefix ``prompt`` shares with an earlier prompt, as billed."""
+        shared = max((_common_prefix(prompt, p) for p in self.seen), default=0)
+        tokens = shared // 4
+        if tokens < CACHE_MIN_TOKENS:
+            return 0
+        return tokens - tokens % CACHE_BLOCK_TOKENS
+
+    def __call__(self, request: dict[str, Any]) -> Reply:
+        model = str(request.get("model"))
+        effort = request.get("reasoning_effort")
+        with self._lock:
+            number = self.count
+            self.count += 1
+        if number in self.faults:
+            return self.faults[number]
+        if effort is not None and not _is_reasoning(model):
+            return error(
+                400,
+                "Unrecognized request argument supplied: reasoning_effort",
+                code="unsupported_parameter",
+                type_="invalid_request_error",
+            )
+        if effort is not None and effort not in EFFORT_FACTOR:
+            return error(400, f"Invalid value for reasoning_effort: {effort!r}")
+        messages = request.get("messages") or []
+        prompt = "".join(f"<{m.get('role')}>{m.get('content')}" for m in messages)
+        with self._lock:
+            cached = self.cached_tokens(prompt)
+            self.seen.append(prompt)
+        text = self.answer(request)
+        step = re.search(r"\[flowrl step=(\w+) ", prompt)
+        reasoning = 0
+        if _is_reasoning(model):
+            base = STEP_REASONING_TOKENS.get(step.group(1) if step else "", 1000)
+            reasoning = int(base * EFFORT_FACTOR[effort or "medium"])
+        return ok(
+            text,
+            model=model,
+            prompt_tokens=_tokens(len(prompt)),
+            completion_tokens=_tokens(len(text)) + reasoning,
+            cached_tokens=cached,
+            reasoning_tokens=reasoning,
+        )

@@ -362,3 +362,33 @@ def test_repair_prompt_carries_the_allowlist_refusals(server, remote):
     reasons = context_of(server.chat_requests()[0]["messages"])["reasons"]
     assert any("`jnp.sum` must be used as it is" in r for r in reasons), reasons
     assert result.value["ok"] and len(result.value["rounds"]) == 2
+
+
+def test_repair_prompt_lists_earlier_attempts_reasons(server, remote):
+    """A model cycling between bugs is shown every earlier reason, within a bound."""
+    verdicts = iter(
+        [
+            SimpleNamespace(ok=False, reasons=["line 2: use jnp.where, not if"]),
+            SimpleNamespace(ok=False, reasons=["task_reward returns int32, need float"]),
+            SimpleNamespace(ok=False, reasons=["line 2: use jnp.where, not if"]),
+            SimpleNamespace(ok=True, reasons=[]),
+        ]
+    )
+    server.default = lambda req: ok("```python\n" + module("stone") + "```")
+    result = chain.validate_with_repair(
+        remote, ENV, "Skill B", "v0", validate=lambda s, e: next(verdicts), max_repairs=3
+    )
+    assert result.value["ok"] and len(result.value["rounds"]) == 4
+    bodies = server.chat_requests()
+    first, second, third = (context_of(b["messages"]) for b in bodies)
+    assert "history" not in first
+    assert second["history"] == [{"attempt": 1, "reasons": ["line 2: use jnp.where, not if"]}]
+    assert [h["attempt"] for h in third["history"]] == [1, 2]
+    assert third["reasons"] == ["line 2: use jnp.where, not if"]
+    assert "addresses all of them" in bodies[2]["messages"][0]["content"]
+
+    from flowrl.llm.prompts import MAX_HISTORY_CHARS, repair_history
+
+    long = [["x" * 1000, "y" * 1000]] * 30
+    kept = repair_history(long)
+    assert kept[-1]["attempt"] == 30 and len(json.dumps(kept)) < MAX_HISTORY_CHARS + 400

@@ -9,12 +9,15 @@ import time
 import pytest
 
 try:  # tests/ as a package or as a plain directory on sys.path
-    from tests.llm_server import API_KEY, FakeOpenAI, Reply, error, ok
+    from tests.llm_server import API_KEY, FakeOpenAI, ReasoningBiller, Reply, error, ok
 except ImportError:  # pragma: no cover
-    from llm_server import API_KEY, FakeOpenAI, Reply, error, ok
+    from llm_server import API_KEY, FakeOpenAI, ReasoningBiller, Reply, error, ok
 
 from flowrl.llm import (
     AuthenticationFailedError,
+    ConfigurationError,
+    DeadlineExceededError,
+    LLMSettings,
     MissingAPIKeyError,
     ModelNotFoundError,
     RetriesExhaustedError,
@@ -145,8 +148,11 @@ def test_missing_key_detected_by_preflight(env, settings, monkeypatch):
 
 def test_online_preflight_checks_model_list(env, settings):
     preflight("gpt-4o-mini", settings=settings, online=True)
-    with pytest.raises(ModelNotFoundError, match="gpt-4o-mini-typo"):
+    with pytest.raises(ModelNotFoundError, match="gpt-4o-mini-typo") as info:
         preflight("gpt-4o-mini-typo", settings=settings, online=True)
+    assert "Did you mean gpt-4o-mini" in str(info.value)
+    with pytest.raises(ModelNotFoundError, match=r"Did you mean gpt-5[ ?]") as info:
+        preflight("gpt-5-typo", settings=settings, online=True)
     assert env.chat_requests() == []
 
 
@@ -189,3 +195,116 @@ def test_unknown_model_price_is_unknown_not_guessed(env, settings, tmp_path):
     c = get_query("my-local-llama", settings=settings, ledger=ledger)("hi")
     assert c.cost_usd is None
     assert json.loads(ledger.read_text())["cost_usd"] is None
+
+
+# -- visible, bounded waiting -------------------------------------------------------------
+def _quick(tmp_path, **over):
+    base = {
+        "search_defaults": False,
+        "cache_enabled": False,
+        "timeout_s": 0.4,
+        "deadline_s": 1.2,
+        "heartbeat_s": 0.15,
+        "retry": {"max_attempts": 5, "base_delay_s": 0.05, "max_delay_s": 0.1, "jitter": 0.0},
+    }
+    return load_settings(**{**base, **over})
+
+
+def test_hanging_server_ends_at_the_deadline_naming_settings_and_server(env, tmp_path, capsys):
+    env.default = lambda req: Reply(200, ok("never in time").body, delay_s=5)
+    ledger = tmp_path / "l.jsonl"
+    start = time.monotonic()
+    with pytest.raises(DeadlineExceededError) as info:
+        get_query("gpt-5", settings=_quick(tmp_path), ledger=ledger)("hi")
+    took = time.monotonic() - start
+    assert 1.1 < took < 2.5, took
+    msg = str(info.value)
+    assert "llm.deadline_s=1.2" in msg and "llm.timeout_s=0.4" in msg and env.base_url in msg
+    assert "max_attempts" not in msg  # more attempts would only make a hang longer
+    err = capsys.readouterr().err
+    assert "[llm] gpt-5 (query): still waiting for " + env.base_url in err  # heartbeat
+    assert "attempt 1/5 failed: request for model 'gpt-5' timed out" in err
+    assert "retrying in 0.1 s" in err or "retrying in 0.0 s" in err
+    [rec] = list(read_ledger(ledger))
+    assert rec["error"].startswith("DeadlineExceededError") and rec["attempts"] >= 2
+
+
+def test_slow_but_real_reasoning_answer_succeeds_with_heartbeat(env, tmp_path, capsys):
+    env.default = lambda req: Reply(
+        200, ok("thought hard", model="gpt-5", reasoning_tokens=900).body, delay_s=0.5
+    )
+    s = _quick(tmp_path, timeout_s=1.0, deadline_s=1.5)
+    c = get_query("gpt-5", settings=s)("hi")
+    assert c.text == "thought hard" and c.attempts == 1
+    err = capsys.readouterr().err
+    assert err.count("still waiting for") >= 2 and "failed" not in err
+
+
+def test_429_storm_prints_every_retry_and_stops_at_max_attempts(env, tmp_path, capsys):
+    env.default = lambda req: Reply(
+        429,
+        error(429, "Rate limit reached", code="rate_limit_exceeded").body,
+        headers={"Retry-After": "60"},  # honoured only up to max_delay_s
+    )
+    s = _quick(
+        tmp_path,
+        deadline_s=10.0,
+        retry={"max_attempts": 4, "base_delay_s": 0.01, "max_delay_s": 0.05},
+    )
+    start = time.monotonic()
+    with pytest.raises(RetriesExhaustedError) as info:
+        get_query("gpt-4o-mini", settings=s)("hi")
+    assert time.monotonic() - start < 2
+    assert info.value.attempts == 4 and len(env.chat_requests()) == 4
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "failed:" in ln]
+    assert [ln.split(": attempt ")[1][:3] for ln in lines] == ["1/4", "2/4", "3/4"]
+    assert all("429" in ln and "Rate limit reached" in ln and "retrying in" in ln for ln in lines)
+    assert "max_attempts in the config" not in str(info.value)
+
+
+def test_default_settings_end_a_hang_in_under_five_minutes():
+    s = LLMSettings()
+    assert s.deadline_s < 300 and s.timeout_s < s.deadline_s
+    assert s.timeout_s >= 180  # a slow reasoning answer still fits in one attempt
+    with pytest.raises(ConfigurationError, match="deadline_s"):
+        LLMSettings(deadline_s=0)
+
+
+# -- reasoning effort and prompt caching against a server that bills like a reasoning model --
+def _billing(env, tmp_path, effort):
+    env.default = ReasoningBiller(lambda req: "answer text")
+    s = load_settings(
+        search_defaults=False, cache_enabled=False, reasoning_effort=effort, retry={"jitter": 0}
+    )
+    return s
+
+
+def test_reasoning_effort_goes_only_to_models_that_accept_it(env, tmp_path):
+    s = _billing(env, tmp_path, "low")
+    assert s.reasoning_effort == "low" and LLMSettings().reasoning_effort == "low"
+    for model in ("gpt-5", "o3", "gpt-4o", "gpt-4o-mini"):
+        get_query(model, settings=s)("[flowrl step=code env=x] hi")
+    sent = {b["model"]: b.get("reasoning_effort") for b in env.chat_requests()}
+    assert sent == {"gpt-5": "low", "o3": "low", "gpt-4o": None, "gpt-4o-mini": None}
+    with pytest.raises(ConfigurationError, match="reasoning_effort 'hihg'"):
+        load_settings(search_defaults=False, reasoning_effort="hihg")
+
+
+def test_billing_server_reasoning_depends_on_step_and_effort_and_caches_prefixes(env, tmp_path):
+    ledger = tmp_path / "l.jsonl"
+    shared = "x" * 4 * 1500  # a 1.5k-token prefix, the same in both prompts
+    used = {}
+    for effort in ("minimal", "low", "medium", "high"):
+        q = get_query("gpt-5", settings=_billing(env, tmp_path, effort), ledger=ledger)
+        used[effort] = q(f"[flowrl step=code env=x]{shared} {effort}").usage.reasoning_tokens
+    assert used["minimal"] < used["low"] < used["medium"] < used["high"]
+    q = get_query("gpt-5", settings=_billing(env, tmp_path, None), ledger=ledger)
+    first = q([{"role": "system", "content": shared}, {"role": "user", "content": "a"}])
+    second = q([{"role": "system", "content": shared}, {"role": "user", "content": "b"}])
+    assert first.usage.cached_prompt_tokens == 0
+    assert second.usage.cached_prompt_tokens == 1408  # 1.5k shared, in 128-token blocks
+    assert first.usage.reasoning_tokens == 1000  # no step tag, default (medium) effort
+    uncached = second.usage.prompt_tokens - 1408
+    expected = (uncached * 1.25 + 1408 * 0.125 + second.usage.completion_tokens * 10.0) / 1e6
+    assert second.cost_usd == pytest.approx(expected)  # cached tokens at gpt-5's cached rate
+    assert list(read_ledger(ledger))[-1]["cached_prompt_tokens"] == 1408

@@ -94,3 +94,18 @@ def test_first_rejection_order(tmp_path: Path) -> None:
     assert first_rejection(a, b) == {"stage": "propose", "reason": "bad json"}
     assert first_rejection(b)["stage"] == "validate"
     assert first_rejection(tmp_path / "missing.json") is None
+
+
+def test_compare_names_trees_by_their_model_and_footnotes_uncommitted(tmp_path: Path) -> None:
+    from flowrl.report.compare import compare
+
+    tree = tmp_path / "tree"  # made with --graph-path exp/x/tree: named by its ledger's model
+    init_library(CLASSIC, tree / "init" / "library.json")
+    slot = _slot(tree, 0, "Collect Wood")
+    commit(CLASSIC, tree / "init" / "library.json", [slot], slot.library)
+    (tmp_path / "gpt-5-typo" / "skill_0").mkdir(parents=True)  # died before any commit
+    rows = compare(tmp_path)
+    assert [(r["model"], r["tree"], r["skills_accepted"]) for r in rows] == [("gpt-5", "tree", 1)]
+    notes = (tmp_path / "comparison" / "models.md").read_text()
+    assert "Not compared, no committed slot: `gpt-5-typo`" in notes
+    assert "gpt-5-typo" not in (tmp_path / "comparison" / "models.csv").read_text()

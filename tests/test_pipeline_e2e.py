@@ -1,7 +1,8 @@
-"""End-to-end: the workflow on CPU with tiny budgets (2 slots), a kill during training and a
-rerun, cache hits on forced LLM reruns, a second tree seeded with start_from, and the
-cross-model comparison. Models are served by tests/pipeline_llm_api (the offline chain
-behind the cached ``llm_api`` path), so no network or key is used."""
+"""End-to-end: the workflow on CPU with tiny budgets (2 slots), a mistyped model stopped by
+preflight before any job, a SIGKILL during training and a rerun of the same command, cache
+hits on forced LLM reruns, a second tree seeded with start_from, and the cross-model
+comparison. Models are served by tests/pipeline_llm_api (the offline chain behind the cached
+``llm_api`` path) and the typo check by the loopback server, so no network or key is used."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from pathlib import Path
 import pytest
 
 try:
+    from tests.llm_server import API_KEY, FakeOpenAI
     from tests.pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
 except ImportError:  # tests/ not imported as a package
+    from llm_server import API_KEY, FakeOpenAI
     from pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
 
 pytestmark = pytest.mark.slow
@@ -57,6 +60,18 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
     config = {**TINY, "llm_name": "gpt-4o-mini", "results_dir": "results"}
     tree = tmp_path / "results" / CLASSIC / "gpt-4o-mini"
 
+    # 0. a mistyped model stops at preflight, before any job: no tree, close match named
+    with FakeOpenAI() as server:
+        typo_env = {**os.environ, "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": server.base_url}
+        typo_env["JAX_PLATFORMS"] = "cpu"
+        typo = {**config, "llm_name": "gpt-5-typo"}
+        failed = subprocess.run(
+            snakemake_cmd(tmp_path, typo), env=typo_env, capture_output=True, text=True
+        )
+    assert failed.returncode != 0 and "Did you mean gpt-5" in failed.stderr, failed.stderr[-3000:]
+    assert not (tmp_path / "results" / CLASSIC / "gpt-5-typo").exists()
+    assert server.chat_requests() == []
+
     # 1. run, and kill the whole run while slot 1 trains
     proc = subprocess.Popen(
         snakemake_cmd(tmp_path, config),
@@ -79,10 +94,13 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
     assert calls_before[1], "slot 1's LLM stages ran before the kill"
     assert (tree / "skill_0" / "library.json").exists()
 
-    # 2. rerun (after removing the killed run's lock, as a user would): completes, finished
-    # rules are not re-run, no second LLM call
-    run(snakemake_cmd(tmp_path, config, "--unlock"), env)
-    run(snakemake_cmd(tmp_path, config), env)
+    # 2. rerun the same command (no --unlock): the killed run's stale lock is lifted with a
+    # note; it completes, finished rules are not re-run, no second LLM call
+    assert list((tmp_path / ".snakemake" / "locks").glob("*.lock")), "SIGKILL left no lock"
+    rerun = run(snakemake_cmd(tmp_path, config), env)
+    assert f"removed the Snakemake lock of run {proc.pid}, which is no longer running" in (
+        rerun.stderr
+    )
     for i in (0, 1):
         for name in SLOT_FILES:
             assert (tree / f"skill_{i}" / name).exists(), f"skill_{i}/{name} missing"

@@ -185,7 +185,8 @@ def validate_with_repair(
     ledger: PathLike | None = None,
     max_reasks: int | None = None,
 ) -> StepResult:
-    """The `validate` step: validate, and while it fails ask the LLM to repair (bounded).
+    """The `validate` step: validate, and while it fails ask the LLM to repair (bounded);
+    each repair prompt also lists the reasons of every earlier failed version (bounded).
 
     ``value``: ``{"ok", "source", "reasons", "rounds": [{"source", "ok", "reasons"}, ...]}``;
     ``source`` is the last version tried (the valid one when ``ok``).
@@ -203,7 +204,14 @@ def validate_with_repair(
         answer = ask(
             query,
             prompts.repair_messages(
-                env_name, prompts.repair_context(env_name, skill_name, current, reasons)
+                env_name,
+                prompts.repair_context(
+                    env_name,
+                    skill_name,
+                    current,
+                    reasons,
+                    earlier=[r["reasons"] for r in rounds[:-1]],
+                ),
             ),
             python_parser(REQUIRED_FUNCTIONS),
             purpose=f"repair{attempt + 1}",

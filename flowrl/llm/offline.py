@@ -177,7 +177,9 @@ class OfflineProvider:
             )
         raise LLMError(f"offline provider: unknown chain step {step!r}")
 
-    def complete(self, messages: list[Message], params: dict[str, Any]) -> RawCompletion:
+    def complete(
+        self, messages: list[Message], params: dict[str, Any], timeout: float | None = None
+    ) -> RawCompletion:
         text = self.answer(messages)
         usage = Usage(
             prompt_tokens=(messages_chars(messages) + 3) // 4,

@@ -7,14 +7,17 @@ rule, recipe, placement and interaction, plus its notes); games without a knowle
 no facts rather than invented ones. A step gets only the facts and library state it needs:
 names, specs and reasons travel; code only as one short example.
 
-Every prompt is two messages. The system message opens with a tag line
-``[flowrl step=<step> env=<env_name>]`` and the user message carries the step's inputs as one
-```json context block, so the deterministic offline provider can answer the same prompts.
+Every prompt is two messages. The system message opens with the game's :func:`preamble`
+(identical for every step and skill, so providers' prompt caching applies), then a tag line
+``[flowrl step=<step> env=<env_name>]`` and the step's fixed instructions; the user message
+carries the step's inputs as one ```json context block, so the deterministic offline provider
+can answer the same prompts.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 from typing import Any
@@ -209,11 +212,11 @@ def load_game_facts(env_name: str) -> list[str]:
 def propose_context(
     env_name: str,
     library: dict[str, Any] | None,
-    facts: list[str] | None = None,
     siblings: list[str] | None = None,
 ) -> dict[str, Any]:
     """Inputs of the propose step: learned skills' gains, rejections, achievements, frontier,
-    and (parallel discovery) the names ``siblings`` proposed in the same round."""
+    and (parallel discovery) the names ``siblings`` proposed in the same round. The game
+    facts are in the shared :func:`preamble`."""
     library = library or {}
     rejected = []
     for r in (library.get("rejected") or [])[-MAX_REJECTED:]:
@@ -228,9 +231,6 @@ def propose_context(
     }
     if siblings:
         ctx["siblings"] = list(siblings)
-    facts = load_game_facts(env_name) if facts is None else facts
-    if facts:
-        ctx["facts"] = facts
     return ctx
 
 
@@ -249,9 +249,6 @@ def spec_context(
         "proposal": {k: proposal[k] for k in ("name", "description", "gain") if k in proposal},
         "skills": skills,
     }
-    facts = relevant_facts(env_name, list((proposal.get("gain") or {}).keys()), proposal["name"])
-    if facts:
-        ctx["facts"] = facts
     return ctx
 
 
@@ -288,10 +285,46 @@ def code_context(
     return ctx
 
 
+MAX_HISTORY_CHARS = 1600
+"""Bound of the earlier-attempts list in a repair prompt (about 400 tokens)."""
+
+
+def repair_history(earlier: list[list[str]]) -> list[dict[str, Any]]:
+    """Earlier failed versions' reasons as ``[{"attempt": k, "reasons": [...]}]``, newest
+    first kept when the list must be cut to ``MAX_HISTORY_CHARS`` (each reason cut to
+    ``MAX_REASON_CHARS``); returned oldest first."""
+    kept: list[dict[str, Any]] = []
+    used = 0
+    for k in range(len(earlier) - 1, -1, -1):
+        reasons = [r[:MAX_REASON_CHARS] for r in earlier[k]]
+        size = sum(len(r) for r in reasons) + 20
+        if kept and used + size > MAX_HISTORY_CHARS:
+            break
+        if used + size > MAX_HISTORY_CHARS:  # even one entry is too long: cut its reasons
+            reasons = [r[: max(40, MAX_HISTORY_CHARS // max(1, len(reasons)))] for r in reasons]
+        kept.append({"attempt": k + 1, "reasons": reasons})
+        used += size
+    return kept[::-1]
+
+
 def repair_context(
-    env_name: str, skill_name: str, source: str, reasons: list[str]
+    env_name: str,
+    skill_name: str,
+    source: str,
+    reasons: list[str],
+    earlier: list[list[str]] | None = None,
 ) -> dict[str, Any]:
-    return {"env_name": env_name, "skill": skill_name, "source": source, "reasons": reasons}
+    """Inputs of a repair: the failing module and its reasons, plus (``history``) the reasons
+    every earlier version of it failed with, bounded by :data:`MAX_HISTORY_CHARS`."""
+    ctx: dict[str, Any] = {
+        "env_name": env_name,
+        "skill": skill_name,
+        "source": source,
+        "reasons": reasons,
+    }
+    if earlier:
+        ctx["history"] = repair_history(earlier)
+    return ctx
 
 
 def analyse_context(
@@ -301,8 +334,12 @@ def analyse_context(
 
 
 # -- prompt templates ---------------------------------------------------------------------
+# Layout for providers' prompt caching (a repeated prefix of 1024+ tokens is billed at the
+# cached rate): the system message opens with one preamble that is the same for every step
+# and skill of a game (facts, key rules, features, code contract), then the step's fixed
+# instructions; everything that changes (the step's inputs) comes last, in the user message.
 STEPS = ("propose", "spec", "reward", "code", "repair", "analyse")
-_TAG = re.compile(r"^\[flowrl step=(\w+) env=(\S+)\]")
+_TAG = re.compile(r"^\[flowrl step=(\w+) env=(\S+)\]", re.MULTILINE)
 
 KEY_RULES = (
     "Keys: inventory field names (e.g. wood) for items held; `achievement:NAME` for an "
@@ -319,10 +356,10 @@ def tag(step: str, env_name: str) -> str:
 
 
 def parse_tag(messages: list[Message]) -> tuple[str, str] | None:
-    """(step, env_name) from a chain prompt's system message, or None."""
+    """(step, env_name) from a chain prompt's system message (a line of its own), or None."""
     for m in messages:
         if m.get("role") == "system":
-            match = _TAG.match(m.get("content", ""))
+            match = _TAG.search(m.get("content", ""))
             if match:
                 return match.group(1), match.group(2)
     return None
@@ -347,25 +384,48 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
-def _messages(
-    step: str, env_name: str, role: str, body: str, context: dict[str, Any]
-) -> list[Message]:
-    return [
-        {"role": "system", "content": f"{tag(step, env_name)}\n{role}"},
-        {"role": "user", "content": f"Context:\n```json\n{_dump(context)}\n```\n{body}"},
+ROLE = (
+    "You design skills for a reinforcement-learning agent in the Craftax game below and write "
+    "their JAX reward code. This preamble is the same for every request; the step to do, its "
+    "instructions and its inputs follow it."
+)
+
+
+@functools.lru_cache(maxsize=8)
+def preamble(env_name: str) -> str:
+    """The part every chain prompt of ``env_name`` starts with (identical across steps and
+    skills, so providers serve it from their prompt cache)."""
+    facts = all_facts(env_name)
+    parts = [ROLE, game_overview(env_name)]
+    if facts:
+        parts.append("Verified game facts:\n" + "\n".join(f"- {f}" for f in facts))
+    parts += [
+        KEY_RULES,
+        f"Features the skill code sees (its function arguments):\n{features_text(env_name)}",
+        f"Skill code contract. {contract_text(env_name)}",
     ]
+    return "\n\n".join(parts)
 
 
-ROLE = "You design skills for a reinforcement-learning agent in the Craftax game named below."
+def _messages(step: str, env_name: str, body: str, context: dict[str, Any]) -> list[Message]:
+    return [
+        {
+            "role": "system",
+            "content": f"{preamble(env_name)}\n\n{tag(step, env_name)}\n{body}",
+        },
+        {
+            "role": "user",
+            "content": f"Context:\n```json\n{_dump(context)}\n```\nDo step `{step}` for this context.",
+        },
+    ]
 
 
 def propose_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Step 1: choose the next skill. ``context`` from :func:`flowrl.llm.prompts.propose_context`."""
     body = (
-        f"{game_overview(env_name)}\n"
-        "`skills` are learned (name -> gain), `rejected` failed earlier (with reasons), "
-        "`achievements` are already unlocked by the library, `frontier` lists what the library "
-        "can reach next, `facts` are verified game facts.\n"
+        "Step propose. In the context, `skills` are learned (name -> gain), `rejected` failed "
+        "earlier (with reasons), `achievements` are already unlocked by the library, `frontier` "
+        "lists what the library can reach next.\n"
         "Propose ONE new skill that is reachable from the learned skills and unlocks progress "
         "(new items, tools or achievements). Do not repeat a learned skill; repeat a rejected "
         "one only if you fix its reason.\n"
@@ -376,83 +436,82 @@ def propose_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
             else ""
         )
         + "Answer with one ```json block: "
-        '{"name": str, "description": str (one sentence), "gain": {key: "lambda n: a*n + b"}}.\n'
-        + KEY_RULES
+        '{"name": str, "description": str (one sentence), "gain": {key: "lambda n: a*n + b"}}.'
     )
-    return _messages("propose", env_name, ROLE, body, context)
+    return _messages("propose", env_name, body, context)
 
 
 def spec_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Step 2: requirements / consumption / gain / ephemeral of the proposed skill."""
     body = (
-        "Specify the proposed skill `proposal` for n executions. `skills` gives the gains of "
-        "learned skills: reuse their keys. Requirements must hold before the skill starts "
-        "(items held, tools, ephemeral facts); consumption is what it uses up; gain what it yields.\n"
-        + KEY_RULES
-        + "\nAnswer with one ```json block: "
+        "Step spec. Specify the proposed skill `proposal` for n executions. `skills` gives the "
+        "gains of learned skills: reuse their keys. Requirements must hold before the skill "
+        "starts (items held, tools, ephemeral facts); consumption is what it uses up; gain what "
+        "it yields (keys and amounts as the preamble says).\n"
+        "Answer with one ```json block: "
         '{"name": str, "description": str, "requirements": {key: amount}, '
         '"consumption": {key: amount}, "gain": {key: amount}, "ephemeral": bool}. '
         "ephemeral=true only if the gain is a fact about the surroundings, not an item."
     )
-    return _messages("spec", env_name, ROLE, body, context)
+    return _messages("spec", env_name, body, context)
 
 
 def reward_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Step 3: reason about a dense reward and the done condition from the observable features."""
     body = (
-        f"Features the reward code will see:\n{features_text(env_name)}\n"
-        "Plan a dense reward for the skill `spec` that an RL agent can learn from: the signal "
-        "for the gain itself, shaping toward what the skill needs (e.g. getting closer to the "
-        "block to use), and the condition that makes the skill done for target n.\n"
+        "Step reward. Plan a dense reward for the skill `spec` that an RL agent can learn from, "
+        "using the features above: the signal for the gain itself, shaping toward what the "
+        "skill needs (e.g. getting closer to the block to use), and the condition that makes "
+        "the skill done for target n.\n"
         "Answer with one ```json block: "
         '{"done_when": str, "reward_terms": [{"signal": str, "weight": number, "why": str}]}.'
     )
-    return _messages("reward", env_name, ROLE, body, context)
+    return _messages("reward", env_name, body, context)
 
 
 def code_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Step 4: write the skill module per the contract."""
     body = (
-        f"{contract_text(env_name)}\n"
-        f"Features:\n{features_text(env_name)}\n"
-        "Implement the skill `spec` with the reward plan `reward_plan`"
+        "Step code. Implement the skill `spec` with the reward plan `reward_plan` following "
+        "the skill code contract above"
         + (" (`example` is a working skill, for style)" if context.get("example") else "")
         + ". n is the target the plan sets: task_is_done is true once the gained quantity "
         "reaches n (e.g. inventory.wood >= n); for achievements or ephemeral gains test the "
         "achievement or the nearby block directly.\n"
         "Answer with the whole module in one ```python block."
     )
-    return _messages(
-        "code", env_name, "You write JAX reward code for Craftax skills.", body, context
-    )
+    return _messages("code", env_name, body, context)
 
 
 def repair_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Validate step: fix code that failed validation, given the validator's reasons."""
     body = (
-        f"{contract_text(env_name)}\n"
-        f"Features:\n{features_text(env_name)}\n"
-        "The module `source` for skill `skill` failed validation with `reasons`. Fix every "
-        "reason and keep the reward design.\nAnswer with the whole module in one ```python block."
+        "Step repair. The module `source` for skill `skill` failed validation with `reasons`. "
+        "Fix every reason, following the skill code contract above, and keep the reward design."
+        + (
+            " `history` lists the reasons earlier versions of this module failed with: write a "
+            "fix that addresses all of them together, so none of those bugs comes back."
+            if context.get("history")
+            else ""
+        )
+        + "\nAnswer with the whole module in one ```python block."
     )
-    return _messages(
-        "repair", env_name, "You fix JAX reward code for Craftax skills.", body, context
-    )
+    return _messages("repair", env_name, body, context)
 
 
 def analyse_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Analyse step: correct a skill's spec from what rollouts of its trained policy did."""
     body = (
-        "`spec` is what we believed about the skill; `rollout` summarises what the trained "
-        "policy actually did while executing it (actions, and the steps where inventory, "
-        "achievements or floor changed). Correct requirements, consumption and gain so they "
-        "match the evidence; keep what the evidence does not contradict (unchanged if it all holds).\n"
-        + KEY_RULES
-        + "\nAnswer with one ```json block: "
+        "Step analyse. `spec` is what we believed about the skill; `rollout` summarises what "
+        "the trained policy actually did while executing it (actions, and the steps where "
+        "inventory, achievements or floor changed). Correct requirements, consumption and gain "
+        "so they match the evidence; keep what the evidence does not contradict (unchanged if "
+        "it all holds).\n"
+        "Answer with one ```json block: "
         '{"requirements": {key: amount}, "consumption": {key: amount}, "gain": {key: amount}, '
         '"reason": str (what in the rollout supports the change, or "consistent")}.'
     )
-    return _messages("analyse", env_name, ROLE, body, context)
+    return _messages("analyse", env_name, body, context)
 
 
 BUILDERS = {

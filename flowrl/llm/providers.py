@@ -8,10 +8,12 @@ otherwise the official ``openai`` SDK with ``OPENAI_API_KEY`` and optional
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import os
 import re
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -43,9 +45,19 @@ _NO_SYSTEM_ROLE = re.compile(r"^o1-(mini|preview)")
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
+_NO_EFFORT = re.compile(r"^(gpt-5-chat|o1-(mini|preview))")
+
+
 def is_reasoning_model(model: str) -> bool:
     """GPT-5 family and o-series: no temperature, ``max_completion_tokens``."""
     return bool(_REASONING.match(model.strip().lower()))
+
+
+def accepts_reasoning_effort(model: str) -> bool:
+    """Whether the API takes ``reasoning_effort`` for ``model``: the GPT-5 reasoning models and
+    o-series (not gpt-5-chat, o1-mini or o1-preview; never gpt-4o and other chat models)."""
+    name = model.strip().lower()
+    return is_reasoning_model(name) and not _NO_EFFORT.match(name)
 
 
 def list_models_hint() -> str:
@@ -92,7 +104,7 @@ def map_openai_error(exc: BaseException, model: str, base_url: str) -> LLMError:
 
     where = f"at {base_url}"
     if isinstance(exc, openai.APITimeoutError):
-        return RetryableError(f"request for model {model!r} timed out {where}")
+        return RetryableError(f"request for model {model!r} timed out {where} (llm.timeout_s)")
     if isinstance(exc, openai.APIConnectionError):
         return RetryableError(
             f"cannot connect to {base_url} for model {model!r}: {exc}. "
@@ -187,12 +199,19 @@ class OpenAIProvider:
         except openai.NotFoundError:
             return  # server has no /models endpoint: nothing to check against
         except openai.APIError as exc:
-            raise map_openai_error(exc, self.model, self.base_url) from exc
+            mapped = map_openai_error(exc, self.model, self.base_url)
+            if isinstance(mapped, RetryableError):  # the calls themselves retry; go on
+                print(f"[llm] could not read the model list: {mapped}", file=sys.stderr)
+                return
+            raise mapped from exc
         if ids and self.model not in ids:
-            shown = ", ".join(sorted(ids)[:20])
+            close = difflib.get_close_matches(self.model, sorted(ids), n=3, cutoff=0.6)
+            shown = ", ".join(sorted(ids)[:20]) + (", ..." if len(ids) > 20 else "")
+            hint = f"Did you mean {' or '.join(close)}? " if close else ""
             raise ModelNotFoundError(
-                f"model {self.model!r} is not among the models listed at {self.base_url} "
-                f"({shown}{', ...' if len(ids) > 20 else ''}). Pass one of them as --llm_name."
+                f"model {self.model!r} is not among the models listed at {self.base_url}. "
+                f"{hint}Listed: {shown}. Pass one of them as llm_name (--llm_name, or "
+                "--config llm_name=...); nothing was started."
             )
 
     @property
@@ -218,7 +237,7 @@ class OpenAIProvider:
             params: dict[str, Any] = {
                 "max_completion_tokens": int(max_gen or self.settings.reasoning_max_gen)
             }
-            if self.settings.reasoning_effort:
+            if self.settings.reasoning_effort and accepts_reasoning_effort(self.model):
                 params["reasoning_effort"] = self.settings.reasoning_effort
             return params
         return {
@@ -237,12 +256,15 @@ class OpenAIProvider:
             rest.insert(0, {"role": "user", "content": system})
         return rest
 
-    def complete(self, messages: list[Message], params: dict[str, Any]) -> RawCompletion:
+    def complete(
+        self, messages: list[Message], params: dict[str, Any], timeout: float | None = None
+    ) -> RawCompletion:
         import openai
 
+        limit = self.settings.timeout_s if timeout is None else timeout
         try:
             response = self.client.chat.completions.create(
-                model=self.model, messages=self._prepare(messages), **params
+                model=self.model, messages=self._prepare(messages), timeout=limit, **params
             )
         except openai.APIError as exc:
             raise map_openai_error(exc, self.model, self.base_url) from exc
@@ -382,7 +404,11 @@ class LLMApiProvider:
     def generation_params(self, max_gen: int | None) -> dict[str, Any]:
         return {"max_gen": int(max_gen or 4096)}
 
-    def complete(self, messages: list[Message], params: dict[str, Any]) -> RawCompletion:
+    def complete(
+        self, messages: list[Message], params: dict[str, Any], timeout: float | None = None
+    ) -> RawCompletion:
+        """One call of the custom callable (it cannot be given ``timeout``; ``llm.deadline_s``
+        still ends the retrying between attempts)."""
         fn = self.fn
         payload: Any = render_prompt(messages) if _wants_prompt_string(fn) else messages
         try:

@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import random
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,9 +27,11 @@ from flowrl.llm.ledger import PriceTable, append_record, canonical_json, prompt_
 from flowrl.llm.settings import LLMSettings, RetrySettings
 from flowrl.llm.types import (
     Completion,
+    DeadlineExceededError,
     LLMError,
     Message,
     Provider,
+    RawCompletion,
     RetriesExhaustedError,
     RetryableError,
     Usage,
@@ -59,11 +63,16 @@ def call_with_retry(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     on_retry: Callable[[int, RetryableError, float], None] | None = None,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tuple[T, int]:
     """Run ``fn`` up to ``policy.max_attempts`` times; return (result, attempts used).
 
     Any non-retryable exception propagates at once. When every attempt failed
     transiently, raises :class:`RetriesExhaustedError` carrying the attempt count.
+    ``deadline`` (a ``clock()`` value) ends the retrying early: a wait that would pass it
+    raises :class:`DeadlineExceededError` instead of sleeping. ``on_retry(attempt, error,
+    wait_s)`` is told of every retry before its wait.
     """
     rng = rng or random.Random()
     for attempt in range(1, policy.max_attempts + 1):
@@ -73,10 +82,47 @@ def call_with_retry(
             if attempt == policy.max_attempts:
                 raise RetriesExhaustedError(attempt, exc) from exc
             delay = backoff_delay(attempt, policy, rng, exc.retry_after)
+            if deadline is not None and clock() + delay >= deadline:
+                raise DeadlineExceededError(
+                    f"no answer before the call's deadline after {attempt} attempt(s); "
+                    f"last error: {exc}",
+                    attempt,
+                ) from exc
             if on_retry is not None:
                 on_retry(attempt, exc, delay)
             sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# -- progress lines -----------------------------------------------------------------------
+def print_line(line: str) -> None:
+    """Default reporter: one line on stderr (a stage's log, or the console)."""
+    print(line, file=sys.stderr, flush=True)
+
+
+class Heartbeat:
+    """While open, calls ``report(elapsed_s)`` every ``every_s`` seconds from a daemon thread."""
+
+    def __init__(self, every_s: float, report: Callable[[float], None]) -> None:
+        self.every_s = every_s
+        self.report = report
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        while not self._stop.wait(self.every_s):
+            self.report(time.monotonic() - start)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 # -- response cache -----------------------------------------------------------------------
@@ -149,8 +195,10 @@ class Query:
         ledger: PathLike | None = None,
         cache: ResponseCache | None = None,
         purpose: str = "query",
+        report: Callable[[str], None] = print_line,
     ) -> None:
         self.llm_name = llm_name
+        self.report = report
         self.provider = provider
         self.settings = settings
         self.prices = prices
@@ -203,11 +251,9 @@ class Query:
                 return completion
         start = time.monotonic()
         try:
-            raw, attempts = call_with_retry(
-                lambda: self.provider.complete(msgs, params), self.settings.retry
-            )
+            raw, attempts = self._attempts(msgs, params, start, record["purpose"])
         except LLMError as exc:
-            attempts = exc.attempts if isinstance(exc, RetriesExhaustedError) else 1
+            attempts = int(getattr(exc, "attempts", 1))
             failed = Completion(
                 text="",
                 model=self.provider.model,
@@ -233,6 +279,63 @@ class Query:
             self.cache.put(key, raw.text, raw.usage, raw.model)
         self._log(ledger_path, record, completion, None)
         return completion
+
+    @property
+    def server(self) -> str:
+        """Where the calls go, for messages (base URL, or the backend's identity)."""
+        return str(getattr(self.provider, "base_url", None) or self.provider.identity)
+
+    def _attempts(
+        self, msgs: list[Message], params: dict[str, Any], start: float, purpose: str
+    ) -> tuple[RawCompletion, int]:
+        """The provider's attempts under the retry policy, the per-attempt timeout and the
+        call's deadline, with one line per retry and a heartbeat while waiting."""
+        s = self.settings
+        deadline = start + s.deadline_s
+        n = s.retry.max_attempts
+        attempt_no = 0
+        who = f"[llm] {self.provider.model} ({purpose})"
+
+        def attempt() -> RawCompletion:
+            nonlocal attempt_no
+            attempt_no += 1
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RetryableError("the call's deadline passed before this attempt")
+            timeout = min(s.timeout_s, remaining)
+
+            def beat(elapsed: float) -> None:
+                self.report(
+                    f"{who}: still waiting for {self.server}, attempt {attempt_no}/{n}, "
+                    f"{elapsed:.0f} s of at most {timeout:.0f} s"
+                )
+
+            with Heartbeat(s.heartbeat_s, beat):
+                return self.provider.complete(msgs, params, timeout=timeout)
+
+        def on_retry(k: int, exc: RetryableError, wait: float) -> None:
+            self.report(f"{who}: attempt {k}/{n} failed: {exc}; retrying in {wait:.1f} s")
+
+        try:
+            return call_with_retry(
+                attempt, s.retry, on_retry=on_retry, deadline=deadline, clock=time.monotonic
+            )
+        except RetriesExhaustedError as exc:
+            if time.monotonic() < deadline - 0.05:  # the attempts ran out, not the time
+                self.report(f"{who}: giving up: {exc}")
+                raise
+            timed_out: DeadlineExceededError | RetriesExhaustedError = exc
+        except DeadlineExceededError as exc:
+            timed_out = exc
+        message = (
+            f"model {self.provider.model!r} at {self.server} gave no answer within "
+            f"llm.deadline_s={s.deadline_s:g} s ({timed_out.attempts} attempt(s), each waiting "
+            f"at most llm.timeout_s={s.timeout_s:g} s; last: {timed_out}). Check that the "
+            "server is up and serves this model; raise llm.deadline_s / llm.timeout_s only "
+            "for a model known to answer this slowly."
+        )
+        self.report(f"{who}: giving up: {message}")
+        raise DeadlineExceededError(message, timed_out.attempts) from timed_out
 
     def _log(
         self,

@@ -26,6 +26,7 @@ import yaml
 from flowrl.llm.types import ConfigurationError
 
 DEFAULT_LLM_NAME = "gpt-5"
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,21 @@ class LLMSettings:
     """Everything the LLM layer reads from config."""
 
     llm_name: str = DEFAULT_LLM_NAME
-    timeout_s: float = 180.0
-    """Per-request timeout given to the HTTP client."""
+    timeout_s: float = 240.0
+    """Per-attempt timeout given to the HTTP client (a slow reasoning answer must fit)."""
+    deadline_s: float = 280.0
+    """Total wall time of one call, all attempts and waits included; ends a hang in < 5 min."""
+    heartbeat_s: float = 30.0
+    """While an attempt is waiting for its answer, print a "still waiting" line this often."""
     max_gen: int = 4096
     """Completion budget for chat models (``max_tokens``)."""
     reasoning_max_gen: int = 16384
     """Completion budget for GPT-5 / o-series (``max_completion_tokens``; includes reasoning)."""
     temperature: float = 0.0
     """Sent to chat models only; GPT-5 and o-series refuse it."""
-    reasoning_effort: str | None = None
-    """Optional ``reasoning_effort`` for GPT-5 / o-series (minimal/low/medium/high)."""
+    reasoning_effort: str | None = "low"
+    """``reasoning_effort`` for models that accept it (GPT-5 family, o1, o3, o4-mini):
+    minimal/low/medium/high, or None for the model's default (medium). Never sent to others."""
     max_reasks: int = 2
     """Re-asks of a structured answer that failed to parse or validate (so 1 + max_reasks tries)."""
     max_repairs: int = 2
@@ -75,6 +81,18 @@ class LLMSettings:
     pricing_path: str | None = None
     """None -> the price table shipped with flowrl (``flowrl/resources/pricing.yaml``)."""
     retry: RetrySettings = field(default_factory=RetrySettings)
+
+    def __post_init__(self) -> None:
+        for name in ("timeout_s", "deadline_s", "heartbeat_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConfigurationError(f"llm.{name} must be a positive number of seconds")
+        effort = self.reasoning_effort
+        if effort is not None and effort not in REASONING_EFFORTS:
+            raise ConfigurationError(
+                f"llm.reasoning_effort {effort!r} is not one of {', '.join(REASONING_EFFORTS)} "
+                "(or null for the model's default)"
+            )
 
 
 # The repository's workflow config (absent in a non-editable install, which is fine).

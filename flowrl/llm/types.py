@@ -55,10 +55,19 @@ class RetriesExhaustedError(LLMError):
     def __init__(self, attempts: int, last: BaseException) -> None:
         super().__init__(
             f"gave up after {attempts} attempt(s); last error: {last}. "
-            "Raise llm.retry.max_attempts in the config or try again later."
+            "The server kept failing transiently: try again later, or check the server "
+            "(llm.retry and llm.deadline_s bound how long a call waits)."
         )
         self.attempts = attempts
         self.last = last
+
+
+class DeadlineExceededError(LLMError):
+    """A call used up ``llm.deadline_s`` (all attempts and waits) without an answer."""
+
+    def __init__(self, message: str, attempts: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts
 
 
 class ResponseFormatError(LLMError):
@@ -163,8 +172,11 @@ class Provider(Protocol):
         """The parameters that shape the answer, resolved for this model (cache key part)."""
         ...
 
-    def complete(self, messages: list[Message], params: dict[str, Any]) -> RawCompletion:
-        """One attempt. Raises RetryableError for transient failures."""
+    def complete(
+        self, messages: list[Message], params: dict[str, Any], timeout: float | None = None
+    ) -> RawCompletion:
+        """One attempt (``timeout``: seconds it may wait, where the backend can bound it).
+        Raises RetryableError for transient failures."""
         ...
 
     def preflight(self, online: bool = False) -> None:

@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flowrl.pipeline.layout import slot_path, tree_path
+from flowrl.pipeline.layout import SLOT_FILES, slot_path, tree_path
 from flowrl.report.collect import achievements, slot_dirs, tree_rows
 from flowrl.report.plots import model_bars
 from flowrl.report.tables import write_csv, write_markdown
 
 COLUMNS = (
     "model",
+    "tree",
     "slots",
     "skills_accepted",
     "skills",
@@ -35,6 +36,22 @@ def trees(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and slot_dirs(p))
 
 
+def has_committed_slot(tree: Path) -> bool:
+    """Whether any slot of ``tree`` was committed (holds its ``library.json``)."""
+    return any((p / SLOT_FILES["library"]).is_file() for p in slot_dirs(tree))
+
+
+def tree_model(tree: Path, rows: list[dict[str, Any]] | None = None) -> str:
+    """The model that made ``tree``, as its ledgers record it (slots it made itself, not
+    those seeded from another tree); the folder name only when no call was recorded."""
+    rows = tree_rows(tree) if rows is None else rows
+    seed = Path(tree_path(tree, "seed"))
+    up_to = int(json.loads(seed.read_text()).get("up_to", 0)) if seed.is_file() else 0
+    own = [r for r in rows if r["slot"] >= up_to] or rows
+    models = sorted({m for r in own for m in str(r.get("models") or "").split()})
+    return "+".join(models) if models else tree.name
+
+
 def model_row(tree: Path) -> dict[str, Any]:
     rows = tree_rows(tree)
     accepted = [r for r in rows if r["accepted"]]
@@ -48,7 +65,8 @@ def model_row(tree: Path) -> dict[str, Any]:
     tokens = sum(r["prompt_tokens"] + r["completion_tokens"] for r in rows)
     seed = Path(tree_path(tree, "seed"))
     return {
-        "model": tree.name,
+        "model": tree_model(tree, rows),
+        "tree": tree.name,
         "slots": len(rows),
         "skills_accepted": len(accepted),
         "skills": "; ".join(r["skill"] for r in accepted),
@@ -69,12 +87,17 @@ def model_row(tree: Path) -> dict[str, Any]:
 def compare(root: str | Path, out: str | Path | None = None) -> list[dict[str, Any]]:
     root = Path(root)
     out = Path(out) if out else root / "comparison"
-    rows = [model_row(t) for t in trees(root)]
+    found = trees(root)
+    rows = [model_row(t) for t in found if has_committed_slot(t)]
+    idle = [t.name for t in found if not has_committed_slot(t)]
     write_csv(out / "models.csv", rows, COLUMNS)
     notes = (
-        f"Trees under `{root}`. Costs come from each slot's llm_calls.jsonl priced with "
-        "flowrl/resources/pricing.yaml (empty = unknown price); seeded slots count for both trees.\n\n"
+        f"Trees under `{root}`, named by the model their ledgers record. Costs come from each "
+        "slot's llm_calls.jsonl priced with flowrl/resources/pricing.yaml (empty = unknown "
+        "price); seeded slots count for both trees.\n\n"
     )
+    if idle:
+        notes += f"Not compared, no committed slot: {', '.join(f'`{n}`' for n in idle)}.\n\n"
     write_markdown(out / "models.md", f"Models compared: {root.name}", rows, COLUMNS, notes)
     model_bars(rows, out / "models.png")
     return rows

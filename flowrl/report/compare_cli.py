@@ -15,5 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rows = compare(args.root, args.out)
-    print(markdown(rows, ("model", "skills_accepted", "achievements", "cost_usd", "frames")))
+    cols = ("model", "tree", "skills_accepted", "achievements", "cost_usd", "frames")
+    print(markdown(rows, cols))
+    if not rows:
+        print(f"No tree under {args.root} has a committed slot yet.")
     return 0

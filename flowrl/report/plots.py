@@ -60,7 +60,13 @@ def curves(tree: Path, rows: Sequence[dict[str, Any]], out: Path) -> None:
 def model_bars(rows: Sequence[dict[str, Any]], out: Path) -> None:
     """Skills accepted, achievements and dollars per model."""
     plt = _pyplot()
-    names = [r["model"] for r in rows]
+    models = [r["model"] for r in rows]
+    names = [
+        f"{r['model']} ({r['tree']})"
+        if models.count(r["model"]) > 1 and r.get("tree")
+        else r["model"]
+        for r in rows
+    ]
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
     panels = [
         ("skills_accepted", "skills accepted"),

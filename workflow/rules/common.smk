@@ -10,6 +10,7 @@ from flowrl.llm import preflight
 from flowrl.pipeline.config import as_arg, check_rules, coerce_strings, llm_cache_dir
 from flowrl.pipeline.config import train_settings, tree_dir
 from flowrl.pipeline.layout import Rounds, comparison_path, slot_path, tree_path
+from flowrl.pipeline.run_lock import clear_stale_locks, forget_run, record_run
 from flowrl.pipeline.stages.common import llm_settings
 
 REPO = Path(workflow.basedir).parent

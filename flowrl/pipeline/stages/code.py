@@ -18,6 +18,7 @@ from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
 from flowrl.llm.types import ResponseFormatError
 from flowrl.pipeline.layout import SLOT_FILES
+from flowrl.pipeline.stage_lines import code_line
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import (
     add_env_argument,
@@ -115,6 +116,7 @@ def _main(args: argparse.Namespace) -> int:
         llm_name=args.llm_name,
         settings=settings_of(args),
     )
+    print(code_line(read_json(Path(args.out).with_name(SLOT_FILES["code_status"])), args.ledger))
     return 0
 
 

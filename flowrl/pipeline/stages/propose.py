@@ -17,6 +17,7 @@ from flowrl.llm import chain
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
 from flowrl.llm.types import ResponseFormatError
+from flowrl.pipeline.stage_lines import proposal_line
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import (
     add_env_argument,
@@ -72,7 +73,7 @@ def _main(args: argparse.Namespace) -> int:
         llm_name=args.llm_name,
         settings=settings_of(args),
     )
-    print(f"proposal: {doc.get('name') or doc.get('reason')}")
+    print(proposal_line(doc, args.ledger))
     return 0
 
 

@@ -17,6 +17,7 @@ from flowrl.llm import chain
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
 from flowrl.pipeline.layout import SLOT_FILES
+from flowrl.pipeline.stage_lines import validation_line
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import (
     add_env_argument,
@@ -94,7 +95,7 @@ def _main(args: argparse.Namespace) -> int:
         llm_name=args.llm_name,
         settings=settings_of(args),
     )
-    print(f"validation: {'ok' if doc['ok'] else 'rejected: ' + '; '.join(doc['reasons'])}")
+    print(validation_line(doc, args.ledger))
     return 0
 
 

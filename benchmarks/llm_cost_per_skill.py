@@ -1,0 +1,222 @@
+"""Dollars and tokens per accepted skill, before and after issue #14, measured by the ledger.
+
+    .venv/bin/python benchmarks/llm_cost_per_skill.py [--skills 2] [--table]
+
+The real client runs the real chain (propose -> spec -> reward -> code -> validate, with the
+real validator and LLM repair) for ``--skills`` skills of Craftax-Classic against a loopback
+server that bills like a reasoning model (``tests/llm_server.py: ReasoningBiller``: reasoning
+tokens by step and ``reasoning_effort``, automatic caching of 1024+ token prompt prefixes).
+The server answers from the knowledge base, with a typical first-answer bug in each skill's
+code (an import, refused by the validator, so one repair per skill), one 429 and one 500.
+
+"before" is flowrl as of ``--before-rev`` (exported with ``git archive``, run in a subprocess),
+"after" is this checkout; both talk to the same server in the same run. ``--table`` adds rows
+by model and effort. Costs use flowrl/resources/pricing.yaml (gpt-5: $1.25 / $0.125 cached /
+$10 per 1M tokens).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = "Craftax-Classic-Symbolic-v1"
+BEFORE_REV = "f0805fa"
+"""The last commit before issue #14's changes to the LLM layer."""
+
+
+# -- the client, run under either version of flowrl ---------------------------------------
+def client(skills: int, model: str, ledger: str) -> None:
+    """Discover ``skills`` skills with ``model``; print JSON {accepted, flowrl}."""
+    import flowrl
+    from flowrl.llm import chain, get_query
+
+    query = get_query(model, ledger=ledger)
+    library = chain.empty_library(ENV)
+    accepted = 0
+    for i in range(skills):
+        proposal = chain.propose(query, ENV, chain.build_prompt(ENV, library), library)
+        spec = proposal.value
+        code = chain.write_code(query, ENV, spec, library)
+        checked = chain.validate_with_repair(query, ENV, spec["name"], code.value["source"])
+        verdict = checked.value
+        print(f"skill {i}: {spec['name']}: ok={verdict['ok']} rounds={len(verdict['rounds'])}")
+        if verdict["ok"]:
+            accepted += 1
+            library["skills"].append(
+                {
+                    "name": spec["name"],
+                    "spec": spec,
+                    "code": verdict["source"],
+                    "expert": 0,
+                    "iteration": i,
+                }
+            )
+    print(json.dumps({"accepted": accepted, "flowrl": flowrl.__file__}))
+
+
+# -- the server's answers -----------------------------------------------------------------
+class ChainAnswers:
+    """Answers chain prompts from the knowledge base; each skill's first code answer carries
+    an ``import`` (refused by the validator), so every skill needs one repair."""
+
+    def __init__(self) -> None:
+        from flowrl.llm.offline import OfflineProvider
+
+        self.offline = OfflineProvider()
+        self.coded: set[str] = set()
+
+    def __call__(self, request: dict[str, Any]) -> str:
+        from flowrl.llm.prompts import context_of, parse_tag
+
+        messages = request["messages"]
+        text = self.offline.answer(messages)
+        tagged = parse_tag(messages)
+        if tagged and tagged[0] == "code":
+            name = (context_of(messages).get("spec") or {}).get("name", "")
+            if name not in self.coded:
+                self.coded.add(name)
+                text = text.replace("```python\n", "```python\nimport jax\n", 1)
+        return text
+
+
+# -- one measured case --------------------------------------------------------------------
+def export_rev(rev: str, into: Path) -> Path:
+    """The ``flowrl`` package as of ``rev``, extracted under ``into``."""
+    data = subprocess.run(
+        ["git", "-C", str(REPO), "archive", rev, "flowrl"], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def measure(
+    label: str, model: str, effort: str | None, skills: int, code_root: Path, work: Path
+) -> dict[str, Any]:
+    """Run the client once against a fresh billing server; totals from its ledger."""
+    sys.path.insert(0, str(REPO))
+    from flowrl.llm.ledger import read_ledger, summarize
+    from tests.llm_server import API_KEY, FakeOpenAI, ReasoningBiller, error
+
+    work.mkdir(parents=True, exist_ok=True)
+    ledger = work / "llm_calls.jsonl"
+    llm_config = {"cache_enabled": False, "retry": {"base_delay_s": 0.2, "jitter": 0.0}}
+    if effort != "default":
+        llm_config["reasoning_effort"] = effort
+    (work / "llm.yaml").write_text(json.dumps({"llm": llm_config}))
+    faults = {0: error(429, "Rate limit reached"), 3: error(500, "The server had an error")}
+    with FakeOpenAI(models=(model,)) as server:
+        server.default = ReasoningBiller(ChainAnswers(), faults)
+        env = {
+            **os.environ,
+            "OPENAI_API_KEY": API_KEY,
+            "OPENAI_BASE_URL": server.base_url,
+            "FLOWRL_LLM_CONFIG": str(work / "llm.yaml"),
+            "PYTHONPATH": str(code_root),
+            "JAX_PLATFORMS": "cpu",
+        }
+        env.pop("PYTHONSAFEPATH", None)
+        cmd = [sys.executable, __file__, "--client", "--skills", str(skills), "--model", model]
+        proc = subprocess.run(
+            [*cmd, "--ledger", str(ledger)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if proc.returncode != 0:
+        raise SystemExit(f"{label}: client failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert Path(result["flowrl"]).is_relative_to(code_root), result  # the intended version ran
+    records = [r for r in read_ledger(ledger) if not r.get("error")]
+    total = summarize(records)
+    n = max(1, result["accepted"])
+    return {
+        "case": label,
+        "model": model,
+        "effort": effort,
+        "accepted": result["accepted"],
+        "calls": total["calls"],
+        "prompt": total["prompt_tokens"] / n,
+        "cached": total["cached_prompt_tokens"] / n,
+        "completion": total["completion_tokens"] / n,
+        "reasoning": total["reasoning_tokens"] / n,
+        "usd": (total["cost_usd"] or 0.0) / n,
+        "retries": sum(int(r.get("attempts") or 1) - 1 for r in records),
+    }
+
+
+def print_rows(rows: list[dict[str, Any]]) -> None:
+    head = (
+        "| case | model | reasoning_effort | accepted | billed calls | prompt tok/skill | "
+        "cached | completion tok/skill | reasoning | $/skill |"
+    )
+    print(head)
+    print("|" + "---|" * 10)
+    from flowrl.llm.providers import accepts_reasoning_effort
+
+    for r in rows:
+        effort = r["effort"] if r["effort"] != "default" else "(unset: medium)"
+        if not accepts_reasoning_effort(r["model"]):
+            effort += " (not sent)"
+        print(
+            f"| {r['case']} | {r['model']} | {effort} | {r['accepted']} | {r['calls']} | "
+            f"{r['prompt']:,.0f} | {r['cached']:,.0f} | {r['completion']:,.0f} | "
+            f"{r['reasoning']:,.0f} | ${r['usd']:.4f} |",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skills", type=int, default=2)
+    parser.add_argument("--before-rev", default=BEFORE_REV)
+    parser.add_argument("--table", action="store_true", help="also by model and effort")
+    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--model", default="gpt-5", help=argparse.SUPPRESS)
+    parser.add_argument("--ledger", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        client(args.skills, args.model, args.ledger)
+        return
+    with tempfile.TemporaryDirectory(prefix="flowrl-cost-") as tmp:
+        root = Path(tmp)
+        before = export_rev(args.before_rev, root / "before")
+        cases = [
+            (f"before ({args.before_rev})", before, "gpt-5", "default"),
+            ("after", REPO, "gpt-5", "low"),
+        ]
+        if args.table:
+            cases += [("after", REPO, "gpt-5", effort) for effort in ("minimal", "medium", "high")]
+            cases += [
+                ("after", REPO, "gpt-5-mini", "low"),
+                ("after", REPO, "o4-mini", "low"),
+                ("after", REPO, "gpt-4o", "low"),
+            ]
+        rows = []
+        for k, (label, code_root, model, effort) in enumerate(cases):
+            print(f"[{k + 1}/{len(cases)}] {label}: {model}, effort {effort}", flush=True)
+            rows.append(measure(label, model, effort, args.skills, code_root, root / f"c{k}"))
+        print()
+        print_rows(rows)
+        b, a = rows[0], rows[1]
+        print(
+            f"\n$ per accepted skill: {b['usd']:.4f} -> {a['usd']:.4f} "
+            f"({a['usd'] / b['usd']:.2f}x); tokens per accepted skill: "
+            f"{b['prompt'] + b['completion']:,.0f} -> {a['prompt'] + a['completion']:,.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
