@@ -456,13 +456,24 @@ def spec_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     return _messages("spec", env_name, body, context)
 
 
+# Rewards the agent cannot farm (Ng, Harada and Russell 1999): every term is a difference
+# gamma * Phi(s') - Phi(s) of a potential, so a cycle that comes back to the same state earns
+# nothing. The validator's reward-cycle probe flags rewards that break this.
+POTENTIAL_RULE = (
+    "Make every term potential-based, so the agent cannot farm it: a signed difference of a "
+    "quantity that grows toward done (inventory_diff.wood counts spending as negative; never "
+    "jnp.maximum(inventory_diff.wood, 0)), distance shaping as the signed change of the "
+    f"distance and 0 while the block is unseen ({UNSEEN_DISTANCE}), no constant per-step bonus."
+)
+
+
 def reward_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Step 3: reason about a dense reward and the done condition from the observable features."""
     body = (
         "Step reward. Plan a dense reward for the skill `spec` that an RL agent can learn from, "
         "using the features above: the signal for the gain itself, shaping toward what the "
         "skill needs (e.g. getting closer to the block to use), and the condition that makes "
-        "the skill done for target n.\n"
+        "the skill done for target n. " + POTENTIAL_RULE + "\n"
         "Answer with one ```json block: "
         '{"done_when": str, "reward_terms": [{"signal": str, "weight": number, "why": str}]}.'
     )
@@ -477,7 +488,7 @@ def code_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         + (" (`example` is a working skill, for style)" if context.get("example") else "")
         + ". n is the target the plan sets: task_is_done is true once the gained quantity "
         "reaches n (e.g. inventory.wood >= n); for achievements or ephemeral gains test the "
-        "achievement or the nearby block directly.\n"
+        "achievement or the nearby block directly. " + POTENTIAL_RULE + "\n"
         "Answer with the whole module in one ```python block."
     )
     return _messages("code", env_name, body, context)
