@@ -8,7 +8,8 @@ files it holds (``.snakemake/flowrl_runs/<pid>.json``). When the Snakefile is re
 later ``snakemake`` or driver run, before Snakemake checks its locks), each record whose
 process is gone has its lock files removed, with a printed note. A lock file is removed only
 when it is the very file that run wrote (same inode and modification time), and never while
-the process that wrote it is alive, so a live run is never unlocked. Locks without a record
+the process that wrote it is alive, so a live run is never unlocked; a run recorded by another
+host (a shared filesystem) is only reported, as its pid cannot be checked from here. Locks without a record
 (a run killed in the second between locking and ``onstart``) are left for ``--unlock``.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,7 @@ def record_run(workdir: str | os.PathLike[str], lock_files: Iterable[str]) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     pid = os.getpid()
     locks = [i for f in lock_files if (i := _identity(root / f)) is not None]
-    record = {"pid": pid, "start": process_start(pid), "locks": locks}
+    record = {"pid": pid, "host": socket.gethostname(), "start": process_start(pid), "locks": locks}
     path = folder / f"{pid}.json"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record))
@@ -85,14 +87,24 @@ def clear_stale_locks(
         except (OSError, ValueError, KeyError, TypeError):
             path.unlink(missing_ok=True)  # unreadable record: it protects nothing
             continue
+        held = [lock for lock in record.get("locks") or [] if _identity(Path(lock["path"])) == lock]
+        host = record.get("host")
+        if host and host != socket.gethostname() and not held:
+            path.unlink(missing_ok=True)  # its locks are gone (the run ended or was unlocked)
+            continue
+        if host and host != socket.gethostname():
+            # another machine on a shared filesystem: its pids cannot be checked from here
+            report(
+                f"flowrl: a run on host {host} (pid {pid}) holds the Snakemake lock; if it is "
+                "no longer running, run `snakemake --unlock` once with the same arguments."
+            )
+            continue
         if pid == os.getpid() or is_alive(pid, record.get("start")):
             continue
         mine = []
-        for lock in record.get("locks") or []:
-            lock_path = Path(lock["path"])
-            if _identity(lock_path) == lock:
-                lock_path.unlink(missing_ok=True)
-                mine.append(str(lock_path))
+        for lock in held:
+            Path(lock["path"]).unlink(missing_ok=True)
+            mine.append(str(lock["path"]))
         if mine:
             report(
                 f"flowrl: removed the Snakemake lock of run {pid}, which is no longer running "
