@@ -89,25 +89,35 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
     samples = load_or_collect(env_name, seed)
     is_done, reward = namespace[IS_DONE], namespace[REWARD]
 
-    def done_fn(prev: Any, cur: Any) -> Any:
+    def done_fn(prev: Any, cur: Any, n: int = n) -> Any:
         return call_with_features(is_done, {**skill_arguments(prev, cur), "n": n})
+
+    def far_done_fn(prev: Any, cur: Any) -> Any:  # the cycle probe: a target never reached
+        return done_fn(prev, cur, PROBE_N)
 
     def reward_fn(prev: Any, cur: Any) -> Any:
         return call_with_features(reward, skill_arguments(prev, cur))
 
     results: dict[str, Any] = {}
-    compiled = {IS_DONE: jax.jit(jax.vmap(done_fn)), REWARD: jax.jit(jax.vmap(reward_fn))}
+    compiled = {
+        IS_DONE: jax.jit(jax.vmap(done_fn)),
+        REWARD: jax.jit(jax.vmap(reward_fn)),
+        "far": jax.jit(jax.vmap(far_done_fn)),
+    }
     for name, pairs in (
         (IS_DONE, (samples.prev, samples.cur)),
         (REWARD, (samples.prev, samples.cur)),
         (IS_DONE + "@reset", (samples.reset, samples.reset)),
-        # the same transitions walked back (no new compile): the reward-cycle probe
-        (IS_DONE + "@back", (samples.cur, samples.prev)),
+        # the reward-cycle probe: the same transitions walked back, and which pairs are live
+        # (not done either way) for a count target no state reaches
         (REWARD + "@back", (samples.cur, samples.prev)),
+        ("far@forward", (samples.prev, samples.cur)),
+        ("far@back", (samples.cur, samples.prev)),
     ):
         label = name.split("@")[0]
-        if label in {IS_DONE, REWARD} - results.keys() and "@" in name:
-            continue  # its forward call failed and was reported
+        probe = name.startswith("far") or name.endswith("@back")
+        if probe and {IS_DONE, REWARD} - results.keys():
+            continue  # a forward call failed and was reported
         start = time.perf_counter()
         try:
             out = compiled[label](*pairs)
@@ -117,7 +127,7 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
             if reason not in reasons:
                 reasons.append(reason)
             continue
-        if not name.endswith("@back"):
+        if not probe:
             stats[f"{name}_compile_s"] = round(time.perf_counter() - start, 3)
 
     batch = samples.num_transitions
@@ -158,7 +168,10 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
                 if rew.std() == 0.0 and rew.mean() == 0.0:
                     stats["warning"] = "reward is zero on every sampled state"
                 cycle = _reward_cycle_rate(
-                    rew, results.get(REWARD + "@back"), done, results.get(IS_DONE + "@back")
+                    rew,
+                    results.get(REWARD + "@back"),
+                    results.get("far@forward"),
+                    results.get("far@back"),
                 )
                 if cycle is not None:
                     stats["reward_cycle_rate"] = round(cycle, 4)
@@ -179,19 +192,22 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
 # returns to the same state, so a potential-based reward, gamma * Phi(s') - Phi(s), earns
 # about nothing over the pair; a reward that pays for gathering but takes nothing back
 # for spending (``max(inventory_diff.wood, 0)``) earns its full amount every cycle.
-CYCLE_SHARE = 0.25  # a pair counts when it earns over this share of the largest reward
-CYCLE_RATE_LIMIT = 0.02  # ... and this share of the live pairs do
+CYCLE_SHARE = 0.25  # a pair counts when it earns over this share of its larger step reward
+CYCLE_FLOOR = 0.01  # ... and over this share of the largest reward (rounding noise aside)
+CYCLE_RATE_LIMIT = 0.02  # flagged when this share of the live pairs count
+PROBE_N = 10_000  # the probe's count target: beyond every inventory cap, so count skills stay live
 CYCLE_WARNING = (
     "reward is not potential-based: {rate:.0%} of sampled transitions earn reward when walked "
-    "forward and back (gathering pays but spending costs nothing, or shaping pays only one "
-    "way); use signed differences of the counted quantity, e.g. inventory_diff.wood, not "
-    "jnp.maximum(inventory_diff.wood, 0)"
+    "forward and back (gathering pays but spending costs nothing, shaping pays only one way, "
+    "or a bonus is paid every step); use signed differences of the counted quantity, e.g. "
+    "inventory_diff.wood, not jnp.maximum(inventory_diff.wood, 0)"
 )
 
 
 def _reward_cycle_rate(forward: Any, back: Any, done_forward: Any, done_back: Any) -> float | None:
     """Share of live (not done either way) sampled pairs whose forward-and-back reward is
-    positive beyond :data:`CYCLE_SHARE` of the largest reward; None when not measurable."""
+    positive beyond :data:`CYCLE_SHARE` of the pair's larger step reward; None when not
+    measurable."""
     import numpy as np
 
     arrays = [forward, back, done_forward, done_back]
@@ -200,10 +216,16 @@ def _reward_cycle_rate(forward: Any, back: Any, done_forward: Any, done_back: An
     forward, back = np.asarray(forward, np.float64), np.asarray(back, np.float64)
     live = ~(np.asarray(done_forward).astype(bool) | np.asarray(done_back).astype(bool))
     live &= np.isfinite(forward) & np.isfinite(back)
-    scale = float(np.abs(forward[np.isfinite(forward)]).max(initial=0.0))
-    if not live.any() or scale == 0.0:
+    if not live.any():
         return None
-    return float(((forward + back)[live] > CYCLE_SHARE * scale).mean())
+    forward, back = forward[live], back[live]
+    scale = float(np.abs(np.concatenate([forward, back])).max())
+    if scale == 0.0:
+        return None
+    cycle = forward + back
+    larger = np.maximum(np.abs(forward), np.abs(back))
+    farmed = (cycle > CYCLE_SHARE * larger) & (cycle > CYCLE_FLOOR * scale)
+    return float(farmed.mean())
 
 
 TIMEOUT_REASON = (
