@@ -15,5 +15,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rows = compare(args.root, args.out)
-    print(markdown(rows, ("model", "skills_accepted", "achievements", "cost_usd", "frames")))
+    print(markdown(rows, ("model", "crafter_score", "skills_accepted", "cost_usd", "frames")))
     return 0

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from flowrl.envs.flow_env import FlowEnv
+from flowrl.rl.achievements import ACHIEVEMENT_POLICY, achievement_summary
 from flowrl.rl.checkpoint import load_checkpoint, load_plan_source
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.success import wilson_interval
@@ -26,8 +27,11 @@ POLICIES = ("greedy", "sampled")
 RESET_SALT = 2**31 - 1  # fold_in index of the reset key (steps use 0, 1, ...)
 
 
-def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
-    """(env, network, params, metadata) of a checkpoint, ready to roll out."""
+def load_policy(
+    checkpoint: str | Path, max_episode_steps: int | None = None, end_on_plan_complete: bool = True
+):
+    """(env, network, params, metadata) of a checkpoint, ready to roll out (with
+    ``end_on_plan_complete=False`` an episode plays on after its plan completes)."""
     params, meta = load_checkpoint(checkpoint)
     env_name = meta["env_name"]
     plan = load_plan(load_plan_source(checkpoint), env_name)
@@ -38,6 +42,7 @@ def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
         closest_k=cfg.get("closest_k", 5),
         completion_bonus=cfg.get("completion_bonus", 1.0),
         max_episode_steps=max_episode_steps or cfg.get("max_episode_steps"),
+        end_on_plan_complete=end_on_plan_complete,
     )
     net = meta["network"]
     network = ExpertActorCritic(
@@ -162,6 +167,20 @@ def summarize(env: FlowEnv, episodes: dict[str, Any], horizon: int | None = None
     }
 
 
+def full_episode_achievements(
+    checkpoint: str | Path, params: Any, keys: jax.Array, max_episode_steps: int | None
+) -> dict[str, Any]:
+    """Achievement success (%) and Crafter score over one episode per key, each played on
+    past the plan's completion until death or the episode limit (sampled actions)."""
+    env, network, _, _ = load_policy(checkpoint, max_episode_steps, end_on_plan_complete=False)
+    rollout = make_rollout(env, network, keys.shape[0])
+    sampled = ACHIEVEMENT_POLICY == "sampled"
+    episodes = jax.device_get(rollout(params, keys, jnp.asarray(not sampled)))
+    names = [a.name.lower() for a in env.game.constants.Achievement]
+    horizon = int(env.default_params.max_timesteps)
+    return achievement_summary(names, np.asarray(episodes["achievements"]), horizon)
+
+
 def evaluate(
     checkpoint: str | Path,
     num_episodes: int = 64,
@@ -170,8 +189,13 @@ def evaluate(
     out_json: str | Path | None = None,
     gif_path: str | Path | None = None,
     gif_max_frames: int = 400,
+    achievements: bool = True,
 ) -> dict[str, Any]:
-    """Evaluate ``checkpoint`` greedily and sampled; optionally write eval.json and a GIF."""
+    """Evaluate ``checkpoint`` greedily and sampled; optionally write eval.json and a GIF.
+
+    With ``achievements``, ``result["achievements"]`` holds per-achievement success (%)
+    and the Crafter score over the same number of fresh episodes played to death or the
+    episode limit (the plan's completion does not end them), sampled policy."""
     env, network, params, meta = load_policy(checkpoint, max_episode_steps)
     keys = jax.random.split(jax.random.PRNGKey(seed), num_episodes)
     result: dict[str, Any] = {
@@ -193,6 +217,10 @@ def evaluate(
         greedy = jnp.asarray(policy == "greedy")
         episodes[policy] = jax.device_get(rollout(params, keys, greedy))
         result[policy] = summarize(env, episodes[policy], horizon)
+    if achievements:
+        result["achievements"] = full_episode_achievements(
+            checkpoint, params, keys, max_episode_steps
+        )
     if gif_path is not None:
         from flowrl.rl.rollout_media import write_success_gif
 
