@@ -112,7 +112,16 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
     assert f"baseline_ppo/frames_{budget}/seed_1/eval.json" in dry
     assert "rule propose:" not in dry and "rule train:" not in dry and "rule train_seed:" in dry
     paper["baseline"]["total_timesteps"] = 4096
-    run(snakemake_cmd(tmp_path, paper), env)
+    paper["use_wandb"] = True  # offline: training and the table go to local W&B run folders
+    wandb_dir = tmp_path / "wandb"
+    run(
+        snakemake_cmd(tmp_path, paper),
+        {**env, "WANDB_MODE": "offline", "WANDB_DIR": str(wandb_dir)},
+    )
+    runs = {p.name: p for p in (wandb_dir / "wandb").glob("offline-run-*")}
+    logged = [next(p.glob("run-*.wandb")).read_bytes() for p in runs.values()]
+    assert sum(b"episode_return" in data for data in logged) >= 2  # the baselines' training
+    assert list(wandb_dir.glob("wandb/offline-run-*/files/media/table/achievements_*.json"))
     for i in (0, 1):
         assert ledger(tree / f"skill_{i}" / "llm_calls.jsonl") == calls_before[i]
         seed1 = json.loads((tree / f"skill_{i}" / "seeds" / "seed_1" / "eval.json").read_text())

@@ -63,9 +63,9 @@ def write_achievements(
     return rows
 
 
-def log_to_wandb(tree: Path, rows: list[dict[str, Any]]) -> Path:
+def log_to_wandb(tree: Path, rows: list[dict[str, Any]]) -> Path | None:
     """Log the table (and the Crafter scores) to a W&B run in ``tree/report``; returns the
-    run's folder."""
+    run's folder (None when W&B could not start; the table files are written anyway)."""
     from flowrl.rl.wandb_log import WandbLogger
 
     logger = WandbLogger(tree / "report", {"tree": str(tree)}, name=f"achievements {tree.name}")
@@ -80,7 +80,8 @@ def log_to_wandb(tree: Path, rows: list[dict[str, Any]]) -> Path:
 def run(args: argparse.Namespace) -> int:
     rows = write_achievements(args.tree, args.seeds, args.baseline)
     if args.use_wandb:
-        print(f"achievements: W&B run in {log_to_wandb(Path(args.tree), rows)}")
+        folder = log_to_wandb(Path(args.tree), rows)
+        print(f"achievements: W&B run in {folder}" if folder else "achievements: W&B off")
     scores = [r for r in rows if r["metric"] == SCORE]
     print(markdown(scores, ("policy", "mean", "ci_low", "ci_high", "seeds")))
     return 0

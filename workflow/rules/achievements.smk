@@ -31,7 +31,6 @@ rule achievements:
     params:
         seeds=" ".join(str(s) for s in SEEDS),
         baseline=" ".join(baseline_file(s) for s in SEEDS) if BASELINE else "",
-        wandb="--use-wandb" if config.get("use_wandb") else "",
     shell:
         "{FLOWRL} achievements --tree {TREE} --seeds {params.seeds} "
-        "--baseline {params.baseline} {params.wandb} > {log} 2>&1"
+        "--baseline {params.baseline} {WANDB} > {log} 2>&1"

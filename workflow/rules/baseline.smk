@@ -24,8 +24,7 @@ if BASELINE:
                 if EVAL.get("max_episode_steps")
                 else ""
             ),
-            wandb="--use-wandb" if config.get("use_wandb") else "",
-        wildcard_constraints:
+            wildcard_constraints:
             s="|".join(str(s) for s in SEEDS),
         threads: res("train", "threads", 4)
         resources:
@@ -36,4 +35,4 @@ if BASELINE:
         shell:
             "{FLOWRL} baseline --env {ENV} --out {params.out} --frames {BASELINE_FRAMES} "
             "--seed {wildcards.s} --profile {params.profile} --settings {params.settings} "
-            "--episodes {params.episodes} {params.steps} {params.wandb} > {log} 2>&1"
+            "--episodes {params.episodes} {params.steps} {WANDB} > {log} 2>&1"

@@ -31,6 +31,9 @@ SLOTS = Rounds.from_config(config)  # which slots run, in which rounds
 SEEDS = run_seeds(config)  # the first at the slot's own paths, the rest in seeds/seed_{s}/
 BASELINE = bool((config.get("baseline") or {}).get("enabled"))
 BASELINE_FRAMES = baseline_frames(config)
+# W&B logging is not a result: a global in the shell lines (not a param), so turning it on
+# or off reruns nothing
+WANDB = "--use-wandb" if config.get("use_wandb") else ""
 START = config.get("start_from") or None
 SELF_CONTINUE = bool(START) and Path(START["tree"]).resolve() == Path(TREE).resolve()
 _exe = Path(sys.executable).parent / "flowrl"

@@ -24,8 +24,7 @@ if EXTRA_SEEDS:
             seed_dir=seed_dir,
             profile=config["train"]["profile"],
             settings=lambda wildcards: as_arg({**train_settings(config), "seed": int(wildcards.s)}),
-            wandb="--use-wandb" if config.get("use_wandb") else "",
-        threads: res("train", "threads", 4)
+            threads: res("train", "threads", 4)
         resources:
             **SLURM,
             gpu=res("train", "gpu", 1),
@@ -36,7 +35,7 @@ if EXTRA_SEEDS:
         shell:
             "{FLOWRL} slot train --env {ENV} --tree {TREE} --plan {input.plan} "
             "--module {input.module} --slot-dir {params.seed_dir} --profile {params.profile} "
-            "--settings {params.settings} {params.wandb} > {log} 2>&1"
+            "--settings {params.settings} {WANDB} > {log} 2>&1"
 
     rule evaluate_seed:
         input:
