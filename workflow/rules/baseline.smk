@@ -24,7 +24,7 @@ if BASELINE:
                 if EVAL.get("max_episode_steps")
                 else ""
             ),
-            wildcard_constraints:
+        wildcard_constraints:
             s="|".join(str(s) for s in SEEDS),
         threads: res("train", "threads", 4)
         resources:

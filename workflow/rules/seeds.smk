@@ -24,7 +24,7 @@ if EXTRA_SEEDS:
             seed_dir=seed_dir,
             profile=config["train"]["profile"],
             settings=lambda wildcards: as_arg({**train_settings(config), "seed": int(wildcards.s)}),
-            threads: res("train", "threads", 4)
+        threads: res("train", "threads", 4)
         resources:
             **SLURM,
             gpu=res("train", "gpu", 1),
