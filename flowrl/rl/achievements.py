@@ -29,16 +29,21 @@ def crafter_score(rates_pct: Iterable[float]) -> float:
 
 
 def achievement_summary(
-    names: list[str], unlocked: np.ndarray, horizon: int, policy: str = ACHIEVEMENT_POLICY
+    names: list[str],
+    unlocked: np.ndarray,
+    horizon: int,
+    lengths: np.ndarray | None = None,
+    policy: str = ACHIEVEMENT_POLICY,
 ) -> dict[str, Any]:
     """Per-achievement success (%) over episodes (``unlocked``: episodes x achievements,
-    bool) and the Crafter score of those rates."""
+    bool), the Crafter score of those rates, and the mean episode length."""
     unlocked = np.asarray(unlocked, bool)
     pct = {name: float(v) for name, v in zip(names, unlocked.mean(axis=0) * 100.0, strict=True)}
     return {
         "policy": policy,
         "episodes": int(unlocked.shape[0]),
         "horizon": int(horizon),
+        "episode_length_mean": None if lengths is None else float(np.mean(lengths)),
         "pct": pct,
         "crafter_score": crafter_score(pct.values()),
     }

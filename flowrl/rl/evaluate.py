@@ -178,7 +178,9 @@ def full_episode_achievements(
     episodes = jax.device_get(rollout(params, keys, jnp.asarray(not sampled)))
     names = [a.name.lower() for a in env.game.constants.Achievement]
     horizon = int(env.default_params.max_timesteps)
-    return achievement_summary(names, np.asarray(episodes["achievements"]), horizon)
+    return achievement_summary(
+        names, np.asarray(episodes["achievements"]), horizon, np.asarray(episodes["length"])
+    )
 
 
 def evaluate(
