@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "achievements": (
         "flowrl.report.achievements_cli",
-        "achievement table of a tree (+ baseline): success %, Crafter score, 95% intervals",
+        "achievement table of a tree (+ baseline): success rates, Crafter score, 95 percent intervals",
     ),
     "report": ("flowrl.report.cli", "per-tree report: skills.csv/md and curves.png"),
     "compare": ("flowrl.report.compare_cli", "compare the trees (models) of one game"),
