@@ -136,3 +136,13 @@ def test_wandb_without_login_never_fails(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "W&B disabled" in proc.stderr and "| tree (gpt-5) |" in proc.stdout
     assert (tree / "report" / "achievements.csv").is_file()
+
+
+def test_cli_help_lists_the_new_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    from flowrl.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "baseline" in out and "achievements" in out
