@@ -62,9 +62,6 @@ class FlowEnv:
         closest_k: how many nearest blocks of each type the features keep.
         completion_bonus: reward added on the step a plan step completes.
         max_episode_steps: episode timeout (None keeps the game's own limit).
-        end_on_plan_complete: end the episode when the plan completes (training); False
-            plays on with the last step's expert until death or timeout (the achievement
-            evaluation over full-length episodes, docs/evaluation.md).
     """
 
     def __init__(
@@ -74,7 +71,6 @@ class FlowEnv:
         closest_k: int = DEFAULT_CLOSEST_K,
         completion_bonus: float = 1.0,
         max_episode_steps: int | None = None,
-        end_on_plan_complete: bool = True,
     ) -> None:
         game_env = GameEnv(env_name, max_episode_steps)
         self.game = game_env.game
@@ -82,7 +78,6 @@ class FlowEnv:
         self.plan = plan
         self.closest_k = closest_k
         self.completion_bonus = float(completion_bonus)
-        self.end_on_plan_complete = bool(end_on_plan_complete)
         self.env = game_env.env
         self.default_params = game_env.params
         self.experts = jnp.asarray((*plan.experts, plan.experts[-1]), jnp.int32)
@@ -134,11 +129,11 @@ class FlowEnv:
         features = self.features(env_state)
         args = skill_arguments(state.features, features)
         task_done, task_reward = self._evaluate_step(state.player_state, args)
-        # capped: a plan played on past completion stays at its last step
+        # capped: a caller that plays on past completion (evaluation) stays at the last step
         next_step = jnp.minimum(state.player_state + task_done.astype(jnp.int32), self.num_tasks)
         plan_complete = next_step >= self.num_tasks
         reward = task_reward + self.completion_bonus * task_done.astype(jnp.float32)
-        done = jnp.logical_or(game_over, plan_complete & self.end_on_plan_complete)
+        done = jnp.logical_or(game_over, plan_complete)
         episode_return = state.episode_return + reward
         episode_length = state.episode_length + 1
         info = {

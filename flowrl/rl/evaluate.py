@@ -25,13 +25,11 @@ from flowrl.skills.plan_module import load_plan
 
 POLICIES = ("greedy", "sampled")
 RESET_SALT = 2**31 - 1  # fold_in index of the reset key (steps use 0, 1, ...)
+NO_PLAY_ON = False  # make_rollout's default: the plan's completion ends an episode
 
 
-def load_policy(
-    checkpoint: str | Path, max_episode_steps: int | None = None, end_on_plan_complete: bool = True
-):
-    """(env, network, params, metadata) of a checkpoint, ready to roll out (with
-    ``end_on_plan_complete=False`` an episode plays on after its plan completes)."""
+def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
+    """(env, network, params, metadata) of a checkpoint, ready to roll out."""
     params, meta = load_checkpoint(checkpoint)
     env_name = meta["env_name"]
     plan = load_plan(load_plan_source(checkpoint), env_name)
@@ -42,7 +40,6 @@ def load_policy(
         closest_k=cfg.get("closest_k", 5),
         completion_bonus=cfg.get("completion_bonus", 1.0),
         max_episode_steps=max_episode_steps or cfg.get("max_episode_steps"),
-        end_on_plan_complete=end_on_plan_complete,
     )
     net = meta["network"]
     network = ExpertActorCritic(
@@ -72,13 +69,17 @@ def _policy_step(env: FlowEnv, network, params, greedy: bool | jax.Array):
 
 
 def make_rollout(env: FlowEnv, network, num_episodes: int):
-    """Jitted ``(params, keys, greedy) -> per-episode results`` (one compile for both policies)."""
+    """Jitted ``(params, keys, greedy, play_on) -> per-episode results``: one compile for
+    both policies and both episode ends (``play_on``: an episode ends on death or timeout
+    only, playing on past its plan's completion; else the plan's completion ends it too)."""
     max_steps = int(env.default_params.max_timesteps) + 1
     n = num_episodes
     num_ach = env.game.num_achievements
 
     @jax.jit
-    def rollout(params: Any, keys: jax.Array, greedy: jax.Array) -> dict[str, jax.Array]:
+    def rollout(
+        params: Any, keys: jax.Array, greedy: jax.Array, play_on: jax.Array = NO_PLAY_ON
+    ) -> dict[str, jax.Array]:
         policy = _policy_step(env, network, params, greedy)
         step = jax.vmap(policy, in_axes=(0, None, 0, 0))
         reset_keys = jax.vmap(lambda k: jax.random.fold_in(k, RESET_SALT))(keys)
@@ -99,6 +100,7 @@ def make_rollout(env: FlowEnv, network, num_episodes: int):
         def body(carry):
             t, obs, state, out = carry
             new_obs, new_state, done, info = step(keys, t, obs, state)
+            done = jnp.where(play_on, info["game_over"], done)
             live = ~out["done"]
             ended = live & done
             pick = lambda new, old: jnp.where(  # noqa: E731
@@ -167,15 +169,11 @@ def summarize(env: FlowEnv, episodes: dict[str, Any], horizon: int | None = None
     }
 
 
-def full_episode_achievements(
-    checkpoint: str | Path, params: Any, keys: jax.Array, max_episode_steps: int | None
-) -> dict[str, Any]:
+def full_episode_achievements(env: FlowEnv, rollout, params: Any, keys: jax.Array) -> dict:
     """Achievement success (%) and Crafter score over one episode per key, each played on
     past the plan's completion until death or the episode limit (sampled actions)."""
-    env, network, _, _ = load_policy(checkpoint, max_episode_steps, end_on_plan_complete=False)
-    rollout = make_rollout(env, network, keys.shape[0])
-    sampled = ACHIEVEMENT_POLICY == "sampled"
-    episodes = jax.device_get(rollout(params, keys, jnp.asarray(not sampled)))
+    greedy = jnp.asarray(ACHIEVEMENT_POLICY == "greedy")
+    episodes = jax.device_get(rollout(params, keys, greedy, jnp.asarray(True)))
     names = [a.name.lower() for a in env.game.constants.Achievement]
     horizon = int(env.default_params.max_timesteps)
     return achievement_summary(
@@ -217,12 +215,10 @@ def evaluate(
     rollout = make_rollout(env, network, num_episodes)
     for policy in POLICIES:
         greedy = jnp.asarray(policy == "greedy")
-        episodes[policy] = jax.device_get(rollout(params, keys, greedy))
+        episodes[policy] = jax.device_get(rollout(params, keys, greedy, jnp.asarray(False)))
         result[policy] = summarize(env, episodes[policy], horizon)
-    if achievements:
-        result["achievements"] = full_episode_achievements(
-            checkpoint, params, keys, max_episode_steps
-        )
+    if achievements:  # the same compiled rollout, played on
+        result["achievements"] = full_episode_achievements(env, rollout, params, keys)
     if gif_path is not None:
         from flowrl.rl.rollout_media import write_success_gif
 
