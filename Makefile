@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench lint format clean
+.PHONY: run paper test test-fast bench lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/flowrl demo
+
+# the demo with 2 seeds and the plain-PPO baseline: the achievement table with intervals
+paper: $(STAMP)
+	$(BIN)/flowrl demo --seeds 0 1 --baseline
 
 # Test files run on up to TEST_WORKERS processes (one file stays on one worker, so its
 # session fixtures compile once); slow files start first so they do not end the run alone.

@@ -22,6 +22,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("flowrl.rl.evaluate_cli", "evaluate a checkpoint: eval.json and rollout.gif"),
     "plan": ("flowrl.skills.plan_cli", "resolve a skill into ordered steps over the library"),
     "slot": ("flowrl.pipeline.slot_cli", "run one pipeline stage of a skill slot (workflow rules)"),
+    "baseline": (
+        "flowrl.pipeline.stages.baseline",
+        "plain PPO on the game's reward at the tree's frame budget (results/ENV/baseline_ppo)",
+    ),
+    "achievements": (
+        "flowrl.report.achievements_cli",
+        "achievement table of a tree (+ baseline): success rates, Crafter score, 95 percent intervals",
+    ),
     "report": ("flowrl.report.cli", "per-tree report: skills.csv/md and curves.png"),
     "compare": ("flowrl.report.compare_cli", "compare the trees (models) of one game"),
     "demo": ("flowrl.pipeline.demo", "offline CPU demo: discover and train a few skills"),

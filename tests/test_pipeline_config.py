@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from flowrl.bottomup import build_parser, overrides_from
-from flowrl.pipeline.config import ConfigError, load_config, train_settings, tree_dir
+from flowrl.pipeline.config import (
+    ConfigError,
+    baseline_frames,
+    load_config,
+    run_seeds,
+    train_settings,
+    tree_dir,
+)
 from flowrl.rl.config import PROFILES
 
 try:
@@ -38,11 +45,26 @@ def test_defaults_validate_and_name_the_tree() -> None:
         {"unknown_key": 1},
         {"start_from": {"tree": "x"}},
         {"train": {"profile": "tpu"}},
+        {"seeds": [0, 0]},
+        {"seeds": []},
+        {"baseline": {"enabled": True, "frames": 10}},
     ],
 )
 def test_schema_rejects_bad_config(bad: dict) -> None:
     with pytest.raises(ConfigError):
         load_config(bad)
+
+
+def test_seeds_and_baseline_budget() -> None:
+    config = load_config()
+    assert run_seeds(config) == [0] and not config["baseline"]["enabled"]
+    assert run_seeds(load_config({"seed": 3})) == [3]
+    seeded = load_config({"seeds": "[2, 5]", "max_nodes": 3, "total_timesteps": 1000})
+    assert run_seeds(seeded) == [2, 5] and train_settings(seeded)["seed"] == 2
+    assert baseline_frames(seeded) == 3000  # the tree's frame budget by default
+    assert baseline_frames({**seeded, "baseline": {"total_timesteps": 1e3}}) == 1000
+    with pytest.raises(ConfigError, match="start seeds with it"):
+        load_config({"seed": 1, "seeds": [2, 3]})
 
 
 def test_start_from_must_leave_slots() -> None:

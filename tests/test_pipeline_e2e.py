@@ -1,13 +1,17 @@
 """End-to-end: the workflow on CPU with tiny budgets (2 slots), a mistyped model stopped by
-preflight before any job, a SIGKILL during training and a rerun of the same command, cache
-hits on forced LLM reruns, a second tree seeded with start_from, and the cross-model
-comparison. Models are served by tests/pipeline_llm_api (the offline chain behind the cached
-``llm_api`` path) and the typo check by the loopback server, so no network or key is used."""
+preflight before any job, a SIGKILL during training and a rerun of the same command, a second
+seed and the plain-PPO baseline added to the finished tree (no LLM call), cache hits on forced
+LLM reruns, a second tree seeded with start_from, and the cross-model comparison with its
+achievement table and baseline row. Models are served by tests/pipeline_llm_api (the offline
+chain behind the cached ``llm_api`` path) and the typo check by the loopback server, so no
+network or key is used."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -119,6 +123,49 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
     if library["skills"] and train1["status"] == "ok" and len(library["skills"]) == 2:
         assert train1["warm_started"] == [library["skills"][0]["name"]]
 
+    # 2b. the finished tree with a second seed and the baseline: only training and evaluation
+    # run (seeds share the slot's LLM calls); the baseline defaults to the tree's frame budget
+    # (dry run), and trains at a tiny explicit budget here to keep the test short
+    paper = {**config, "seeds": [0, 1], "baseline": {"enabled": True}}
+    dry = run(snakemake_cmd(tmp_path, paper, "-n"), env).stdout
+    budget = TINY["max_nodes"] * TINY["total_timesteps"]
+    assert f"baseline_ppo/frames_{budget}/seed_1/eval.json" in dry
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", dry.split("Job stats:")[1], re.M))
+    jobs.pop("total")
+    expected = {"train_seed": "2", "evaluate_seed": "2", "baseline": "2", "achievements": "1"}
+    assert jobs == {**expected, "compare": "1", "all": "1"}, jobs  # nothing else reruns
+    paper["baseline"]["total_timesteps"] = 4096
+    paper["use_wandb"] = True  # offline: training and the table go to local W&B run folders
+    wandb_dir = tmp_path / "wandb"
+    run(
+        snakemake_cmd(tmp_path, paper),
+        {**env, "WANDB_MODE": "offline", "WANDB_DIR": str(wandb_dir)},
+    )
+    runs = {p.name: p for p in (wandb_dir / "wandb").glob("offline-run-*")}
+    logged = [next(p.glob("run-*.wandb")).read_bytes() for p in runs.values()]
+    assert sum(b"episode_return" in data for data in logged) >= 2  # the baselines' training
+    assert list(wandb_dir.glob("wandb/offline-run-*/files/media/table/achievements_*.json"))
+    for i in (0, 1):
+        assert ledger(tree / f"skill_{i}" / "llm_calls.jsonl") == calls_before[i]
+        seed1 = json.loads((tree / f"skill_{i}" / "seeds" / "seed_1" / "eval.json").read_text())
+        trained1 = json.loads((tree / f"skill_{i}" / "seeds" / "seed_1" / "train.json").read_text())
+        assert trained1["status"] == "skipped" or seed1["seed"] == 1
+    base = tmp_path / "results" / CLASSIC / "baseline_ppo" / "frames_4096"
+    for s in (0, 1):
+        assert json.loads((base / f"seed_{s}" / "train.json").read_text())["frames"] == 4096
+        ach = json.loads((base / f"seed_{s}" / "eval.json").read_text())["achievements"]
+        assert ach["episodes"] == TINY["evaluate"]["num_episodes"] and ach["horizon"] == 100
+        assert 0.0 <= ach["crafter_score"] <= 100.0
+    with open(tree / "report" / "achievements.csv") as fh:
+        table = list(csv.DictReader(fh))
+    score = {r["kind"]: r for r in table if r["metric"] == "crafter_score"}
+    assert score["baseline"]["seeds"] == "2" and score["baseline"]["ci_low"] != ""
+    if library["skills"]:
+        assert score["tree"]["seeds"] == "2" and score["tree"]["ci_high"] != ""
+    md = (tree / "report" / "achievements.md").read_text()
+    assert "baseline_ppo" in md and "crafter_score" in md
+    assert (tree / "report" / "achievements.png").stat().st_size > 1000
+
     # 3. forcing the LLM rules again is free: every call is a cache hit
     for i in (1, 0):  # one target at a time, so nothing downstream is rebuilt
         target = f"results/{CLASSIC}/gpt-4o-mini/skill_{i}/proposal.json"
@@ -151,7 +198,8 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
 
     # 5. reports: per tree and the comparison of both trees
     models = (tmp_path / "results" / CLASSIC / "comparison" / "models.csv").read_text()
-    assert "gpt-4o-mini" in models and "gpt-5" in models
+    assert "gpt-4o-mini" in models and "gpt-5" in models and "baseline_ppo (2 seeds)" in models
+    assert models.startswith("model,crafter_score,crafter_score_ci,deepest_achievement")
     skills = (tree / "report" / "skills.csv").read_text().splitlines()
     assert skills[0].startswith("slot,skill,accepted") and len(skills) == 3
     assert (tree / "report" / "curves.png").stat().st_size > 1000

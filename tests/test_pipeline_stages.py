@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flowrl.pipeline import slot_cli
-from flowrl.pipeline.layout import SLOT_FILES, SlotPaths, slot_path
+from flowrl.pipeline.layout import SLOT_FILES, SlotPaths, baseline_path, seed_path, slot_path
 from flowrl.pipeline.stages import train
 from flowrl.skills.knowledge import kb_skill
 from flowrl.skills.plan_module import PlanStep, build_plan_module
@@ -33,13 +33,24 @@ def test_every_rule_file_has_its_stage_and_the_table_names_them_all() -> None:
         "commit",
     }
     stage_dir = Path(train.__file__).parent
+    # report, achievements: flowrl/report (flowrl report, flowrl achievements: the report
+    # layer reads trees, above the pipeline); seeds: the train and evaluate stages per seed
+    elsewhere = {"common": None, "report": "cli", "achievements": "achievements_cli"}
     for rule in RULES.glob("*.smk"):
-        if rule.stem not in ("common", "report"):  # report: flowrl/report (flowrl report)
+        if rule.stem == "seeds":
+            assert "slot train" in rule.read_text() and "slot evaluate" in rule.read_text()
+        elif rule.stem in elsewhere:
+            module = elsewhere[rule.stem]
+            assert module is None or (stage_dir.parents[1] / "report" / f"{module}.py").is_file()
+        else:
             assert (stage_dir / f"{rule.stem}.py").is_file(), rule.name
 
 
 def test_layout_names_each_file_once() -> None:
     assert slot_path("t", 3, "proposal") == "t/skill_3/proposal.json"
+    assert seed_path("t", 3, 1, "eval") == "t/skill_3/seeds/seed_1/eval.json"
+    assert seed_path("t", "{i}", "{s}") == "t/skill_{i}/seeds/seed_{s}"
+    assert baseline_path("r/E", 900, 2, "eval") == "r/E/baseline_ppo/frames_900/seed_2/eval.json"
     assert slot_path("t", "{i}") == "t/skill_{i}"
     assert SlotPaths.of("t", 2).validated == Path("t/skill_2/validated/skill.py")
     assert len(set(SLOT_FILES.values())) == len(SLOT_FILES)

@@ -153,6 +153,10 @@ def test_evaluate_renders_a_successful_episode(rl_tiny_run, tmp_path):
     result = json.loads((tmp_path / "ev" / "eval.json").read_text())
     assert result["greedy"]["success_pct"] == 100.0
     assert result["greedy"]["episode_length_mean"] == 2.0
+    # the achievement rollout plays on past the plan's completion, to the episode limit
+    played_on = result["achievements"]
+    assert played_on["horizon"] == 24 and played_on["episode_length_mean"] > 2.0
+    assert played_on["policy"] == "sampled" and 0.0 <= played_on["crafter_score"] <= 100.0
     gif = result["gif"]
     assert gif["policy"] == "greedy" and gif["replay_success"] and gif["frames"] == 3
     frames = imageio.mimread(tmp_path / "ev" / "rollout.gif")

@@ -129,7 +129,8 @@ class FlowEnv:
         features = self.features(env_state)
         args = skill_arguments(state.features, features)
         task_done, task_reward = self._evaluate_step(state.player_state, args)
-        next_step = state.player_state + task_done.astype(jnp.int32)
+        # capped: a caller that plays on past completion (evaluation) stays at the last step
+        next_step = jnp.minimum(state.player_state + task_done.astype(jnp.int32), self.num_tasks)
         plan_complete = next_step >= self.num_tasks
         reward = task_reward + self.completion_bonus * task_done.astype(jnp.float32)
         done = jnp.logical_or(game_over, plan_complete)

@@ -90,13 +90,46 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_rules(config: Mapping[str, Any]) -> None:
-    """Rules a schema cannot say: seeding must leave slots to run."""
+    """Rules a schema cannot say: seeding must leave slots to run; seeds are distinct and
+    do not contradict ``seed``; W&B logging needs wandb installed."""
     start = config.get("start_from")
     if start and int(start["up_to"]) >= int(config["max_nodes"]):
         raise ConfigError(
             f"start_from.up_to={start['up_to']} reuses every slot of max_nodes="
             f"{config['max_nodes']}; raise max_nodes to continue"
         )
+    seeds = config.get("seeds")
+    if seeds:
+        if len(set(seeds)) != len(seeds):
+            raise ConfigError(f"seeds={list(seeds)} repeats a seed; list each seed once")
+        if "seed" in config and int(config["seed"]) not in (0, int(seeds[0])):
+            raise ConfigError(
+                f"seed={config['seed']} and seeds={list(seeds)} disagree: the first of seeds "
+                "is the run's seed; drop seed or start seeds with it"
+            )
+    if config.get("use_wandb"):
+        import importlib.util
+
+        if importlib.util.find_spec("wandb") is None:
+            raise ConfigError(
+                "use_wandb: true needs wandb: pip install 'flowrl[wandb]' (or set use_wandb: false)"
+            )
+
+
+def run_seeds(config: Mapping[str, Any]) -> list[int]:
+    """The seeds every slot trains and evaluates with: ``seeds``, or ``[seed]``. The first
+    keeps the slot's own paths and drives the library; the rest go to ``seeds/seed_{s}/``."""
+    seeds = config.get("seeds") or [config.get("seed", 0)]
+    return [int(s) for s in seeds]
+
+
+def baseline_frames(config: Mapping[str, Any]) -> int:
+    """The baseline's frame budget: ``baseline.total_timesteps``, or the tree's frame budget
+    (``max_nodes x total_timesteps``; early-stopped slots spend less, see docs/evaluation.md)."""
+    own = (config.get("baseline") or {}).get("total_timesteps")
+    if own:
+        return int(float(own))
+    return int(config["max_nodes"]) * int(float(config["total_timesteps"]))
 
 
 def load_config(
@@ -125,7 +158,7 @@ def train_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     """Keyword settings for :func:`flowrl.rl.config.load_config` (profile separate)."""
     settings = dict((config.get("train") or {}).get("settings") or {})
     settings["total_timesteps"] = int(float(config["total_timesteps"]))
-    settings.setdefault("seed", int(config.get("seed", 0)))
+    settings.setdefault("seed", run_seeds(config)[0])
     return settings
 
 

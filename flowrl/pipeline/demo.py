@@ -20,6 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max_nodes", type=int, default=None, help="skill slots (quick: 3)")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--results_dir", default=None, help="where trees go (default results)")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=None, help="train + evaluate each slot per seed"
+    )
+    parser.add_argument(
+        "--baseline", action="store_true", help="also plain PPO at the tree's frame budget"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
         overrides["max_nodes"] = args.max_nodes
     if args.results_dir:
         overrides["results_dir"] = args.results_dir
+    if getattr(args, "seeds", None):
+        overrides["seeds"] = args.seeds
+    if getattr(args, "baseline", False):
+        overrides["baseline"] = {"enabled": True}
     config = load_config(overrides, [QUICK])
     tree = (
         Path(REPO_ROOT / tree_dir(config))
@@ -53,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
         cols = ("slot", "skill", "accepted", "reason", "frames", "success_rate", "wall_s")
         print(markdown(tree_rows(tree), cols))
         print(
-            f"report: {tree / 'report'} (skills.md, curves.png); GIFs: {tree}/skill_*/rollout.gif"
+            f"report: {tree / 'report'} (skills.md, curves.png, achievements.md with the "
+            f"Crafter score); GIFs: {tree}/skill_*/rollout.gif"
         )
+        table = tree / "report" / "achievements.md"
+        if table.is_file():
+            print(table.read_text())
     return 0 if ok else 1

@@ -6,7 +6,13 @@ this module, so the layout is written once (see DESIGN.md's data flow):
     {tree}/init/library.json          the empty library (or the seeded one)
     {tree}/seed.json                  start_from: where the first slots came from
     {tree}/skill_{i}/prompt.json ...  one folder per skill slot (SLOT_FILES)
+    {tree}/skill_{i}/seeds/seed_{s}/  train + evaluate of the extra seeds (SEED_FILES)
     {tree}/report/skills.csv ...      the per-tree report
+    {results}/{env}/baseline_ppo/frames_{F}/seed_{s}/   the plain-PPO baseline (BASELINE_FILES)
+
+The first of ``seeds`` keeps the slot's own paths (train.json, checkpoint/, eval.json): it
+drives the commit, the library and warm starts. Every further seed ``s`` trains and
+evaluates the same plan module under ``skill_{i}/seeds/seed_{s}/`` (no LLM call).
 
 Slot arithmetic (:class:`Rounds`): rounds of ``K`` parallel slots after ``first`` seeded
 ones. Slots ``0..first-1`` come from ``start_from`` (or already exist in the tree); slots
@@ -58,6 +64,24 @@ TREE_FILES: dict[str, str] = {
     "report_csv": "report/skills.csv",
     "report_md": "report/skills.md",
     "report_curves": "report/curves.png",
+    "achievements_csv": "report/achievements.csv",
+    "achievements_md": "report/achievements.md",
+    "achievements_plot": "report/achievements.png",
+    "logs": "logs",
+}
+
+# key -> path inside ``skill_{i}/seeds/seed_{s}/``: what an extra seed's train + evaluate write.
+SEED_FILES: dict[str, str] = {
+    key: SLOT_FILES[key] for key in ("train", "metrics", "checkpoint", "eval", "logs", "benchmarks")
+}
+
+BASELINE_TREE = "baseline_ppo"
+# key -> path inside ``{results_dir}/{env}/baseline_ppo/frames_{F}/seed_{s}/``
+BASELINE_FILES: dict[str, str] = {
+    "train": "train.json",
+    "metrics": "train_metrics.csv",
+    "checkpoint": "checkpoint",
+    "eval": "eval.json",
     "logs": "logs",
 }
 
@@ -83,6 +107,25 @@ def slot_path(tree: str | Path, i: int | str, key: str = "") -> str:
 def tree_path(tree: str | Path, key: str) -> str:
     """Path of the tree-level file ``key`` (a :data:`TREE_FILES` key)."""
     return f"{str(tree).rstrip('/')}/{TREE_FILES[key]}"
+
+
+def seed_path(tree: str | Path, i: int | str, seed: int | str, key: str = "") -> str:
+    """Path of extra seed ``seed``'s file ``key`` (a :data:`SEED_FILES` key) in slot ``i``
+    (``i`` and ``seed`` may be Snakemake wildcards such as ``"{s}"``)."""
+    folder = f"{slot_path(tree, i)}/seeds/seed_{seed}"
+    return f"{folder}/{SEED_FILES[key]}" if key else folder
+
+
+def baseline_root(env_root: str | Path) -> str:
+    """``{results_dir}/{env}/baseline_ppo``: the baselines of one game, beside its trees."""
+    return f"{str(env_root).rstrip('/')}/{BASELINE_TREE}"
+
+
+def baseline_path(env_root: str | Path, frames: int | str, seed: int | str, key: str = "") -> str:
+    """Path of the baseline file ``key`` (a :data:`BASELINE_FILES` key) trained for
+    ``frames`` frames with ``seed`` (both may be wildcards)."""
+    folder = f"{baseline_root(env_root)}/frames_{frames}/seed_{seed}"
+    return f"{folder}/{BASELINE_FILES[key]}" if key else folder
 
 
 def comparison_path(tree: str | Path, key: str) -> str:

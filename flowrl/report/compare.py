@@ -1,12 +1,15 @@
-"""Compare the trees (one per model) of one game: skills, achievements, dollars, tokens."""
+"""Compare the trees (one per model) of one game: skills, achievements, Crafter score,
+dollars, tokens, frames; plus one row per plain-PPO baseline budget found beside them."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
 
-from flowrl.pipeline.layout import SLOT_FILES, slot_path, tree_path
+from flowrl.pipeline.layout import SLOT_FILES, TREE_FILES, baseline_root, slot_path, tree_path
+from flowrl.report.achievements import SCORE, baseline_policy, deepest
 from flowrl.report.collect import achievements, slot_dirs, tree_rows
 from flowrl.report.plots import model_bars
 from flowrl.report.tables import write_csv, write_markdown
@@ -14,6 +17,9 @@ from flowrl.report.tables import write_csv, write_markdown
 COLUMNS = (
     "model",
     "tree",
+    "crafter_score",
+    "crafter_score_ci",
+    "deepest_achievement",
     "slots",
     "skills_accepted",
     "skills",
@@ -52,6 +58,49 @@ def tree_model(tree: Path, rows: list[dict[str, Any]] | None = None) -> str:
     return "+".join(models) if models else tree.name
 
 
+def _score_columns(rows: list[dict[str, Any]], policy: str) -> dict[str, Any]:
+    """Crafter score (mean, 95% interval) and deepest achievement of ``policy``'s rows."""
+    score = next((r for r in rows if r["policy"] == policy and r["metric"] == SCORE), None)
+    low, high = (score or {}).get("ci_low"), (score or {}).get("ci_high")
+    return {
+        "crafter_score": None if score is None else float(score["mean"]),
+        "crafter_score_ci": "" if low in (None, "") else f"{float(low):.2f}-{float(high):.2f}",
+        "deepest_achievement": deepest(rows, policy) if score else "",
+    }
+
+
+def tree_scores(tree: Path) -> dict[str, Any]:
+    """The tree's best-of row in ``report/achievements.csv`` (empty before that exists)."""
+    path = tree / TREE_FILES["achievements_csv"]
+    if not path.is_file():
+        return _score_columns([], "")
+    with open(path) as fh:
+        rows = [{**r, "mean": float(r["mean"])} for r in csv.DictReader(fh)]
+    tree_row = next((r["policy"] for r in rows if r["kind"] == "tree"), "")
+    return _score_columns(rows, tree_row)
+
+
+def baseline_rows(root: Path) -> list[dict[str, Any]]:
+    """One row per baseline budget under ``root/baseline_ppo/frames_F`` (all its seeds)."""
+    out = []
+    for budget in sorted(Path(baseline_root(root)).glob("frames_*")):
+        policy = baseline_policy(sorted(budget.glob("seed_*")))
+        if not policy.by_seed:
+            continue
+        rows = policy.rows()
+        out.append(
+            {
+                "model": f"baseline_ppo ({len(policy.by_seed)} seeds)",
+                **_score_columns(rows, policy.policy),
+                "slots": 0,
+                "skills_accepted": 0,
+                "cost_usd": 0.0,
+                "frames": int(budget.name.split("_", 1)[1]),
+            }
+        )
+    return out
+
+
 def model_row(tree: Path) -> dict[str, Any]:
     rows = tree_rows(tree)
     accepted = [r for r in rows if r["accepted"]]
@@ -67,6 +116,7 @@ def model_row(tree: Path) -> dict[str, Any]:
     return {
         "model": tree_model(tree, rows),
         "tree": tree.name,
+        **tree_scores(tree),
         "slots": len(rows),
         "skills_accepted": len(accepted),
         "skills": "; ".join(r["skill"] for r in accepted),
@@ -88,13 +138,16 @@ def compare(root: str | Path, out: str | Path | None = None) -> list[dict[str, A
     root = Path(root)
     out = Path(out) if out else root / "comparison"
     found = trees(root)
-    rows = [model_row(t) for t in found if has_committed_slot(t)]
+    rows = [model_row(t) for t in found if has_committed_slot(t)] + baseline_rows(root)
     idle = [t.name for t in found if not has_committed_slot(t)]
     write_csv(out / "models.csv", rows, COLUMNS)
     notes = (
         f"Trees under `{root}`, named by the model their ledgers record. Costs come from each "
         "slot's llm_calls.jsonl priced with flowrl/resources/pricing.yaml (empty = unknown "
-        "price); seeded slots count for both trees.\n\n"
+        "price); seeded slots count for both trees. "
+        "Crafter score: the tree's best plan policies (report/achievements.csv), mean over seeds "
+        "with its 95% t interval; deepest achievement: the rarest one unlocked; "
+        "baseline_ppo rows: plain PPO at that frame budget (docs/evaluation.md).\n\n"
     )
     if idle:
         notes += f"Not compared, no committed slot: {', '.join(f'`{n}`' for n in idle)}.\n\n"

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rows = compare(args.root, args.out)
-    cols = ("model", "tree", "skills_accepted", "achievements", "cost_usd", "frames")
+    cols = ("model", "tree", "crafter_score", "skills_accepted", "cost_usd", "frames")
     print(markdown(rows, cols))
     if not rows:
         print(f"No tree under {args.root} has a committed slot yet.")

@@ -58,7 +58,7 @@ def curves(tree: Path, rows: Sequence[dict[str, Any]], out: Path) -> None:
 
 
 def model_bars(rows: Sequence[dict[str, Any]], out: Path) -> None:
-    """Skills accepted, achievements and dollars per model."""
+    """Crafter score, skills accepted, achievements and dollars per model (and baseline)."""
     plt = _pyplot()
     models = [r["model"] for r in rows]
     names = [
@@ -67,8 +67,9 @@ def model_bars(rows: Sequence[dict[str, Any]], out: Path) -> None:
         else r["model"]
         for r in rows
     ]
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
     panels = [
+        ("crafter_score", "Crafter score"),
         ("skills_accepted", "skills accepted"),
         ("achievements", "achievements reached"),
         ("cost_usd", "LLM cost (USD)"),
@@ -81,6 +82,49 @@ def model_bars(rows: Sequence[dict[str, Any]], out: Path) -> None:
         for x, r in enumerate(rows):
             if key == "cost_usd" and r.get(key) is None:
                 ax.text(x, 0, "unknown", ha="center", va="bottom", fontsize=7)
+    fig.tight_layout()
+    _save(fig, out)
+    plt.close(fig)
+
+
+def achievement_bars(rows: Sequence[dict[str, Any]], out: Path) -> None:
+    """Success (%) per achievement of the tree's best and the baseline, with 95% intervals."""
+    plt = _pyplot()
+    kinds = ("tree", "baseline")
+    shown = [r for r in rows if r["kind"] in kinds]
+    metrics = list(dict.fromkeys(r["metric"] for r in shown))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * len(metrics) + 2), 4))
+    width = 0.4
+    for k, kind in enumerate(kinds):
+        mine = {r["metric"]: r for r in shown if r["kind"] == kind}
+        if not mine:
+            continue
+        xs = [x + (k - 0.5) * width for x in range(len(metrics))]
+        means = [mine[m]["mean"] if m in mine else 0.0 for m in metrics]
+        errs = [
+            [
+                (mine[m]["mean"] - mine[m]["ci_low"])
+                if m in mine and mine[m]["ci_low"] is not None
+                else 0.0
+                for m in metrics
+            ],
+            [
+                (mine[m]["ci_high"] - mine[m]["mean"])
+                if m in mine and mine[m]["ci_high"] is not None
+                else 0.0
+                for m in metrics
+            ],
+        ]
+        label = next(iter(mine.values()))["policy"]
+        ax.bar(xs, means, width, yerr=errs, capsize=2, label=label)
+    ax.set_xticks(range(len(metrics)), metrics, rotation=70, fontsize=7)
+    ax.set_ylabel("success rate (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title("Achievements: the tree's best plan policy vs plain PPO (95% t intervals)")
+    if shown:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "nothing evaluated", ha="center", transform=ax.transAxes)
     fig.tight_layout()
     _save(fig, out)
     plt.close(fig)

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from flowrl.envs.flow_env import FlowEnv
+from flowrl.rl.achievements import ACHIEVEMENT_POLICY, achievement_summary
 from flowrl.rl.checkpoint import load_checkpoint, load_plan_source
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.success import wilson_interval
@@ -24,6 +25,7 @@ from flowrl.skills.plan_module import load_plan
 
 POLICIES = ("greedy", "sampled")
 RESET_SALT = 2**31 - 1  # fold_in index of the reset key (steps use 0, 1, ...)
+NO_PLAY_ON = False  # make_rollout's default: the plan's completion ends an episode
 
 
 def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
@@ -67,13 +69,17 @@ def _policy_step(env: FlowEnv, network, params, greedy: bool | jax.Array):
 
 
 def make_rollout(env: FlowEnv, network, num_episodes: int):
-    """Jitted ``(params, keys, greedy) -> per-episode results`` (one compile for both policies)."""
+    """Jitted ``(params, keys, greedy, play_on) -> per-episode results``: one compile for
+    both policies and both episode ends (``play_on``: an episode ends on death or timeout
+    only, playing on past its plan's completion; else the plan's completion ends it too)."""
     max_steps = int(env.default_params.max_timesteps) + 1
     n = num_episodes
     num_ach = env.game.num_achievements
 
     @jax.jit
-    def rollout(params: Any, keys: jax.Array, greedy: jax.Array) -> dict[str, jax.Array]:
+    def rollout(
+        params: Any, keys: jax.Array, greedy: jax.Array, play_on: jax.Array = NO_PLAY_ON
+    ) -> dict[str, jax.Array]:
         policy = _policy_step(env, network, params, greedy)
         step = jax.vmap(policy, in_axes=(0, None, 0, 0))
         reset_keys = jax.vmap(lambda k: jax.random.fold_in(k, RESET_SALT))(keys)
@@ -94,6 +100,7 @@ def make_rollout(env: FlowEnv, network, num_episodes: int):
         def body(carry):
             t, obs, state, out = carry
             new_obs, new_state, done, info = step(keys, t, obs, state)
+            done = jnp.where(play_on, info["game_over"], done)
             live = ~out["done"]
             ended = live & done
             pick = lambda new, old: jnp.where(  # noqa: E731
@@ -162,6 +169,18 @@ def summarize(env: FlowEnv, episodes: dict[str, Any], horizon: int | None = None
     }
 
 
+def full_episode_achievements(env: FlowEnv, rollout, params: Any, keys: jax.Array) -> dict:
+    """Achievement success (%) and Crafter score over one episode per key, each played on
+    past the plan's completion until death or the episode limit (sampled actions)."""
+    greedy = jnp.asarray(ACHIEVEMENT_POLICY == "greedy")
+    episodes = jax.device_get(rollout(params, keys, greedy, jnp.asarray(True)))
+    names = [a.name.lower() for a in env.game.constants.Achievement]
+    horizon = int(env.default_params.max_timesteps)
+    return achievement_summary(
+        names, np.asarray(episodes["achievements"]), horizon, np.asarray(episodes["length"])
+    )
+
+
 def evaluate(
     checkpoint: str | Path,
     num_episodes: int = 64,
@@ -170,8 +189,13 @@ def evaluate(
     out_json: str | Path | None = None,
     gif_path: str | Path | None = None,
     gif_max_frames: int = 400,
+    achievements: bool = True,
 ) -> dict[str, Any]:
-    """Evaluate ``checkpoint`` greedily and sampled; optionally write eval.json and a GIF."""
+    """Evaluate ``checkpoint`` greedily and sampled; optionally write eval.json and a GIF.
+
+    With ``achievements``, ``result["achievements"]`` holds per-achievement success (%)
+    and the Crafter score over the same number of fresh episodes played to death or the
+    episode limit (the plan's completion does not end them), sampled policy."""
     env, network, params, meta = load_policy(checkpoint, max_episode_steps)
     keys = jax.random.split(jax.random.PRNGKey(seed), num_episodes)
     result: dict[str, Any] = {
@@ -191,8 +215,10 @@ def evaluate(
     rollout = make_rollout(env, network, num_episodes)
     for policy in POLICIES:
         greedy = jnp.asarray(policy == "greedy")
-        episodes[policy] = jax.device_get(rollout(params, keys, greedy))
+        episodes[policy] = jax.device_get(rollout(params, keys, greedy, jnp.asarray(False)))
         result[policy] = summarize(env, episodes[policy], horizon)
+    if achievements:  # the same compiled rollout, played on
+        result["achievements"] = full_episode_achievements(env, rollout, params, keys)
     if gif_path is not None:
         from flowrl.rl.rollout_media import write_success_gif
 

@@ -174,6 +174,7 @@ def train(
     init: str | Path | None = None,
     use_wandb: bool = False,
     progress: bool = True,
+    keep: str = "best",
 ) -> TrainResult:
     """Train one expert per skill of ``plan`` on ``env_name``; write checkpoint and metrics.
 
@@ -185,7 +186,11 @@ def train(
         init: an earlier checkpoint whose experts are loaded by skill name.
         use_wandb: also log to Weights & Biases (offline unless configured).
         progress: show a progress bar.
+        keep: ``"best"`` saves the parameters of the best success estimate (a skill);
+            ``"last"`` the final ones (a plan that never completes, e.g. the baseline).
     """
+    if keep not in ("best", "last"):
+        raise ValueError(f"keep={keep!r}: choose 'best' or 'last'")
     from flowrl.rl.config import load_config
 
     config = config or load_config("cpu")
@@ -387,7 +392,7 @@ def train(
     success = reached(best.rate, config.success_threshold)
     rows[-1]["verdict"] = "success" if success else "failure"
     _write_csv(metrics_csv, rows)
-    keep_best = best_state is not None and not latest_is_best
+    keep_best = keep == "best" and best_state is not None and not latest_is_best
     saved = "best" if keep_best else "last"
     checkpoint(success, best_state if keep_best else _host_copy(runner), saved)
     return TrainResult(

@@ -8,8 +8,9 @@ from snakemake.utils import validate
 
 from flowrl.llm import preflight
 from flowrl.pipeline.config import as_arg, check_rules, coerce_strings, llm_cache_dir
-from flowrl.pipeline.config import train_settings, tree_dir
-from flowrl.pipeline.layout import Rounds, comparison_path, slot_path, tree_path
+from flowrl.pipeline.config import baseline_frames, run_seeds, train_settings, tree_dir
+from flowrl.pipeline.layout import Rounds, baseline_path, comparison_path, seed_path, slot_path
+from flowrl.pipeline.layout import tree_path
 from flowrl.pipeline.run_lock import clear_stale_locks, forget_run, record_run
 from flowrl.pipeline.stages.common import llm_settings
 
@@ -28,6 +29,12 @@ ENV = config["env_name"]
 LLM = config["llm_name"]
 TREE = tree_dir(config)
 SLOTS = Rounds.from_config(config)  # which slots run, in which rounds
+SEEDS = run_seeds(config)  # the first at the slot's own paths, the rest in seeds/seed_{s}/
+BASELINE = bool((config.get("baseline") or {}).get("enabled"))
+BASELINE_FRAMES = baseline_frames(config)
+# W&B logging is not a result: a global in the shell lines (not a param), so turning it on
+# or off reruns nothing
+WANDB = "--use-wandb" if config.get("use_wandb") else ""
 START = config.get("start_from") or None
 SELF_CONTINUE = bool(START) and Path(START["tree"]).resolve() == Path(TREE).resolve()
 _exe = Path(sys.executable).parent / "flowrl"
@@ -62,6 +69,26 @@ def slot(i, key=""):
 def tree_file(key):
     """The tree's file ``key`` (a layout.TREE_FILES key)."""
     return tree_path(TREE, key)
+
+
+def seed_file(i, s, key=""):
+    """Extra seed ``s``'s file ``key`` (a layout.SEED_FILES key) in slot ``i``."""
+    return seed_path(TREE, i, s, key)
+
+
+def seed_dir(wildcards):
+    return seed_file(wildcards.i, wildcards.s)
+
+
+def seed_log(rule):
+    """``skill_{i}/seeds/seed_{s}/logs/<rule>.log``."""
+    return f"{seed_file('{i}', '{s}', 'logs')}/{rule}.log"
+
+
+def baseline_file(s, key=""):
+    """The baseline's file ``key`` (a layout.BASELINE_FILES key) for seed ``s`` at this
+    config's frame budget, beside the game's trees."""
+    return baseline_path(Path(TREE).parent, BASELINE_FRAMES, s, key)
 
 
 def comparison_file(key):

@@ -23,7 +23,7 @@ rule evaluate:
             else ""
         ),
         gif="--gif" if GIF else "--no-gif",
-        seed=config.get("seed", 0),
+        seed=SEEDS[0],
     benchmark:
         slot_benchmark("evaluate")
     threads: res("evaluate", "threads", 2)

@@ -26,6 +26,7 @@ rule report:
 rule compare:
     input:
         skills=tree_file("report_csv"),
+        achievements=tree_file("achievements_csv"),
     output:
         csv=report(
             comparison_file("csv"),

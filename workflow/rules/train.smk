@@ -19,7 +19,6 @@ rule train:
         slot_dir=slot_dir,
         profile=config["train"]["profile"],
         settings=as_arg(train_settings(config)),
-        wandb="--use-wandb" if config.get("use_wandb") else "",
     benchmark:
         slot_benchmark("train")
     threads: res("train", "threads", 4)
@@ -31,4 +30,4 @@ rule train:
     shell:
         "{FLOWRL} slot train --env {ENV} --tree {TREE} --plan {input.plan} "
         "--module {input.module} --slot-dir {params.slot_dir} --profile {params.profile} "
-        "--settings {params.settings} {params.wandb} > {log} 2>&1"
+        "--settings {params.settings} {WANDB} > {log} 2>&1"

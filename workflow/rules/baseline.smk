@@ -1,0 +1,38 @@
+# Plain PPO on the game's own reward at the tree's frame budget (baseline.enabled), once per
+# seed: results/<env>/baseline_ppo/frames_<F>/seed_<s>/ (layout.BASELINE_FILES), shared by
+# every model's tree of that game and budget. Stage: flowrl/pipeline/stages/baseline.py.
+
+if BASELINE:
+
+    rule baseline:
+        output:
+            train=baseline_file("{s}", "train"),
+            metrics=baseline_file("{s}", "metrics"),
+            checkpoint=directory(baseline_file("{s}", "checkpoint")),
+            eval=baseline_file("{s}", "eval"),
+        log:
+            baseline_file("{s}", "logs") + "/baseline.log",
+        message:
+            "Baseline: plain PPO, {BASELINE_FRAMES} frames, seed {wildcards.s}"
+        params:
+            out=lambda wildcards: baseline_file(wildcards.s),
+            profile=config["train"]["profile"],
+            settings=as_arg(train_settings(config)),
+            episodes=EVAL["num_episodes"],
+            steps=(
+                f"--max-episode-steps {EVAL['max_episode_steps']}"
+                if EVAL.get("max_episode_steps")
+                else ""
+            ),
+        wildcard_constraints:
+            s="|".join(str(s) for s in SEEDS),
+        threads: res("train", "threads", 4)
+        resources:
+            **SLURM,
+            gpu=res("train", "gpu", 1),
+            mem_mb=res("train", "mem_mb", 32000),
+            runtime=res("train", "runtime", 720),
+        shell:
+            "{FLOWRL} baseline --env {ENV} --out {params.out} --frames {BASELINE_FRAMES} "
+            "--seed {wildcards.s} --profile {params.profile} --settings {params.settings} "
+            "--episodes {params.episodes} {params.steps} {WANDB} > {log} 2>&1"
