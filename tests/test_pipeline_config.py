@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from flowrl.bottomup import build_parser, overrides_from
-from flowrl.pipeline.config import ConfigError, load_config, train_settings, tree_dir
+from flowrl.pipeline.config import (
+    ConfigError,
+    analyse_enabled,
+    load_config,
+    probe_timesteps,
+    train_settings,
+    tree_dir,
+)
 from flowrl.rl.config import PROFILES
 
 try:
@@ -48,6 +55,20 @@ def test_schema_rejects_bad_config(bad: dict) -> None:
 def test_start_from_must_leave_slots() -> None:
     with pytest.raises(ConfigError, match="raise max_nodes"):
         load_config({"max_nodes": 3, "start_from": {"tree": "t", "up_to": 3}})
+
+
+def test_candidates_and_analysis_keys() -> None:
+    config = load_config()
+    assert config["candidates"] == 1 and config["analyse"] is None
+    assert analyse_enabled(config)  # gpt-5: a real model analyses by default
+    assert not analyse_enabled({**config, "llm_name": "offline"})
+    assert not analyse_enabled({**config, "analyse": False})
+    assert analyse_enabled({**config, "llm_name": "offline", "analyse": True})
+    assert probe_timesteps({"total_timesteps": 80000, "candidate_probe_fraction": 0.25}) == 20000
+    with pytest.raises(ConfigError, match="raise candidate_probe_fraction"):
+        load_config({"candidates": 3, "total_timesteps": 3, "candidate_probe_fraction": 0.1})
+    with pytest.raises(ConfigError, match="candidate_probe_fraction"):
+        load_config({"candidate_probe_fraction": 1.5})
 
 
 def test_bottomup_flags_become_config_keys() -> None:
@@ -120,6 +141,17 @@ def test_dry_run_trees_per_model_without_key() -> None:
         f"input: /x/{CLASSIC}/gpt-5/skill_1/library.json, /x/{CLASSIC}/gpt-5/skill_2/proposal.json"
         in par
     )
+    assert big.count("rule analyse:") == 2  # analysis is on by default for a real model
+    assert "rule analyse:" not in _dry_run("llm_name=gpt-5", "max_nodes=1", "analyse=false")
+
+
+def test_dry_run_candidates_are_jobs_of_their_own() -> None:
+    dry = _dry_run("llm_name=offline", "max_nodes=1", "candidates=3", "results_dir=/x")
+    for rule in ("candidate_code", "candidate_validate", "candidate_probe"):
+        assert dry.count(f"rule {rule}:") == 3, rule
+    assert dry.count("rule select:") == 1 and "rule code:" not in dry
+    assert "rule validate:" not in dry and "rule analyse:" not in dry  # offline: no analysis
+    assert f"/x/{CLASSIC}/offline/skill_0/candidates/c2/train.json" in dry
 
 
 def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:
