@@ -134,6 +134,7 @@ def test_dry_run_trees_per_model_without_key() -> None:
     big = _dry_run("llm_name=gpt-5", "max_nodes=2", "results_dir=/nonexistent/results")
     assert f"/nonexistent/results/{CLASSIC}/gpt-5/skill_0/proposal.json" in big
     assert "gpt-4o-mini" not in big
+    assert "candidate" not in big and "rule select:" not in big  # K=1: today's DAG
     par = _dry_run("llm_name=gpt-5", "max_nodes=4", "max_parallel_skills=2", "results_dir=/x")
     # one commit per round of two slots; the second round prompts from slot 1's library
     assert par.count("rule commit:") == 2

@@ -31,6 +31,8 @@ from flowrl.pipeline.stages.common import (
 )
 from flowrl.pipeline.status import first_rejection, read_json, skipped
 
+EVIDENCE_STEPS = 500  # per evidence episode: enough for a basic skill, cheap to roll out
+
 
 def rollout_text(checkpoint: Path, env_name: str, steps: int = 300, seed: int = 0) -> str:
     """``summarize_trajectory`` of one episode with sampled actions, as in training (greedy
@@ -135,7 +137,7 @@ def analyse(
     steps = skill_steps(slot_dir / SLOT_FILES["plan"], name)
     print(f"analyse: rollouts of {name!r} (plan steps {steps})", flush=True)
     text = rollout_text(checkpoint, env_name)
-    evidence = collect_evidence(checkpoint, steps, episodes=episodes)
+    evidence = collect_evidence(checkpoint, steps, episodes=episodes, max_steps=EVIDENCE_STEPS)
     print(f"analyse: evidence {json.dumps(evidence)}", flush=True)
     write_text_atomic(rollout, f"{text}\n\nEvidence:\n{json.dumps(evidence, indent=1)}\n")
     return ask_analysis(
