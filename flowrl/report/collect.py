@@ -101,9 +101,13 @@ def ledger_totals(slot: Path) -> dict[str, Any]:
 
 
 def wall_seconds(slot: Path) -> float:
-    """Sum of the Snakemake benchmark wall times of the slot's rules."""
+    """Sum of the Snakemake benchmark wall times of the slot's rules (and its candidates')."""
     total = 0.0
-    for path in (slot / "benchmarks").glob("*.tsv"):
+    paths = [
+        *(slot / "benchmarks").glob("*.tsv"),
+        *(slot / CANDIDATES_DIR).glob("*/benchmarks/*.tsv"),
+    ]
+    for path in paths:
         with open(path) as fh:
             rows = list(csv.DictReader(fh, delimiter="\t"))
         total += sum(float(r.get("s") or 0.0) for r in rows[-1:])
@@ -123,9 +127,10 @@ def achievements(evaluation: dict[str, Any]) -> list[str]:
 def _each(records: list[dict[str, Any]], key: str, winner: int) -> str:
     def one(r: dict[str, Any]) -> str:
         value = r.get(key)
-        text = (
-            "-" if value is None else (f"{value:.3g}" if isinstance(value, float) else str(value))
-        )
+        if value is None or value == "":
+            text = "-"
+        else:
+            text = f"{value:.3g}" if isinstance(value, float) else str(value)
         return text.replace(" ", "_") + ("*" if r["candidate"] == winner else "")
 
     return " ".join(one(r) for r in records)

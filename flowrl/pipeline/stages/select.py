@@ -54,9 +54,11 @@ def frames_to_threshold(metrics: Path, threshold: float | None) -> int | None:
 def candidate_record(index: int, folder: Path) -> dict[str, Any]:
     """What ``candidates.json`` says about one candidate."""
     f = {key: folder / name for key, name in CANDIDATE_FILES.items()}
-    found = None
-    for key in ("code_status", "validation", "plan", "train"):
+    found = None  # a probe under the threshold is not a rejection: it is ranked
+    for key in ("code_status", "validation", "plan"):
         found = found or rejection(_json(f[key]))
+    if found is None and not (f["checkpoint"] / "metadata.json").is_file():
+        found = rejection(_json(f["train"])) or {"stage": "train", "reason": "not trained"}
     trained, evaluated = _json(f["train"]), _json(f["eval"])
     ledger = list(read_ledger(f["ledger"])) if f["ledger"].is_file() else []
     llm = summarize(ledger)
@@ -67,11 +69,12 @@ def candidate_record(index: int, folder: Path) -> dict[str, Any]:
         "design": plan.get("design", ""),
         "valid": _json(f["validation"]).get("ok") is True,
         "trained": trained_at_all,
-        "status": "ok" if found is None else trained.get("status", "rejected"),
+        "status": "ok" if found is None else "rejected",
         "stage": None if found is None else found["stage"],
         "reason": None if found is None else found["reason"],
         "probe_frames": trained.get("frames"),
         "probe_success_rate": trained.get("success_rate"),
+        "probe_reached_threshold": bool(trained.get("success")),
         "success_threshold": trained.get("success_threshold"),
         "frames_to_threshold": frames_to_threshold(f["metrics"], trained.get("success_threshold")),
         "eval_success_rate": fresh_success(evaluated) if trained_at_all else None,
