@@ -91,7 +91,7 @@ def test_analysis_corrects_a_wrong_gain_from_a_rollout(k3_tree: Path, tmp_path: 
     (tmp_path / "proposal.json").write_text(json.dumps(wrong))
     steps = analyse.skill_steps(slot / "plan.json", "Collect Wood")
     evidence = collect_evidence(slot / "checkpoint", steps, episodes=8, max_steps=300)
-    assert evidence["steps_active"] > 0 and evidence["gained"].get("wood", 0) > 0, evidence
+    assert evidence["steps_active"] > 0 and evidence["gained_at_completion"].get("wood"), evidence
     (tmp_path / "rollout.txt").write_text("(summary)")
     answer = analyse.ask_analysis(
         CLASSIC,

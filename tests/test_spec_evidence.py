@@ -30,9 +30,18 @@ def evidence(**kw):
 
 def test_a_wrong_gain_is_replaced_by_what_was_observed() -> None:
     wrong = {**WOOD, "gain": {"stone": "lambda n: n"}}
-    out = correct_spec(wrong, evidence(gained={"wood": 7}, achievements={"COLLECT_WOOD": 6}))
+    seen = evidence(
+        gained={"wood": 7, "sapling": 9},  # saplings picked up on the way are incidental
+        gained_at_completion={"wood": 6},  # wood rose on the steps that completed the skill
+        achievements={"COLLECT_WOOD": 6},
+    )
+    out = correct_spec(wrong, seen)
     assert out["gain"] == {"wood": "lambda n: n"}
     assert "gain stone never happened" in out["reason"] and "wood +7" in out["reason"]
+    # without completion evidence the most frequent rise stands in
+    assert correct_spec(wrong, evidence(gained={"wood": 7, "sapling": 30}))["gain"] == {
+        "sapling": "lambda n: 5*n"
+    }
     fields = {k: out[k] for k in ("requirements", "consumption", "gain")}
     assert SkillSpec.from_dict({**wrong, **fields}).primary_gain.key == "wood"
 

@@ -42,7 +42,9 @@ def collect_evidence(
     """Changes observed while plan steps ``target_steps`` were active, over ``episodes``.
 
     Returns ``{"episodes", "steps_active", "completions", "gained": {item: n},
-    "consumed": {item: n}, "achievements": {name: n}}`` (only nonzero entries).
+    "consumed": {item: n}, "achievements": {name: n}, "gained_at_completion": {item: n},
+    "achievements_at_completion": {name: n}}`` (only nonzero entries); the ``_at_completion``
+    counts are changes on the very steps that completed the skill (what finished it).
     """
     env, network, params, _ = load_policy(checkpoint)
     horizon = int(max_steps or int(env.default_params.max_timesteps) + 1)
@@ -63,6 +65,8 @@ def collect_evidence(
             "achievements": jnp.zeros(len(achievement_names), jnp.int32),
             "steps_active": jnp.zeros((), jnp.int32),
             "completions": jnp.zeros((), jnp.int32),
+            "gained_at_completion": zeros,
+            "achievements_at_completion": jnp.zeros(len(achievement_names), jnp.int32),
         }
 
         def body(carry: Any, t: jax.Array) -> Any:
@@ -76,12 +80,17 @@ def collect_evidence(
             delta = flat(state2.env_state.inventory) - flat(state.env_state.inventory)
             new = state2.env_state.achievements & ~state.env_state.achievements
             a = active.astype(jnp.int32)
+            done_now = a * info["task_done"].astype(jnp.int32)  # the step that completed it
             acc = {
                 "gained": acc["gained"] + a * jnp.maximum(delta, 0),
                 "consumed": acc["consumed"] + a * jnp.maximum(-delta, 0),
                 "achievements": acc["achievements"] + a * new.astype(jnp.int32),
                 "steps_active": acc["steps_active"] + a,
-                "completions": acc["completions"] + a * info["task_done"].astype(jnp.int32),
+                "completions": acc["completions"] + done_now,
+                "gained_at_completion": acc["gained_at_completion"]
+                + done_now * jnp.maximum(delta, 0),
+                "achievements_at_completion": acc["achievements_at_completion"]
+                + done_now * new.astype(jnp.int32),
             }
             return (obs2, state2, live & ~done, acc), None
 
@@ -103,4 +112,6 @@ def collect_evidence(
         "gained": named(total["gained"], item_names),
         "consumed": named(total["consumed"], item_names),
         "achievements": named(total["achievements"], achievement_names),
+        "gained_at_completion": named(total["gained_at_completion"], item_names),
+        "achievements_at_completion": named(total["achievements_at_completion"], achievement_names),
     }

@@ -6,8 +6,9 @@ achievements unlocked and the step's completions. :func:`correct_spec` compares 
 spec's ``gain`` and ``consumption``:
 
 * an inventory (achievement) gain that never happened, while other items rose (other
-  achievements were unlocked), is replaced by what was observed, in its place (so a wrong
-  primary gain is replaced by the observed primary gain), ``a`` per completion;
+  achievements were unlocked), is replaced, in its place (so a wrong primary gain is
+  replaced by the observed primary gain), by what rose on the steps that completed the
+  skill (else by the most frequent rise), ``a`` per completion;
 * with at least one completion, an item used up at least once per completion that the spec
   does not consume becomes a consumption (and a requirement, since it must be held), and a
   consumption never observed is dropped;
@@ -42,6 +43,21 @@ def _observed(gain_type: str, key: str, evidence: Mapping[str, Any]) -> int | No
     return None
 
 
+def _replacements(
+    seen: Mapping[str, int], at_completion: Mapping[str, int], spec_keys: set[str], prefix: str
+) -> dict[str, int]:
+    """What replaces a gain that never happened: the changes that completed the skill
+    (on the completing steps), else the single most frequent change (incidental pickups,
+    e.g. saplings while collecting wood, stay out)."""
+    fresh = {f"{prefix}{k}": int(seen.get(k, n)) for k, n in at_completion.items()}
+    fresh = {k: n for k, n in fresh.items() if k not in spec_keys}
+    if fresh:
+        return fresh
+    rest = {f"{prefix}{k}": int(n) for k, n in seen.items() if f"{prefix}{k}" not in spec_keys}
+    top = max(rest.items(), key=lambda kv: kv[1], default=None)
+    return dict([top]) if top else {}
+
+
 def correct_spec(spec: Mapping[str, Any], evidence: Mapping[str, Any]) -> dict[str, Any]:
     """``{"requirements", "consumption", "gain", "reason"}``: ``spec``'s fields, corrected
     where ``evidence`` contradicts them (unchanged, with the reason, where it does not)."""
@@ -66,12 +82,15 @@ def correct_spec(spec: Mapping[str, Any], evidence: Mapping[str, Any]) -> dict[s
     unlocked = dict(evidence.get("achievements") or {})
     changes: list[str] = []
 
-    unseen_items = {k: n for k, n in gained.items() if k not in old_gain}
-    unseen_ach = {
-        f"{ACHIEVEMENT_PREFIX}{a}": n
-        for a, n in unlocked.items()
-        if f"{ACHIEVEMENT_PREFIX}{a}" not in old_gain
-    }
+    unseen_items = _replacements(
+        gained, evidence.get("gained_at_completion") or {}, set(old_gain), prefix=""
+    )
+    unseen_ach = _replacements(
+        unlocked,
+        evidence.get("achievements_at_completion") or {},
+        set(old_gain),
+        prefix=ACHIEVEMENT_PREFIX,
+    )
     gain: dict[str, Any] = {}
     for key, value in old_gain.items():
         g = parsed.gain[key]

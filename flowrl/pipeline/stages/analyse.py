@@ -1,7 +1,7 @@
 """Rule file ``analyse.smk`` (``analyse: null`` runs it for real models, ``true``/``false``
 force it): rollouts of the trained plan and the spec corrections they support.
 
-``rollout.txt`` holds one sampled episode summarised as text, then the evidence of fresh
+``rollout.txt`` holds one sampled episode summarised as text. The evidence comes from fresh
 episodes (:func:`flowrl.rl.skill_evidence.collect_evidence`: inventory and achievement
 changes while the skill's own plan step was active, and its completions). Both go to the
 analyse step (the offline provider corrects the spec from the evidence, a model reads both);
@@ -139,7 +139,7 @@ def analyse(
     text = rollout_text(checkpoint, env_name)
     evidence = collect_evidence(checkpoint, steps, episodes=episodes, max_steps=EVIDENCE_STEPS)
     print(f"analyse: evidence {json.dumps(evidence)}", flush=True)
-    write_text_atomic(rollout, f"{text}\n\nEvidence:\n{json.dumps(evidence, indent=1)}\n")
+    write_text_atomic(rollout, text)  # the evidence is kept in analysis.json
     return ask_analysis(
         env_name,
         proposal,
