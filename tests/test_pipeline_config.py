@@ -142,16 +142,23 @@ def test_dry_run_trees_per_model_without_key() -> None:
         f"input: /x/{CLASSIC}/gpt-5/skill_1/library.json, /x/{CLASSIC}/gpt-5/skill_2/proposal.json"
         in par
     )
-    assert big.count("rule analyse:") == 2  # analysis is on by default for a real model
-    assert "rule analyse:" not in _dry_run("llm_name=gpt-5", "max_nodes=1", "analyse=false")
+    assert _jobs(big)["analyse"] == 2  # analysis is on by default for a real model
+    assert "analyse" not in _jobs(_dry_run("llm_name=gpt-5", "max_nodes=1", "analyse=false"))
+
+
+def _jobs(dry: str) -> dict[str, int]:
+    """The job-count table of a dry run: rule -> jobs."""
+    table = dry.split("Job stats:", 1)[1].split("\ntotal", 1)[0].splitlines()[3:]
+    return {rule: int(count) for rule, count in (line.split() for line in table)}
 
 
 def test_dry_run_candidates_are_jobs_of_their_own() -> None:
     dry = _dry_run("llm_name=offline", "max_nodes=1", "candidates=3", "results_dir=/x")
+    jobs = _jobs(dry)
     for rule in ("candidate_code", "candidate_validate", "candidate_probe"):
-        assert dry.count(f"rule {rule}:") == 3, rule
-    assert dry.count("rule select:") == 1 and "rule code:" not in dry
-    assert "rule validate:" not in dry and "rule analyse:" not in dry  # offline: no analysis
+        assert jobs[rule] == 3, jobs
+    assert jobs["select"] == 1 and "code" not in jobs and "validate" not in jobs
+    assert "analyse" not in jobs  # offline: no analysis unless asked
     assert f"/x/{CLASSIC}/offline/skill_0/candidates/c2/train.json" in dry
 
 
