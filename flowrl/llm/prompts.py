@@ -469,6 +469,9 @@ def analyse_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         "policy actually did while executing it (actions, and the steps where inventory, "
         "achievements or floor changed). Correct requirements, consumption and gain so they "
         "match the evidence; keep what the evidence does not contradict (unchanged if it all holds).\n"
+        "When `rollout` has `evidence`, it counts over fresh episodes, while the skill's step "
+        "was active: items gained and consumed, achievements unlocked, completions, and the "
+        "gains on the steps that completed it (`*_at_completion`: what finishes the skill).\n"
         + KEY_RULES
         + "\nAnswer with one ```json block: "
         '{"requirements": {key: amount}, "consumption": {key: amount}, "gain": {key: amount}, '
