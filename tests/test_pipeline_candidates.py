@@ -66,6 +66,8 @@ def test_three_candidates_probe_and_the_best_one_continues(k3_tree: Path) -> Non
     assert (slot / "validated" / "skill.py").read_text() == sources[won]
     train = json.loads((slot / "train.json").read_text())
     assert train["status"] in ("ok", "rejected") and train["frames"] > 0
+    assert train["init"].endswith(f"candidates/c{won}/checkpoint")  # it continues its probe
+    assert train["probe_frames"] == records[won]["probe_frames"]
 
     with open(k3_tree / "report" / "skills.csv") as fh:
         row = next(csv.DictReader(fh))
