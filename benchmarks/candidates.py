@@ -5,8 +5,9 @@ otherwise) with ``candidates: K`` and reads every slot's ``candidates.json``. Ca
 the single-candidate run's code (the offline provider's K=1 answer), so the first candidate
 is the baseline measured in the same run. Prints per slot and in total: the first
 candidate's and the winner's fresh-episode success after the probe, their frames to the
-success threshold in the probe, the probe frames spent (the extra cost of K candidates) and
-the full training's frames; writes the same as JSON.
+success threshold in the probe, the probe frames spent, the extra cost of K candidates (the
+losers' probes: the winner continues its own probe) and the winner's training after its
+probe; writes the same as JSON.
 
     python benchmarks/candidates.py                        # quick profile, K=3, 3 slots
     python benchmarks/candidates.py --max-nodes 2 --timesteps 150000
@@ -66,6 +67,8 @@ def slot_summary(slot: Path) -> dict[str, Any] | None:
         "first_frames_to_threshold": first["frames_to_threshold"],
         "winner_frames_to_threshold": won["frames_to_threshold"],
         "probe_frames_total": doc["probe_frames_total"],
+        "extra_frames": doc["probe_frames_total"] - int(won["probe_frames"] or 0),
+        "winner_probe_frames": won["probe_frames"],
         "probe_timesteps": doc.get("probe_timesteps"),
         "full_train_frames": train.get("frames"),
         "full_train_status": train.get("status"),
@@ -88,6 +91,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "first_frames_to_threshold",
         "winner_frames_to_threshold",
         "probe_frames_total",
+        "extra_frames",
         "full_train_frames",
     )
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -119,7 +123,8 @@ def main() -> None:
     if not rows:
         raise SystemExit(f"{tree}: no slot has candidates.json (was candidates > 1?)")
     probe = sum(r["probe_frames_total"] or 0 for r in rows)
-    full = sum(r["full_train_frames"] or 0 for r in rows)
+    extra = sum(r["extra_frames"] for r in rows)
+    full = sum((r["full_train_frames"] or 0) + (r["winner_probe_frames"] or 0) for r in rows)
     better = sum((r["winner_success"] or 0) > (r["first_success"] or 0) for r in rows)
     summary = {
         "tree": str(tree),
@@ -132,16 +137,18 @@ def main() -> None:
         "mean_first_success": sum(r["first_success"] or 0 for r in rows) / len(rows),
         "mean_winner_success": sum(r["winner_success"] or 0 for r in rows) / len(rows),
         "probe_frames": probe,
-        "full_train_frames": full,
-        "extra_frames_ratio": probe / full if full else None,
+        "extra_frames": extra,
+        "winner_frames": full,
+        "extra_frames_ratio": extra / full if full else None,
     }
     print(table(rows))
     print(
         f"\nwinner != first in {summary['winner_not_first']}/{len(rows)} slots; better fresh "
         f"success in {better}; mean success first {summary['mean_first_success']:.2f} -> "
-        f"winner {summary['mean_winner_success']:.2f}; probes cost {probe} frames on top of "
-        f"{full} frames of full training"
+        f"winner {summary['mean_winner_success']:.2f}; probes {probe} frames, of which the "
+        f"losers' {extra} are the extra cost"
         + (f" (x{summary['extra_frames_ratio']:.2f})" if full else "")
+        + f" of the winners' {full} frames (probe + the rest of the budget)"
         + f"; wall {summary['wall_s']} s; {summary['machine']}"
     )
     if args.json:
