@@ -83,9 +83,10 @@ def train(
         "compile_s": round(result.compile_s, 2),
         "warm_started": result.warm_started,
         "init": str(init) if init else None,
-        "probe_frames": probe[1] if probe is not None else None,  # spent before, on the probe
         "config_hash": config.hash(),
     }
+    if probe is not None:  # frames the winner spent before, on its probe
+        doc["probe_frames"] = probe[1]
     if result.success:
         doc = {"status": OK, **doc}
     else:
