@@ -143,7 +143,6 @@ def test_dry_run_trees_per_model_without_key() -> None:
         in par
     )
     assert _jobs(big)["analyse"] == 2  # analysis is on by default for a real model
-    assert "analyse" not in _jobs(_dry_run("llm_name=gpt-5", "max_nodes=1", "analyse=false"))
 
 
 def _jobs(dry: str) -> dict[str, int]:
