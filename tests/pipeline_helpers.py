@@ -13,8 +13,11 @@ SNAKEFILE = REPO / "workflow" / "Snakefile"
 LLM_API_DIR = Path(__file__).resolve().parent / "pipeline_llm_api"
 CLASSIC = "Craftax-Classic-Symbolic-v1"
 
-# Tiny budgets: 2 slots, small networks, few envs, short evaluation without GIFs.
+# Tiny budgets: 2 slots, small networks, few envs, short evaluation without GIFs; no
+# trajectory analysis (on by default for the real model names the tests serve offline;
+# tests/test_pipeline_candidates.py runs it).
 TINY = {
+    "analyse": False,
     "max_nodes": 2,
     "total_timesteps": 80000,
     "evaluate": {"num_episodes": 4, "max_episode_steps": 100, "gif": False},

@@ -13,8 +13,10 @@ import pytest
 from flowrl.bottomup import build_parser, overrides_from
 from flowrl.pipeline.config import (
     ConfigError,
+    analyse_enabled,
     baseline_frames,
     load_config,
+    probe_timesteps,
     run_seeds,
     train_settings,
     tree_dir,
@@ -70,6 +72,20 @@ def test_seeds_and_baseline_budget() -> None:
 def test_start_from_must_leave_slots() -> None:
     with pytest.raises(ConfigError, match="raise max_nodes"):
         load_config({"max_nodes": 3, "start_from": {"tree": "t", "up_to": 3}})
+
+
+def test_candidates_and_analysis_keys() -> None:
+    config = load_config()
+    assert config["candidates"] == 1 and config["analyse"] is None
+    assert analyse_enabled(config)  # gpt-5: a real model analyses by default
+    assert not analyse_enabled({**config, "llm_name": "offline"})
+    assert not analyse_enabled({**config, "analyse": False})
+    assert analyse_enabled({**config, "llm_name": "offline", "analyse": True})
+    assert probe_timesteps({"total_timesteps": 80000, "candidate_probe_fraction": 0.25}) == 20000
+    with pytest.raises(ConfigError, match="raise candidate_probe_fraction"):
+        load_config({"candidates": 3, "total_timesteps": 3, "candidate_probe_fraction": 0.1})
+    with pytest.raises(ConfigError, match="candidate_probe_fraction"):
+        load_config({"candidate_probe_fraction": 1.5})
 
 
 def test_bottomup_flags_become_config_keys() -> None:
@@ -135,6 +151,7 @@ def test_dry_run_trees_per_model_without_key() -> None:
     big = _dry_run("llm_name=gpt-5", "max_nodes=2", "results_dir=/nonexistent/results")
     assert f"/nonexistent/results/{CLASSIC}/gpt-5/skill_0/proposal.json" in big
     assert "gpt-4o-mini" not in big
+    assert "candidate" not in big and "rule select:" not in big  # K=1: today's DAG
     par = _dry_run("llm_name=gpt-5", "max_nodes=4", "max_parallel_skills=2", "results_dir=/x")
     # one commit per round of two slots; the second round prompts from slot 1's library
     assert par.count("rule commit:") == 2
@@ -142,6 +159,23 @@ def test_dry_run_trees_per_model_without_key() -> None:
         f"input: /x/{CLASSIC}/gpt-5/skill_1/library.json, /x/{CLASSIC}/gpt-5/skill_2/proposal.json"
         in par
     )
+    assert _jobs(big)["analyse"] == 2  # analysis is on by default for a real model
+
+
+def _jobs(dry: str) -> dict[str, int]:
+    """The job-count table of a dry run: rule -> jobs."""
+    table = dry.split("Job stats:", 1)[1].split("\ntotal", 1)[0].splitlines()[3:]
+    return {rule: int(count) for rule, count in (line.split() for line in table)}
+
+
+def test_dry_run_candidates_are_jobs_of_their_own() -> None:
+    dry = _dry_run("llm_name=offline", "max_nodes=1", "candidates=3", "results_dir=/x")
+    jobs = _jobs(dry)
+    for rule in ("candidate_code", "candidate_validate", "candidate_probe"):
+        assert jobs[rule] == 3, jobs
+    assert jobs["select"] == 1 and "code" not in jobs and "validate" not in jobs
+    assert "analyse" not in jobs  # offline: no analysis unless asked
+    assert f"/x/{CLASSIC}/offline/skill_0/candidates/c2/train.json" in dry
 
 
 def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:

@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 
 from flowrl.pipeline import slot_cli
-from flowrl.pipeline.layout import SLOT_FILES, SlotPaths, baseline_path, seed_path, slot_path
-from flowrl.pipeline.stages import train
+from flowrl.pipeline.layout import (
+    CANDIDATE_FILES,
+    SLOT_FILES,
+    SlotPaths,
+    baseline_path,
+    candidate_path,
+    seed_path,
+    slot_path,
+)
+from flowrl.pipeline.stages import select, train
 from flowrl.skills.knowledge import kb_skill
 from flowrl.skills.plan_module import PlanStep, build_plan_module
 
@@ -26,6 +34,10 @@ def test_every_rule_file_has_its_stage_and_the_table_names_them_all() -> None:
         "propose",
         "code",
         "validate",
+        "candidate_code",
+        "candidate_validate",
+        "candidate_probe",
+        "select",
         "plan",
         "train",
         "analyse",
@@ -89,3 +101,59 @@ def test_a_trainer_bug_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     with pytest.raises(RuntimeError, match="a bug in the trainer"):
         _run(slot, tmp_path)
     assert not slot.train.exists()
+
+
+def test_candidates_have_their_own_folders() -> None:
+    assert candidate_path("t", 3, 1, "skill") == "t/skill_3/candidates/c1/skill.py"
+    assert candidate_path("t", "{i}", "{c}") == "t/skill_{i}/candidates/c{c}"
+    assert set(CANDIDATE_FILES.values()) <= set(SLOT_FILES.values())  # slot stages reuse them
+
+
+def _candidate(slot: Path, c: int, *, success: float | None, frames: int, valid: bool = True):
+    """A candidate folder as candidate_code/validate/probe leave it (trained when valid)."""
+    d = slot / "candidates" / f"c{c}"
+    (d / "validated").mkdir(parents=True)
+    (d / "skill.py").write_text(f"# candidate {c}\n")
+    (d / "code.json").write_text(json.dumps({"status": "ok"}))
+    (d / "reward_plan.json").write_text(json.dumps({"reward_plan": {"design": f"d{c}"}}))
+    if not valid:
+        (d / "validation.json").write_text(json.dumps({"ok": False, "reasons": ["bad"]}))
+        (d / "train.json").write_text(
+            json.dumps({"status": "skipped", "stage": "validate", "reason": "bad"})
+        )
+        return
+    (d / "validated" / "skill.py").write_text(f"# candidate {c}\n")
+    (d / "validation.json").write_text(json.dumps({"ok": True, "reasons": []}))
+    (d / "checkpoint").mkdir()
+    (d / "checkpoint" / "metadata.json").write_text("{}")
+    (d / "train.json").write_text(
+        json.dumps({"status": "ok", "frames": frames, "success_threshold": 0.5})
+    )
+    (d / "train_metrics.csv").write_text(f"frames,success_rate\n{frames // 2},0.1\n{frames},0.6\n")
+    rates = {"greedy": {"success_rate": success}, "sampled": {"success_rate": 0.0}}
+    (d / "eval.json").write_text(json.dumps({"status": "ok", **rates}))
+
+
+def test_select_takes_best_fresh_success_then_fewer_frames(tmp_path: Path) -> None:
+    slot = tmp_path / "skill_0"
+    _candidate(slot, 0, success=0.5, frames=3000)
+    _candidate(slot, 1, success=0.75, frames=4000)
+    _candidate(slot, 2, success=0.75, frames=2000)
+    _candidate(slot, 3, success=None, frames=0, valid=False)
+    doc = select.select(slot, 4, probe_timesteps=4096)
+    assert doc["winner"] == 2 and doc["probe_frames_total"] == 9000
+    assert [r["winner"] for r in doc["candidates"]] == [False, False, True, False]
+    assert doc["candidates"][0]["frames_to_threshold"] == 3000
+    assert doc["candidates"][3]["stage"] == "validate" and not doc["candidates"][3]["trained"]
+    assert (slot / "skill.py").read_text() == "# candidate 2\n"
+    assert (slot / "validated" / "skill.py").read_text() == "# candidate 2\n"
+    assert json.loads((slot / "candidates.json").read_text()) == doc
+
+
+def test_select_without_a_trained_candidate_keeps_the_first_rejection(tmp_path: Path) -> None:
+    slot = tmp_path / "skill_0"
+    for c in range(2):
+        _candidate(slot, c, success=None, frames=0, valid=False)
+    assert select.select(slot, 2)["winner"] == 0
+    assert json.loads((slot / "validation.json").read_text())["ok"] is False
+    assert not (slot / "validated" / "skill.py").exists()

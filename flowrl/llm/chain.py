@@ -140,15 +140,20 @@ def write_code(
     *,
     ledger: PathLike | None = None,
     max_reasks: int | None = None,
+    earlier: list[dict[str, Any]] | None = None,
 ) -> StepResult:
     """The `code` step: reason about a dense reward, then write the skill module.
 
-    ``value`` is ``{"source": str, "reward_plan": dict}``.
+    ``earlier``: this skill's earlier candidates (``{"source", "reward_plan"}`` each), which
+    both prompts show so the new candidate differs. ``value`` is
+    ``{"source": str, "reward_plan": dict}``.
     """
     reasks = _max_reasks(query, max_reasks)
+    earlier = earlier or []
+    plans = [e["reward_plan"] for e in earlier]
     plan = ask(
         query,
-        prompts.reward_messages(env_name, prompts.reward_context(env_name, spec)),
+        prompts.reward_messages(env_name, prompts.reward_context(env_name, spec, plans)),
         json_parser(REWARD_PLAN),
         purpose="reward",
         max_reasks=reasks,
@@ -156,7 +161,12 @@ def write_code(
     )
     code = ask(
         query,
-        prompts.code_messages(env_name, prompts.code_context(env_name, spec, plan.value, library)),
+        prompts.code_messages(
+            env_name,
+            prompts.code_context(
+                env_name, spec, plan.value, library, [e["source"] for e in earlier]
+            ),
+        ),
         python_parser(REQUIRED_FUNCTIONS),
         purpose="code",
         max_reasks=reasks,

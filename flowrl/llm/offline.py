@@ -3,7 +3,10 @@
 It reads the step tag and ```json context of a chain prompt (see :mod:`flowrl.llm.prompts`)
 and replies as a model would: the next knowledge-base skill (the ready one that unlocks the
 most, see :mod:`flowrl.llm.offline_curriculum`), its spec, a reward plan derived from the
-spec, and the knowledge base's working skill code.
+spec, and the knowledge base's working skill code (candidate ``k`` of ``candidates: K`` gets
+variant ``k`` of it, :mod:`flowrl.llm.offline_variants`). Its trajectory analysis is real: it
+corrects the spec from the rollout evidence the analyse stage sends
+(:func:`flowrl.skills.spec_evidence.correct_spec`).
 Usage is counted as characters/4 and costs $0. It needs no network and doubles as the
 "premade curriculum" baseline.
 
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flowrl.llm.offline_curriculum import MAX_REJECTIONS, next_skill
+from flowrl.llm.offline_variants import reward_terms, variant, variant_code
 from flowrl.llm.prompts import context_of, parse_tag
 from flowrl.llm.types import (
     ConfigurationError,
@@ -29,6 +33,7 @@ from flowrl.llm.types import (
     messages_chars,
 )
 from flowrl.skills.knowledge import kb_skills
+from flowrl.skills.spec_evidence import correct_spec
 
 OFFLINE_MODEL = "offline"
 
@@ -95,15 +100,20 @@ def _code_answer(code: str) -> str:
     return "```python\n" + code.strip() + "\n```"
 
 
-def reward_plan_from_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """A deterministic reward plan naming the spec's gains (what the offline code rewards)."""
+def reward_plan_from_spec(spec: dict[str, Any], candidate: int = 0) -> dict[str, Any]:
+    """A deterministic reward plan naming the spec's gains (what the offline code rewards);
+    candidate ``k`` > 0 uses the terms of :func:`flowrl.llm.offline_variants.variant` ``k``."""
     gains = list((spec.get("gain") or {}).keys())
     needs = list((spec.get("requirements") or {}).keys())
     terms = [
         {"signal": f"increase of {g}", "weight": 1.0, "why": "the skill's gain"} for g in gains
     ]
     terms.append({"signal": "health_penalty", "weight": 1.0, "why": "stay alive"})
+    design = {}
+    if candidate:  # the first candidate's plan is the single-candidate plan, unchanged
+        terms, design = reward_terms(candidate), {"design": variant(candidate).name}
     return {
+        **design,
         "done_when": f"{', '.join(gains) or 'the gain'} reaches the target n",
         "reward_terms": terms,
         "requirements_seen": needs,
@@ -161,18 +171,25 @@ class OfflineProvider:
             return _json_answer(
                 self._skill(env_name, (context.get("proposal") or {}).get("name")).spec
             )
-        if step == "reward":
-            return _json_answer(reward_plan_from_spec(context.get("spec") or {}))
+        if step == "reward":  # candidate k is told the k earlier plans
+            k = len(context.get("earlier_reward_plans") or [])
+            return _json_answer(reward_plan_from_spec(context.get("spec") or {}, k))
         if step == "code":
-            return _code_answer(self._skill(env_name, (context.get("spec") or {}).get("name")).code)
+            skill = self._skill(env_name, (context.get("spec") or {}).get("name"))
+            return _code_answer(
+                variant_code(skill.code, len(context.get("earlier_candidates") or []))
+            )
         if step == "repair":
             return _code_answer(self._skill(env_name, context.get("skill")).code)
         if step == "analyse":
             spec = context.get("spec") or {}
+            rollout = context.get("rollout")
+            if isinstance(rollout, dict) and rollout.get("evidence"):
+                return _json_answer(correct_spec(spec, rollout["evidence"]))
             return _json_answer(
                 {
                     **{k: spec.get(k) or {} for k in ("requirements", "consumption", "gain")},
-                    "reason": "offline provider: no trajectory analysis; the spec is kept as is",
+                    "reason": "offline provider: no rollout evidence; the spec is kept as is",
                 }
             )
         raise LLMError(f"offline provider: unknown chain step {step!r}")

@@ -258,8 +258,14 @@ def spec_only(proposal: dict[str, Any]) -> dict[str, Any]:
     return {k: proposal[k] for k in keys if k in proposal}
 
 
-def reward_context(env_name: str, spec: dict[str, Any]) -> dict[str, Any]:
-    return {"env_name": env_name, "spec": spec_only(spec)}
+def reward_context(
+    env_name: str, spec: dict[str, Any], earlier: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """``earlier``: reward plans of this skill's earlier candidates (``candidates: K``)."""
+    ctx: dict[str, Any] = {"env_name": env_name, "spec": spec_only(spec)}
+    if earlier:
+        ctx["earlier_reward_plans"] = list(earlier)
+    return ctx
 
 
 def example_code(library: dict[str, Any] | None) -> str | None:
@@ -273,7 +279,9 @@ def code_context(
     spec: dict[str, Any],
     reward_plan: dict[str, Any],
     library: dict[str, Any] | None = None,
+    earlier: list[str] | None = None,
 ) -> dict[str, Any]:
+    """``earlier``: the code of this skill's earlier candidates (``candidates: K``)."""
     ctx: dict[str, Any] = {
         "env_name": env_name,
         "spec": spec_only(spec),
@@ -282,6 +290,8 @@ def code_context(
     example = example_code(library)
     if example:
         ctx["example"] = example
+    if earlier:
+        ctx["earlier_candidates"] = list(earlier)
     return ctx
 
 
@@ -473,8 +483,16 @@ def reward_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         "Step reward. Plan a dense reward for the skill `spec` that an RL agent can learn from, "
         "using the features above: the signal for the gain itself, shaping toward what the "
         "skill needs (e.g. getting closer to the block to use), and the condition that makes "
-        "the skill done for target n. " + POTENTIAL_RULE + "\n"
-        "Answer with one ```json block: "
+        "the skill done for target n. "
+        + POTENTIAL_RULE
+        + "\n"
+        + (
+            "`earlier_reward_plans` are other candidates' plans for this skill: make yours "
+            "genuinely different (other shaping terms or weights), keeping the done condition.\n"
+            if context.get("earlier_reward_plans")
+            else ""
+        )
+        + "Answer with one ```json block: "
         '{"done_when": str, "reward_terms": [{"signal": str, "weight": number, "why": str}]}.'
     )
     return _messages("reward", env_name, body, context)
@@ -488,8 +506,16 @@ def code_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         + (" (`example` is a working skill, for style)" if context.get("example") else "")
         + ". n is the target the plan sets: task_is_done is true once the gained quantity "
         "reaches n (e.g. inventory.wood >= n); for achievements or ephemeral gains test the "
-        "achievement or the nearby block directly. " + POTENTIAL_RULE + "\n"
-        "Answer with the whole module in one ```python block."
+        "achievement or the nearby block directly. "
+        + POTENTIAL_RULE
+        + "\n"
+        + (
+            "`earlier_candidates` are other candidates' modules for this skill; yours will be "
+            "trained against them, so its reward must differ from each of them.\n"
+            if context.get("earlier_candidates")
+            else ""
+        )
+        + "Answer with the whole module in one ```python block."
     )
     return _messages("code", env_name, body, context)
 
@@ -518,6 +544,9 @@ def analyse_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         "inventory, achievements or floor changed). Correct requirements, consumption and gain "
         "so they match the evidence; keep what the evidence does not contradict (unchanged if "
         "it all holds).\n"
+        "When `rollout` has `evidence`, it counts over fresh episodes, while the skill's step "
+        "was active: items gained and consumed, achievements unlocked, completions, and the "
+        "gains on the steps that completed it (`*_at_completion`: what finishes the skill).\n"
         "Answer with one ```json block: "
         '{"requirements": {key: amount}, "consumption": {key: amount}, "gain": {key: amount}, '
         '"reason": str (what in the rollout supports the change, or "consistent")}.'

@@ -91,7 +91,8 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
 
 def check_rules(config: Mapping[str, Any]) -> None:
     """Rules a schema cannot say: seeding must leave slots to run; seeds are distinct and
-    do not contradict ``seed``; W&B logging needs wandb installed."""
+    do not contradict ``seed``; W&B logging needs wandb installed; a candidate's probe
+    budget must be at least one frame."""
     start = config.get("start_from")
     if start and int(start["up_to"]) >= int(config["max_nodes"]):
         raise ConfigError(
@@ -114,6 +115,12 @@ def check_rules(config: Mapping[str, Any]) -> None:
             raise ConfigError(
                 "use_wandb: true needs wandb: pip install 'flowrl[wandb]' (or set use_wandb: false)"
             )
+    if int(config.get("candidates") or 1) > 1 and probe_timesteps(config) < 1:
+        raise ConfigError(
+            f"candidate_probe_fraction={config.get('candidate_probe_fraction')} of "
+            f"total_timesteps={config['total_timesteps']} leaves the candidates' probes no "
+            "frames; raise candidate_probe_fraction or total_timesteps"
+        )
 
 
 def run_seeds(config: Mapping[str, Any]) -> list[int]:
@@ -130,6 +137,21 @@ def baseline_frames(config: Mapping[str, Any]) -> int:
     if own:
         return int(float(own))
     return int(config["max_nodes"]) * int(float(config["total_timesteps"]))
+
+
+def analyse_enabled(config: Mapping[str, Any]) -> bool:
+    """Does the analyse stage run? ``analyse: true/false``, or (null) whenever a real model
+    is used: the offline provider's corrections need no model, so it is off by default."""
+    value = config.get("analyse")
+    if value is None:
+        return str(config.get("llm_name")) != "offline"
+    return bool(value)
+
+
+def probe_timesteps(config: Mapping[str, Any]) -> int:
+    """Frames of each candidate's probe: ``candidate_probe_fraction`` of the slot's budget."""
+    fraction = float(config.get("candidate_probe_fraction") or 0.25)
+    return int(float(config["total_timesteps"]) * fraction)
 
 
 def load_config(

@@ -7,6 +7,7 @@ this module, so the layout is written once (see DESIGN.md's data flow):
     {tree}/seed.json                  start_from: where the first slots came from
     {tree}/skill_{i}/prompt.json ...  one folder per skill slot (SLOT_FILES)
     {tree}/skill_{i}/seeds/seed_{s}/  train + evaluate of the extra seeds (SEED_FILES)
+    {tree}/skill_{i}/candidates/c{c}/ candidate reward codes (CANDIDATE_FILES, candidates > 1)
     {tree}/report/skills.csv ...      the per-tree report
     {results}/{env}/baseline_ppo/frames_{F}/seed_{s}/   the plain-PPO baseline (BASELINE_FILES)
 
@@ -48,12 +49,40 @@ SLOT_FILES: dict[str, str] = {
     "checkpoint": "checkpoint",
     "rollout_text": "rollout.txt",
     "analysis": "analysis.json",
+    "candidates": "candidates.json",
     "eval": "eval.json",
     "gif": "rollout.gif",
     "library": "library.json",
     "ledger": "llm_calls.jsonl",
     "logs": "logs",
     "benchmarks": "benchmarks",
+}
+
+# key -> path inside ``skill_{i}/candidates/c{c}/`` (``candidates: K`` > 1): each candidate
+# reward code's own code, validation and probe training/evaluation. The names match
+# SLOT_FILES so the slot stages run unchanged on a candidate folder; ``select`` copies the
+# winner's code and validation to the slot's own paths.
+CANDIDATES_DIR = "candidates"
+CANDIDATE_PREFIX = "c"
+CANDIDATE_FILES: dict[str, str] = {
+    key: SLOT_FILES[key]
+    for key in (
+        "skill",
+        "code_status",
+        "reward_plan",
+        "validation",
+        "validated_dir",
+        "validated",
+        "plan",
+        "plan_module",
+        "train",
+        "metrics",
+        "checkpoint",
+        "eval",
+        "ledger",
+        "logs",
+        "benchmarks",
+    )
 }
 
 # key -> path inside the tree, outside the slots.
@@ -102,6 +131,18 @@ def slot_path(tree: str | Path, i: int | str, key: str = "") -> str:
     """Path of slot ``i``'s file ``key`` (a :data:`SLOT_FILES` key), or its folder."""
     folder = f"{str(tree).rstrip('/')}/{slot_name(i)}"
     return f"{folder}/{SLOT_FILES[key]}" if key else folder
+
+
+def candidate_path(tree: str | Path, i: int | str, c: int | str, key: str = "") -> str:
+    """Path of candidate ``c``'s file ``key`` (a :data:`CANDIDATE_FILES` key) in slot ``i``,
+    or its folder (``c`` may be a Snakemake wildcard such as ``"{c}"``)."""
+    folder = f"{slot_path(tree, i)}/{CANDIDATES_DIR}/{CANDIDATE_PREFIX}{c}"
+    return f"{folder}/{CANDIDATE_FILES[key]}" if key else folder
+
+
+def candidate_dirs(slot_dir: str | Path, k: int) -> list[Path]:
+    """The folders of a slot's ``k`` candidates, in order."""
+    return [Path(slot_dir) / CANDIDATES_DIR / f"{CANDIDATE_PREFIX}{c}" for c in range(k)]
 
 
 def tree_path(tree: str | Path, key: str) -> str:

@@ -5,6 +5,12 @@
     flowrl slot propose  --env ENV --llm_name M --prompt .. --library .. --out proposal.json
     flowrl slot code     --env ENV --llm_name M --proposal .. --library .. --out skill.py
     flowrl slot validate --env ENV --llm_name M --skill .. --proposal .. --slot-dir skill_i
+    flowrl slot candidate_code     --env ENV --llm_name M --proposal .. --library ..
+                                   --candidate-dir skill_i/candidates/cC [--earlier c0 ..]
+    flowrl slot candidate_validate --env ENV --llm_name M --proposal .. --candidate-dir ..
+    flowrl slot candidate_probe    --env ENV --tree TREE --library .. --proposal ..
+                                   --candidate-dir .. --profile P --settings JSON
+    flowrl slot select   --slot-dir skill_i --candidates K
     flowrl slot plan     --env ENV --library .. --proposal .. --validation .. --out .. --module ..
     flowrl slot train    --env ENV --tree TREE --plan .. --module .. --slot-dir .. --profile P
     flowrl slot analyse  --env ENV --llm_name M --proposal .. --train .. --slot-dir ..
@@ -27,6 +33,9 @@ from flowrl.llm.types import LLMError
 from flowrl.pipeline.stages import (
     Stage,
     analyse,
+    candidate_code,
+    candidate_probe,
+    candidate_validate,
     code,
     commit,
     evaluate,
@@ -34,6 +43,7 @@ from flowrl.pipeline.stages import (
     plan,
     prompt,
     propose,
+    select,
     train,
     validate,
 )
@@ -46,6 +56,10 @@ STAGES: dict[str, Stage] = {
         propose.STAGE,
         code.STAGE,
         validate.STAGE,
+        candidate_code.STAGE,
+        candidate_validate.STAGE,
+        candidate_probe.STAGE,
+        select.STAGE,
         plan.STAGE,
         train.STAGE,
         analyse.STAGE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flowrl.report.collect import COLUMNS, tree_rows
+from flowrl.report.collect import CANDIDATE_COLUMNS, COLUMNS, tree_rows
 from flowrl.report.plots import curves
 from flowrl.report.tables import markdown, write_csv, write_markdown
 
@@ -35,7 +35,8 @@ def write_report(tree: str | Path, out: str | Path | None = None) -> list[dict]:
     tree = Path(tree)
     out = Path(out) if out else tree / "report"
     rows = tree_rows(tree)
-    write_csv(out / "skills.csv", rows, COLUMNS)
+    extra = CANDIDATE_COLUMNS if any(r.get("candidates") for r in rows) else ()
+    write_csv(out / "skills.csv", rows, (*COLUMNS, *extra))
     accepted = sum(1 for r in rows if r["accepted"])
     cost = [r["cost_usd"] for r in rows]
     total = "unknown" if any(c is None for c in cost) else f"${sum(cost):.4f}"
@@ -43,7 +44,13 @@ def write_report(tree: str | Path, out: str | Path | None = None) -> list[dict]:
         f"Tree `{tree}`: {accepted} of {len(rows)} slots accepted; LLM cost {total}; "
         f"{sum(r['prompt_tokens'] + r['completion_tokens'] for r in rows)} tokens.\n\n"
     )
-    write_markdown(out / "skills.md", f"Skills: {tree.name}", rows, MD_COLUMNS, notes)
+    if extra:
+        notes += (
+            "Candidates: per candidate in order, the winner starred; success is the better "
+            "fresh-episode success after the probe, cost in USD.\n\n"
+        )
+    md_columns = (*MD_COLUMNS, *(c for c in extra if c != "candidates"))
+    write_markdown(out / "skills.md", f"Skills: {tree.name}", rows, md_columns, notes)
     curves(tree, rows, out / "curves.png")
     return rows
 

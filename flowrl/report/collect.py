@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.llm.ledger import read_ledger, summarize
-from flowrl.pipeline.layout import SLOT_FILES, SLOT_PREFIX
+from flowrl.pipeline.layout import CANDIDATE_FILES, CANDIDATES_DIR, SLOT_FILES, SLOT_PREFIX
 
 SLOT_DIR = re.compile(rf"^{SLOT_PREFIX}(\d+)$")
 COLUMNS = (
@@ -32,6 +32,19 @@ COLUMNS = (
     "cost_usd",
     "wall_s",
     "models",
+)
+
+# with ``candidates: K`` > 1 (``skill_i/candidates.json``): per candidate, in order,
+# space-separated; the winner's entry is starred. Absent from a tree without candidates.
+CANDIDATE_COLUMNS = (
+    "candidates",
+    "candidate_winner",
+    "candidate_design",
+    "candidate_success",
+    "candidate_probe_frames",
+    "candidate_frames_to_threshold",
+    "candidate_cost_usd",
+    "probe_frames_total",
 )
 
 
@@ -78,17 +91,23 @@ def verdicts(library: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def ledger_totals(slot: Path) -> dict[str, Any]:
-    path = slot / SLOT_FILES["ledger"]
-    records = list(read_ledger(path)) if path.is_file() else []
+    """LLM totals of a slot: its ledger and its candidates' ledgers."""
+    paths = [slot / SLOT_FILES["ledger"]]
+    paths += sorted((slot / CANDIDATES_DIR).glob(f"*/{CANDIDATE_FILES['ledger']}"))
+    records = [r for path in paths if path.is_file() for r in read_ledger(path)]
     total = summarize(records)
     total["models"] = sorted({str(r.get("llm_name")) for r in records})
     return total
 
 
 def wall_seconds(slot: Path) -> float:
-    """Sum of the Snakemake benchmark wall times of the slot's rules."""
+    """Sum of the Snakemake benchmark wall times of the slot's rules (and its candidates')."""
     total = 0.0
-    for path in (slot / "benchmarks").glob("*.tsv"):
+    paths = [
+        *(slot / "benchmarks").glob("*.tsv"),
+        *(slot / CANDIDATES_DIR).glob("*/benchmarks/*.tsv"),
+    ]
+    for path in paths:
         with open(path) as fh:
             rows = list(csv.DictReader(fh, delimiter="\t"))
         total += sum(float(r.get("s") or 0.0) for r in rows[-1:])
@@ -103,6 +122,36 @@ def achievements(evaluation: dict[str, Any]) -> list[str]:
             if pct > 0:
                 names.add(name)
     return sorted(names)
+
+
+def _each(records: list[dict[str, Any]], key: str, winner: int) -> str:
+    def one(r: dict[str, Any]) -> str:
+        value = r.get(key)
+        if value is None or value == "":
+            text = "-"
+        else:
+            text = f"{value:.3g}" if isinstance(value, float) else str(value)
+        return text.replace(" ", "_") + ("*" if r["candidate"] == winner else "")
+
+    return " ".join(one(r) for r in records)
+
+
+def candidate_columns(slot: Path) -> dict[str, Any]:
+    """The :data:`CANDIDATE_COLUMNS` of a slot (empty without ``candidates.json``)."""
+    doc = _json(slot / SLOT_FILES["candidates"])
+    if not doc:
+        return {}
+    records, won = doc.get("candidates") or [], int(doc.get("winner", 0))
+    return {
+        "candidates": len(records),
+        "candidate_winner": won,
+        "candidate_design": _each(records, "design", won),
+        "candidate_success": _each(records, "eval_success_rate", won),
+        "candidate_probe_frames": _each(records, "probe_frames", won),
+        "candidate_frames_to_threshold": _each(records, "frames_to_threshold", won),
+        "candidate_cost_usd": _each(records, "cost_usd", won),
+        "probe_frames_total": doc.get("probe_frames_total"),
+    }
 
 
 def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
@@ -141,6 +190,7 @@ def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
                 "cost_usd": llm["cost_usd"],
                 "wall_s": wall_seconds(slot),
                 "models": " ".join(llm["models"]),
+                **candidate_columns(slot),
             }
         )
     return rows

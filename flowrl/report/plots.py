@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_bytes_atomic
-from flowrl.pipeline.layout import slot_path
+from flowrl.pipeline.layout import candidate_path, slot_path
 
 
 def _pyplot():
@@ -27,24 +27,46 @@ def _save(fig: Any, path: Path) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
+def _curve(path: Path) -> tuple[list[float], list[float]] | None:
+    """(frames, success rate) of a ``train_metrics.csv``, or None when it has no points."""
+    if not path.is_file():
+        return None
+    with open(path) as fh:
+        data = [r for r in csv.DictReader(fh) if r.get("frames")]
+    if not data:
+        return None
+    frames = [float(r["frames"]) for r in data]
+    rate = [float(r["success_rate"]) if r["success_rate"] else float("nan") for r in data]
+    return frames, rate
+
+
 def curves(tree: Path, rows: Sequence[dict[str, Any]], out: Path) -> None:
-    """Smoothed success rate against frames, one line per trained slot."""
+    """Smoothed success rate against frames, one line per trained slot; with candidates,
+    each candidate's probe curve dashed in the slot's colour (the winner's marked)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     drawn = 0
     for row in rows:
-        path = Path(slot_path(tree, row["slot"], "metrics"))
-        if not path.is_file():
-            continue
-        with open(path) as fh:
-            data = [r for r in csv.DictReader(fh) if r.get("frames")]
-        if not data:
-            continue
-        frames = [float(r["frames"]) for r in data]
-        rate = [float(r["success_rate"]) if r["success_rate"] else float("nan") for r in data]
-        mark = "" if row.get("accepted") else " (rejected)"
-        ax.plot(frames, rate, label=f"{row['slot']}: {row['skill']}{mark}")
-        drawn += 1
+        curve = _curve(Path(slot_path(tree, row["slot"], "metrics")))
+        colour = None
+        if curve:
+            mark = "" if row.get("accepted") else " (rejected)"
+            (line,) = ax.plot(*curve, label=f"{row['slot']}: {row['skill']}{mark}")
+            colour = line.get_color()
+            drawn += 1
+        for c in range(int(row.get("candidates") or 0)):
+            probe = _curve(Path(candidate_path(tree, row["slot"], c, "metrics")))
+            if not probe:
+                continue
+            won = " (winner)" if c == row.get("candidate_winner") else ""
+            ax.plot(
+                *probe,
+                linestyle="--",
+                linewidth=0.9 if won else 0.6,
+                color=colour,
+                label=f"{row['slot']}.c{c} probe{won}",
+            )
+            drawn += 1
     ax.set_xlabel("frames")
     ax.set_ylabel("success rate (smoothed)")
     ax.set_ylim(-0.02, 1.02)

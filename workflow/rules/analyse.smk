@@ -1,10 +1,13 @@
-# Optional (analyse: true): the LLM corrects the skill's spec from a rollout of the checkpoint.
+# Trajectory analysis (analyse: null = on for real models; true | false): rollouts of the
+# checkpoint, summarised with the evidence of what the skill changed, and the LLM's spec
+# corrections (offline: corrections computed from the evidence), applied at commit.
 
-if config.get("analyse"):
+if ANALYSE:
 
     rule analyse:
         input:
             proposal=slot("{i}", "proposal"),
+            plan=slot("{i}", "plan"),
             train=slot("{i}", "train"),
             checkpoint=slot("{i}", "checkpoint"),
         output:

@@ -1,25 +1,30 @@
 # The LLM writes the skill's reward / termination code (and reasons about a dense reward).
+# With candidates: K > 1 the slot's code comes from `select` (select.smk) instead.
 
+if CANDIDATES == 1:
 
-rule code:
-    input:
-        proposal=slot("{i}", "proposal"),
-        library=prev_library,
-    output:
-        skill=slot("{i}", "skill"),
-        status=slot("{i}", "code_status"),
-        reward_plan=slot("{i}", "reward_plan"),
-    log:
-        slot_log("code"),
-    message:
-        "Slot {wildcards.i}: {LLM} writes the skill's code"
-    params:
-        llm=llm_args,
-    benchmark:
-        slot_benchmark("code")
-    resources:
-        mem_mb=res("llm", "mem_mb", 4000),
-        runtime=res("llm", "runtime", 60),
-    shell:
-        "{FLOWRL} slot code --env {ENV} {params.llm} --proposal {input.proposal} "
-        "--library {input.library} --out {output.skill} > {log} 2>&1"
+    localrules:
+        code,
+
+    rule code:
+        input:
+            proposal=slot("{i}", "proposal"),
+            library=prev_library,
+        output:
+            skill=slot("{i}", "skill"),
+            status=slot("{i}", "code_status"),
+            reward_plan=slot("{i}", "reward_plan"),
+        log:
+            slot_log("code"),
+        message:
+            "Slot {wildcards.i}: {LLM} writes the skill's code"
+        params:
+            llm=llm_args,
+        benchmark:
+            slot_benchmark("code")
+        resources:
+            mem_mb=res("llm", "mem_mb", 4000),
+            runtime=res("llm", "runtime", 60),
+        shell:
+            "{FLOWRL} slot code --env {ENV} {params.llm} --proposal {input.proposal} "
+            "--library {input.library} --out {output.skill} > {log} 2>&1"

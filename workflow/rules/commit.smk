@@ -5,7 +5,7 @@
 def round_inputs(wildcards):
     """What commit reads of every slot of the round (by layout key)."""
     keys = ["proposal", "validation", "validated_dir", "plan", "train", "checkpoint", "eval"]
-    if config.get("analyse"):
+    if ANALYSE:
         keys.append("analysis")
     return [slot(j, key) for j in SLOTS.round_members(int(wildcards.i)) for key in keys]
 

@@ -8,9 +8,10 @@ from snakemake.utils import validate
 
 from flowrl.llm import preflight
 from flowrl.pipeline.config import as_arg, check_rules, coerce_strings, llm_cache_dir
-from flowrl.pipeline.config import baseline_frames, run_seeds, train_settings, tree_dir
-from flowrl.pipeline.layout import Rounds, baseline_path, comparison_path, seed_path, slot_path
-from flowrl.pipeline.layout import tree_path
+from flowrl.pipeline.config import analyse_enabled, baseline_frames, probe_timesteps, run_seeds
+from flowrl.pipeline.config import train_settings, tree_dir
+from flowrl.pipeline.layout import Rounds, baseline_path, candidate_path, comparison_path
+from flowrl.pipeline.layout import seed_path, slot_path, tree_path
 from flowrl.pipeline.run_lock import clear_stale_locks, forget_run, record_run
 from flowrl.pipeline.stages.common import llm_settings
 
@@ -35,6 +36,9 @@ BASELINE_FRAMES = baseline_frames(config)
 # W&B logging is not a result: a global in the shell lines (not a param), so turning it on
 # or off reruns nothing
 WANDB = "--use-wandb" if config.get("use_wandb") else ""
+ANALYSE = analyse_enabled(config)  # analyse: null -> on for real models, off for offline
+CANDIDATES = int(config.get("candidates") or 1)  # K reward-code candidates per slot
+PROBE_SETTINGS = {**train_settings(config), "total_timesteps": probe_timesteps(config)}
 START = config.get("start_from") or None
 SELF_CONTINUE = bool(START) and Path(START["tree"]).resolve() == Path(TREE).resolve()
 _exe = Path(sys.executable).parent / "flowrl"
@@ -58,6 +62,7 @@ if SELF_CONTINUE:
 
 wildcard_constraints:
     i="|".join(str(i) for i in SLOTS.run),
+    c="|".join(str(c) for c in range(CANDIDATES)),
 
 
 # -- paths (flowrl/pipeline/layout.py) ----------------------------------------------------
@@ -125,11 +130,53 @@ def slot_dir(wildcards):
     return slot(wildcards.i)
 
 
+# -- reward-code candidates (candidates: K > 1; layout.CANDIDATE_FILES) -------------------
+def candidate(i, c, key=""):
+    """Candidate ``c`` of slot ``i``: its file ``key``, or its folder when key is empty."""
+    return candidate_path(TREE, i, c, key)
+
+
+def candidate_dir(wildcards):
+    return candidate(wildcards.i, wildcards.c)
+
+
+def candidate_log(rule):
+    return f"{candidate('{i}', '{c}', 'logs')}/{rule}.log"
+
+
+def candidate_benchmark(rule):
+    return f"{candidate('{i}', '{c}', 'benchmarks')}/{rule}.tsv"
+
+
+def earlier_candidate_files(wildcards):
+    """The code of the candidates before ``c`` (candidate ``c`` is told them)."""
+    keys = ("skill", "code_status", "reward_plan")
+    return [candidate(wildcards.i, e, k) for e in range(int(wildcards.c)) for k in keys]
+
+
+def earlier_candidate_dirs(wildcards):
+    return " ".join(candidate(wildcards.i, e) for e in range(int(wildcards.c)))
+
+
+def candidate_results(wildcards):
+    """What ``select`` ranks: every candidate's code, validation, probe and evaluation."""
+    keys = ("code_status", "reward_plan", "validation", "train", "eval")
+    return [candidate(wildcards.i, c, k) for c in range(CANDIDATES) for k in keys]
+
+
 # -- parameters ---------------------------------------------------------------------------
 def llm_args(wildcards):
     """Model, ledger, cache and settings of the LLM stages (``flowrl slot <stage>``)."""
     return (
         f"--llm_name {LLM} --ledger {slot(wildcards.i, 'ledger')} "
+        f"--cache-dir {llm_cache_dir(config)} --llm-settings {as_arg(config.get('llm') or {})}"
+    )
+
+
+def candidate_llm_args(wildcards):
+    """:func:`llm_args` with the candidate's own ledger (per-candidate LLM cost)."""
+    return (
+        f"--llm_name {LLM} --ledger {candidate(wildcards.i, wildcards.c, 'ledger')} "
         f"--cache-dir {llm_cache_dir(config)} --llm-settings {as_arg(config.get('llm') or {})}"
     )
 

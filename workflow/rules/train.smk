@@ -7,6 +7,8 @@ rule train:
         plan=slot("{i}", "plan"),
         module=slot("{i}", "plan_module"),
         library=prev_library,
+        # candidates: K > 1: the winner continues from its probe's checkpoint
+        **({"candidates": slot("{i}", "candidates")} if CANDIDATES > 1 else {}),
     output:
         status=slot("{i}", "train"),
         metrics=slot("{i}", "metrics"),

@@ -1,7 +1,13 @@
-"""Rule file ``analyse.smk`` (optional, ``analyse: true``): one sampled rollout of the
-trained plan, summarised as text (``rollout.txt``), and the LLM's spec corrections
-(``analysis.json``), which ``commit`` applies with history. A slot rejected earlier gets
-both files with the upstream rejection."""
+"""Rule file ``analyse.smk`` (``analyse: null`` runs it for real models, ``true``/``false``
+force it): rollouts of the trained plan and the spec corrections they support.
+
+``rollout.txt`` holds one sampled episode summarised as text. The evidence comes from fresh
+episodes (:func:`flowrl.rl.skill_evidence.collect_evidence`: inventory and achievement
+changes while the skill's own plan step was active, and its completions). Both go to the
+analyse step (the offline provider corrects the spec from the evidence, a model reads both);
+``analysis.json`` holds the corrected spec, the reason and the evidence, and ``commit``
+applies it with history. A slot rejected earlier gets both files with the upstream
+rejection."""
 
 from __future__ import annotations
 
@@ -24,6 +30,8 @@ from flowrl.pipeline.stages.common import (
     usage_of,
 )
 from flowrl.pipeline.status import first_rejection, read_json, skipped
+
+EVIDENCE_STEPS = 500  # per evidence episode: enough for a basic skill, cheap to roll out
 
 
 def rollout_text(checkpoint: Path, env_name: str, steps: int = 300, seed: int = 0) -> str:
@@ -69,12 +77,16 @@ def ask_analysis(
     llm_name: str | None = None,
     settings: LLMSettings | None = None,
     query: Query | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Spec + rollout summary -> ``analysis.json``; returns it with usage under ``_llm``.
+    """Spec + rollout summary (+ ``evidence``) -> ``analysis.json``; returns it with usage
+    under ``_llm``.
 
-    The rollout file holds the text of ``summarize_trajectory`` (or JSON). ``analysis.json``
-    is ``{"name", "requirements", "consumption", "gain", "reason", "changed"}``; pass it
-    without ``changed`` to ``flowrl.skills.trajectory.apply_analysis``.
+    The rollout file holds the text of ``summarize_trajectory`` (or JSON). With
+    ``evidence`` the step is shown ``{"summary": text, "evidence": evidence}``.
+    ``analysis.json`` is ``{"name", "requirements", "consumption", "gain", "reason",
+    "changed"}`` (+ ``evidence``); pass it without ``changed`` to
+    ``flowrl.skills.trajectory.apply_analysis``.
     """
     q = query_for(llm_name, settings, query)
     spec = prompts.spec_only(read_json(proposal))
@@ -83,9 +95,18 @@ def ask_analysis(
         summary: Any = json.loads(text)
     except json.JSONDecodeError:
         summary = text
+    if evidence is not None:
+        summary = {"summary": summary, "evidence": evidence}
     result = chain.analyse(q, env_name, spec, summary, ledger=ledger)
-    write_json_atomic(out, result.value)
-    return {**result.value, "_llm": usage_of(result)}
+    doc = {**result.value, **({"evidence": evidence} if evidence is not None else {})}
+    write_json_atomic(out, doc)
+    return {**doc, "_llm": usage_of(result)}
+
+
+def skill_steps(plan_json: str | Path, skill: str) -> list[int]:
+    """Indices of the plan steps that run ``skill`` (where its expert acts)."""
+    steps = read_json(plan_json).get("steps") or []
+    return [k for k, step in enumerate(steps) if step.get("skill") == skill]
 
 
 def analyse(
@@ -96,7 +117,10 @@ def analyse(
     slot_dir: str | Path,
     ledger: str | Path,
     settings: Any,
+    episodes: int = 16,
+    query: Query | None = None,
 ) -> dict[str, Any]:
+    """The stage: rollouts of ``slot_dir``'s checkpoint -> ``rollout.txt``, ``analysis.json``."""
     slot_dir = Path(slot_dir)
     out = slot_dir / SLOT_FILES["analysis"]
     rollout = slot_dir / SLOT_FILES["rollout_text"]
@@ -106,10 +130,26 @@ def analyse(
         write_text_atomic(rollout, f"no rollout: {upstream['stage']} rejected the slot\n")
         write_json_atomic(out, doc)
         return doc
-    text = rollout_text(slot_dir / SLOT_FILES["checkpoint"], env_name)
-    write_text_atomic(rollout, text)
+    from flowrl.rl.skill_evidence import collect_evidence  # JAX: deferred, as above
+
+    checkpoint = slot_dir / SLOT_FILES["checkpoint"]
+    name = read_json(proposal)["name"]
+    steps = skill_steps(slot_dir / SLOT_FILES["plan"], name)
+    print(f"analyse: rollouts of {name!r} (plan steps {steps})", flush=True)
+    text = rollout_text(checkpoint, env_name)
+    evidence = collect_evidence(checkpoint, steps, episodes=episodes, max_steps=EVIDENCE_STEPS)
+    print(f"analyse: evidence {json.dumps(evidence)}", flush=True)
+    write_text_atomic(rollout, text)  # the evidence is kept in analysis.json
     return ask_analysis(
-        env_name, proposal, rollout, out, ledger=ledger, llm_name=llm_name, settings=settings
+        env_name,
+        proposal,
+        rollout,
+        out,
+        ledger=ledger,
+        llm_name=llm_name,
+        settings=settings,
+        query=query,
+        evidence=evidence,
     )
 
 
@@ -119,6 +159,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--proposal", required=True, help="proposal.json")
     p.add_argument("--train", required=True, help="train.json")
     p.add_argument("--slot-dir", required=True, help="skill_i (checkpoint/ in, analysis.json out)")
+    p.add_argument("--episodes", type=int, default=16, help="rollout episodes for the evidence")
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -130,6 +171,7 @@ def _main(args: argparse.Namespace) -> int:
         args.slot_dir,
         args.ledger,
         settings_of(args),
+        episodes=args.episodes,
     )
     return 0
 

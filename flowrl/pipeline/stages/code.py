@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
 from flowrl.llm import chain, prompts
@@ -41,13 +42,18 @@ def write_code(
     llm_name: str | None = None,
     settings: LLMSettings | None = None,
     query: Query | None = None,
+    earlier: list[dict[str, Any]] | None = None,
 ) -> str:
     """Ask for the skill's code: ``skill.py`` and ``reward_plan.json``; returns the source.
 
-    Raises :class:`ResponseFormatError` when the answers stay malformed."""
+    ``earlier``: other candidates' ``{"source", "reward_plan"}`` this answer must differ
+    from (``candidates: K``). Raises :class:`ResponseFormatError` when the answers stay
+    malformed."""
     q = query_for(llm_name, settings, query)
     spec = prompts.spec_only(read_json(proposal))
-    result = chain.write_code(q, env_name, spec, read_optional_json(library), ledger=ledger)
+    result = chain.write_code(
+        q, env_name, spec, read_optional_json(library), ledger=ledger, earlier=earlier
+    )
     source = result.value["source"]
     write_text_atomic(out, source)
     write_json_atomic(
@@ -67,6 +73,7 @@ def code(
     llm_name: str | None = None,
     settings: LLMSettings | None = None,
     query: Query | None = None,
+    earlier: list[dict[str, Any]] | None = None,
 ) -> None:
     """The stage: :func:`write_code`, or the placeholder and ``code.json`` of a rejection."""
     status = Path(out).with_name(SLOT_FILES["code_status"])
@@ -88,6 +95,7 @@ def code(
             llm_name=llm_name,
             settings=settings,
             query=query,
+            earlier=earlier,
         )
     except ResponseFormatError as exc:
         write_text_atomic(out, f"# no skill: the code answer stayed malformed: {exc}\n")

@@ -5,7 +5,9 @@ verdict. Only expected, named failures reject the slot with the reason: a plan t
 the success threshold, or a plan module the skill loader refuses (:class:`SkillCodeError`).
 Anything else (a trainer bug, a broken checkpoint) fails the job loudly, so it never looks
 like a result. A slot rejected before training gets an empty ``checkpoint/``; an interrupt
-(kill) leaves no outputs, so a rerun retrains.
+(kill) leaves no outputs, so a rerun retrains. With ``candidates: K`` the winner continues
+from its probe's checkpoint for the rest of the budget (``total_timesteps`` less the probe's
+frames; ``train.json`` ``probe_frames``), instead of starting over from the library.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.pipeline.layout import CANDIDATE_FILES, SLOT_FILES, candidate_dirs
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
 from flowrl.pipeline.stages.warm_start import init_checkpoint
@@ -47,12 +50,16 @@ def train(
     from flowrl.rl.config import load_config
     from flowrl.rl.trainer import train as run_training
 
+    probe = winner_probe(slot_dir)
+    if probe is not None:  # candidates: the winner continues its probe to the full budget
+        budget = int(settings.get("total_timesteps") or 0)
+        settings = {**settings, "total_timesteps": max(budget - probe[1], 1)}
     config = load_config(profile, None, **settings)
     warm = read_json(plan_json).get("warm_start") or {}
     scratch = slot_dir / ".warm_start"
     try:
         plan = load_plan_file(plan_module, env_name)
-        init = init_checkpoint(warm, tree, scratch)
+        init = probe[0] if probe is not None else init_checkpoint(warm, tree, scratch)
         result = run_training(plan, env_name, slot_dir, config, init=init, use_wandb=use_wandb)
     except SkillCodeError as exc:  # expected: the loader refuses the plan's code
         return _finish(out, metrics, rejected("train", f"the plan module does not load: {exc}"))
@@ -78,6 +85,8 @@ def train(
         "init": str(init) if init else None,
         "config_hash": config.hash(),
     }
+    if probe is not None:  # frames the winner spent before, on its probe
+        doc["probe_frames"] = probe[1]
     if result.success:
         doc = {"status": OK, **doc}
     else:
@@ -90,6 +99,21 @@ def train(
         )
         doc = rejected("train", reason, **doc)
     return _finish(out, metrics, doc)
+
+
+def winner_probe(slot_dir: Path) -> tuple[Path, int] | None:
+    """(checkpoint, frames) of the winning candidate's probe when ``select`` chose one that
+    trained (``candidates.json``); None for a slot without candidates."""
+    path = slot_dir / SLOT_FILES["candidates"]
+    if not path.is_file():
+        return None
+    doc = read_json(path)
+    record = doc["candidates"][int(doc["winner"])]
+    c = int(record["candidate"])
+    checkpoint = candidate_dirs(slot_dir, c + 1)[c] / CANDIDATE_FILES["checkpoint"]
+    if not record.get("trained") or not (checkpoint / "metadata.json").is_file():
+        return None
+    return checkpoint, int(record.get("probe_frames") or 0)
 
 
 def _num(value: float) -> float | None:
