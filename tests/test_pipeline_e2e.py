@@ -199,7 +199,7 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
     # 5. reports: per tree and the comparison of both trees
     models = (tmp_path / "results" / CLASSIC / "comparison" / "models.csv").read_text()
     assert "gpt-4o-mini" in models and "gpt-5" in models and "baseline_ppo (2 seeds)" in models
-    assert models.startswith("model,crafter_score,crafter_score_ci,deepest_achievement")
+    assert models.startswith("model,tree,crafter_score,crafter_score_ci,deepest_achievement")
     skills = (tree / "report" / "skills.csv").read_text().splitlines()
     assert skills[0].startswith("slot,skill,accepted") and len(skills) == 3
     assert (tree / "report" / "curves.png").stat().st_size > 1000
