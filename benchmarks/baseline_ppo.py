@@ -20,6 +20,7 @@ import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import flax.linen as nn
 import jax
@@ -53,6 +54,21 @@ class BaselineConfig:
     @property
     def frames(self) -> int:
         return self.num_envs * self.num_steps * self.num_updates
+
+    @classmethod
+    def matching(cls, config: Any, env_name: str) -> BaselineConfig:
+        """The baseline at a trainer ``TrainConfig``'s sizes: a whole run of as many updates
+        as one of its timed chunks (``updates_per_chunk``)."""
+        return cls(
+            env_name=env_name,
+            num_envs=config.num_envs,
+            num_steps=config.num_steps,
+            num_updates=config.updates_per_chunk,
+            width=config.width,
+            depth=config.depth,
+            update_epochs=config.update_epochs,
+            num_minibatches=config.num_minibatches,
+        )
 
 
 class Mlp(nn.Module):

@@ -157,16 +157,7 @@ def main(argv: list[str] | None = None) -> dict:
         result["trainer"] = trainer
         write_json(args.out, result)
 
-    base_cfg = BaselineConfig(
-        env_name=args.env_name,
-        num_envs=config.num_envs,
-        num_steps=config.num_steps,
-        num_updates=config.updates_per_chunk,
-        width=config.width,
-        depth=config.depth,
-        update_epochs=config.update_epochs,
-        num_minibatches=config.num_minibatches,
-    )
+    base_cfg = BaselineConfig.matching(config, args.env_name)
     baseline = {"name": "baseline PPO (Craftax-Baselines style)", **run_baseline(base_cfg, 1)}
     for row in trainer:
         row["x_baseline"] = row["sps"] / baseline["sps"]

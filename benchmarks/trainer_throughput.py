@@ -274,16 +274,7 @@ def main(argv: list[str] | None = None) -> dict:
         flush=True,
     )
     # the Craftax-Baselines-style PPO: a whole run of as many updates as a timed chunk
-    base_cfg = BaselineConfig(
-        env_name=args.env_name,
-        num_envs=config.num_envs,
-        num_steps=config.num_steps,
-        num_updates=args.updates,
-        width=config.width,
-        depth=config.depth,
-        update_epochs=config.update_epochs,
-        num_minibatches=config.num_minibatches,
-    )
+    base_cfg = BaselineConfig.matching(config, args.env_name)
     profiled = trainer_ppo(config, args.env_name, args.profile_experts)
     actions = profiled.vec_env.env.num_actions
     plain_net = ActorCritic(actions, config.width, config.depth, config.activation)

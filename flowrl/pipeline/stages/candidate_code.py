@@ -18,7 +18,7 @@ from flowrl.llm.settings import LLMSettings
 from flowrl.pipeline.layout import CANDIDATE_FILES
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.code import code
-from flowrl.pipeline.stages.common import add_env_argument, add_llm_arguments, settings_of
+from flowrl.pipeline.stages.common import add_env_argument, add_llm_arguments, llm_kwargs
 from flowrl.pipeline.status import OK, read_json
 
 
@@ -78,9 +78,7 @@ def _main(args: argparse.Namespace) -> int:
         args.library,
         args.candidate_dir,
         args.earlier,
-        ledger=args.ledger,
-        llm_name=args.llm_name,
-        settings=settings_of(args),
+        **llm_kwargs(args),
     )
     status = read_json(Path(args.candidate_dir) / CANDIDATE_FILES["code_status"])
     print(f"candidate code: {status.get('status')} {status.get('reason', '')}")

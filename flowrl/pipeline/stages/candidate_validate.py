@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flowrl.pipeline.layout import CANDIDATE_FILES
 from flowrl.pipeline.stages import Stage
-from flowrl.pipeline.stages.common import add_env_argument, add_llm_arguments, settings_of
+from flowrl.pipeline.stages.common import add_env_argument, add_llm_arguments, llm_kwargs
 from flowrl.pipeline.stages.validate import validate
 
 
@@ -30,9 +30,7 @@ def _main(args: argparse.Namespace) -> int:
         folder / CANDIDATE_FILES["skill"],
         args.proposal,
         folder,
-        ledger=args.ledger,
-        llm_name=args.llm_name,
-        settings=settings_of(args),
+        **llm_kwargs(args),
     )
     print(f"candidate validation: {'ok' if doc['ok'] else '; '.join(doc['reasons'])}")
     return 0

@@ -24,9 +24,9 @@ from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import (
     add_env_argument,
     add_llm_arguments,
+    llm_kwargs,
     query_for,
     read_optional_json,
-    settings_of,
     usage_of,
 )
 from flowrl.pipeline.status import OK, first_rejection, read_json, rejected, skipped
@@ -120,9 +120,7 @@ def _main(args: argparse.Namespace) -> int:
         args.proposal,
         args.library,
         args.out,
-        ledger=args.ledger,
-        llm_name=args.llm_name,
-        settings=settings_of(args),
+        **llm_kwargs(args),
     )
     print(code_line(read_json(Path(args.out).with_name(SLOT_FILES["code_status"])), args.ledger))
     return 0

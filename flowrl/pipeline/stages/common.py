@@ -36,6 +36,12 @@ def settings_of(args: argparse.Namespace) -> LLMSettings:
     return llm_settings(json.loads(args.llm_settings), args.cache_dir)
 
 
+def llm_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``ledger``, ``llm_name`` and ``settings`` from :func:`add_llm_arguments`' flags: the
+    keyword arguments every LLM stage function takes."""
+    return {"ledger": args.ledger, "llm_name": args.llm_name, "settings": settings_of(args)}
+
+
 def query_for(
     llm_name: str | None, settings: LLMSettings | None, query: Query | None = None
 ) -> Query:

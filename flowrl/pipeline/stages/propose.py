@@ -22,9 +22,9 @@ from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import (
     add_env_argument,
     add_llm_arguments,
+    llm_kwargs,
     query_for,
     read_optional_json,
-    settings_of,
     usage_of,
 )
 from flowrl.pipeline.status import read_json, rejected
@@ -69,9 +69,7 @@ def _main(args: argparse.Namespace) -> int:
         args.prompt,
         args.library,
         args.out,
-        ledger=args.ledger,
-        llm_name=args.llm_name,
-        settings=settings_of(args),
+        **llm_kwargs(args),
     )
     print(proposal_line(doc, args.ledger))
     return 0

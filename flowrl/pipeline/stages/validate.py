@@ -22,8 +22,8 @@ from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import (
     add_env_argument,
     add_llm_arguments,
+    llm_kwargs,
     query_for,
-    settings_of,
     usage_of,
 )
 from flowrl.pipeline.status import first_rejection, read_json, skipped
@@ -91,9 +91,7 @@ def _main(args: argparse.Namespace) -> int:
         args.skill,
         args.proposal,
         args.slot_dir,
-        ledger=args.ledger,
-        llm_name=args.llm_name,
-        settings=settings_of(args),
+        **llm_kwargs(args),
     )
     print(validation_line(doc, args.ledger))
     return 0
