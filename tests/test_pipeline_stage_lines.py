@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flowrl.pipeline.stage_lines import code_line, proposal_line, validation_line
+from flowrl.pipeline.stage_lines import code_line, proposal_line, tree_cost, validation_line
 from flowrl.pipeline.status import rejected, skipped
 
 
@@ -38,3 +38,14 @@ def test_stage_lines_say_repairs_skips_rejections_and_tree_cost(tmp_path: Path) 
     assert code_line({"status": "ok"}, None) == "code: written"
     _ledger(tmp_path / "skill_2", None)  # a model without a price makes the total unknown
     assert validation_line(ok, ledger).endswith("4 calls, unknown")
+
+
+def test_tree_cost_counts_candidate_ledgers_and_a_lone_ledger(tmp_path: Path) -> None:
+    record = json.dumps({"purpose": "code", "cost_usd": 0.5, "prompt_tokens": 1})
+    for ledger in ("skill_0/llm_calls.jsonl", "skill_0/candidates/c1/llm_calls.jsonl"):
+        (tmp_path / ledger).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / ledger).write_text(record + "\n")
+    line = tree_cost(tmp_path / "skill_0" / "candidates" / "c1" / "llm_calls.jsonl")
+    assert "2 calls" in line and "1.00" in line
+    (tmp_path / "lone.jsonl").write_text(record + "\n")
+    assert "1 calls" in tree_cost(tmp_path / "lone.jsonl")

@@ -13,17 +13,19 @@ from flowrl.pipeline.status import REJECTED, SKIPPED
 
 
 def tree_cost(ledger: str | Path | None) -> str:
-    """``"; LLM so far for this tree: N calls, $X"`` from every slot ledger next to ``ledger``
-    (a slot's ``llm_calls.jsonl``); empty when no ledger is kept."""
+    """``"; LLM so far for this tree: N calls, $X"`` from every ledger of the tree that holds
+    ``ledger`` (slot ledgers and their candidates'); a ledger outside a slot folder counts
+    alone. Empty when no ledger is kept."""
     if ledger is None:
         return ""
-    tree = Path(ledger).resolve().parent.parent
-    records = [
-        r
-        for p in sorted(tree.glob(f"{SLOT_PREFIX}*/{SLOT_FILES['ledger']}"))
-        for r in read_ledger(p)
-    ]
-    total = summarize(records)
+    path = Path(ledger).resolve()
+    slot = next((d for d in path.parents if d.name.startswith(SLOT_PREFIX)), None)
+    ledgers = (
+        sorted(slot.parent.glob(f"{SLOT_PREFIX}*/**/{SLOT_FILES['ledger']}"))
+        if slot is not None
+        else [path]
+    )
+    total = summarize([r for p in ledgers for r in read_ledger(p)])
     return f"; LLM so far for this tree: {total['calls']} calls, {format_cost(total['cost_usd'])}"
 
 
