@@ -54,16 +54,16 @@ def frames_to_threshold(metrics: Path, threshold: float | None) -> int | None:
 def candidate_record(index: int, folder: Path) -> dict[str, Any]:
     """What ``candidates.json`` says about one candidate."""
     f = {key: folder / name for key, name in CANDIDATE_FILES.items()}
+    trained_at_all = (f["checkpoint"] / "metadata.json").is_file()
+    trained, evaluated = _json(f["train"]), _json(f["eval"])
     found = None  # a probe under the threshold is not a rejection: it is ranked
     for key in ("code_status", "validation", "plan"):
         found = found or rejection(_json(f[key]))
-    if found is None and not (f["checkpoint"] / "metadata.json").is_file():
-        found = rejection(_json(f["train"])) or {"stage": "train", "reason": "not trained"}
-    trained, evaluated = _json(f["train"]), _json(f["eval"])
+    if found is None and not trained_at_all:
+        found = rejection(trained) or {"stage": "train", "reason": "not trained"}
     ledger = list(read_ledger(f["ledger"])) if f["ledger"].is_file() else []
     llm = summarize(ledger)
     plan = _json(f["reward_plan"]).get("reward_plan") or {}
-    trained_at_all = (f["checkpoint"] / "metadata.json").is_file()
     return {
         "candidate": index,
         "design": plan.get("design", ""),
