@@ -157,7 +157,8 @@ class OfflineProvider:
                 raise LLMError(
                     f"offline curriculum exhausted: all {len(skills)} knowledge-base skills of "
                     f"{env_name} are learned, proposed this round or rejected "
-                    f"{MAX_REJECTIONS} times"
+                    f"{MAX_REJECTIONS} times; lower max_nodes (or max_parallel_skills) to the "
+                    "skills left, or use a real model (llm_name) to go beyond the knowledge base"
                 )
             spec = skill.spec
             return _json_answer(
