@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run paper test test-fast bench lint format clean
+.PHONY: run depth paper test test-fast bench lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/flowrl demo
+
+# a deep offline tree with the CPU trainer profile: about an hour on 2 cores
+depth: $(STAMP)
+	$(BIN)/flowrl demo --preset depth
 
 # the demo with 2 seeds and the plain-PPO baseline: the achievement table with intervals
 paper: $(STAMP)

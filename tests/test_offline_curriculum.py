@@ -55,11 +55,15 @@ def test_depth_and_unlocks_follow_requirements_transitively() -> None:
     assert _order(skills) == ["wood", "table", "pick", "drink", "orphan"]
 
 
-def test_a_rejected_skill_is_retried_last_and_never_after_two_rejections() -> None:
+def test_a_rejected_skill_is_retried_once_side_skills_first_unless_it_leads_deeper() -> None:
     skills = [_skill("wood", gains=("wood",)), _skill("drink", gains=("drink",))]
     once = [{"name": "Wood", "reason": "success 0.1 < 0.8"}]
-    assert _order(skills, once) == ["drink", "wood"]
+    assert _order(skills, once) == ["drink", "wood"]  # no deeper than drink: drink first
     assert _order(skills, once * 2) == ["drink"]
+    # wood leads to the table: its retry comes before the side skill
+    deeper = [*skills, _skill("table", ("wood",), ("table",))]
+    assert _order(deeper, once) == ["wood", "table", "drink"]
+    assert _order(deeper, once * 2) == ["drink", "table"]  # never again; table unplannable
 
 
 def test_siblings_of_the_round_are_not_proposed_again() -> None:

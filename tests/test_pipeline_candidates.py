@@ -1,4 +1,4 @@
-"""End-to-end: K=3 reward-code candidates offline on Classic with tiny budgets (one slot),
+"""End-to-end: K=2 reward-code candidates offline on Classic with tiny budgets (one slot),
 and the trajectory analysis correcting a deliberately wrong gain from real rollouts of the
 run's checkpoint. One Snakemake run serves both tests (module fixture)."""
 
@@ -23,7 +23,7 @@ except ImportError:  # tests/ not imported as a package
     from pipeline_helpers import CLASSIC, TINY, env_with_llm_api, run, snakemake_cmd
 
 pytestmark = pytest.mark.slow
-K = 3
+K = 2  # two candidates show the whole mechanism; each more costs ~50 s of suite time
 
 
 @pytest.fixture(scope="module")

@@ -109,3 +109,49 @@ def test_compare_names_trees_by_their_model_and_footnotes_uncommitted(tmp_path: 
     notes = (tmp_path / "comparison" / "models.md").read_text()
     assert "Not compared, no committed slot: `gpt-5-typo`" in notes
     assert "gpt-5-typo" not in (tmp_path / "comparison" / "models.csv").read_text()
+
+
+def test_a_skill_proposed_again_resumes_its_rejected_attempt(tmp_path: Path) -> None:
+    """Training stopped below the threshold in slot 1; the same skill proposed in slot 2
+    warm-starts its expert from slot 1's checkpoint (plan.json says so)."""
+    from flowrl.pipeline.stages.plan import plan
+
+    init_library(CLASSIC, tmp_path / "init" / "library.json")
+    slots = [
+        _slot(tmp_path, 0, "Collect Wood"),
+        _slot(tmp_path, 1, "Collect Sapling", trained=False),
+    ]
+    _write(
+        slots[1].dir / "checkpoint" / "metadata.json",
+        {
+            "skills": {"Collect Sapling": 0},
+            "success_rate": 0.6,
+            "frames_per_skill": {"Collect Sapling": 4096},
+        },
+    )
+    previous = tmp_path / "init" / "library.json"
+    for s in slots:
+        commit(CLASSIC, previous, [s], s.library)
+        previous = s.library
+    again = SlotPaths.of(tmp_path, 2)
+    skill = kb_skill(CLASSIC, "Collect Sapling")
+    _write(again.proposal, skill.spec.to_dict())
+    _write(again.validation, {"ok": True, "reasons": []})
+    _write(again.validated, skill.code)
+    doc = plan(
+        CLASSIC, slots[1].library, again.proposal, again.validation, again.plan, again.plan_module
+    )
+    assert doc["resumed"] == {
+        "slot": 1,
+        "checkpoint": "skill_1/checkpoint",
+        "success_rate": 0.6,
+        "frames": 4096,
+    }
+    assert doc["warm_start"]["Collect Sapling"] == "skill_1/checkpoint"
+    # a skill never trained before starts fresh
+    _write(again.proposal, kb_skill(CLASSIC, "Collect Drink").spec.to_dict())
+    _write(again.validated, kb_skill(CLASSIC, "Collect Drink").code)
+    doc = plan(
+        CLASSIC, slots[1].library, again.proposal, again.validation, again.plan, again.plan_module
+    )
+    assert doc["resumed"] is None and "Collect Drink" not in doc["warm_start"]

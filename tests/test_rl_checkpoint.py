@@ -110,3 +110,37 @@ def test_optimizer_state_round_trips_and_warm_starts_by_skill_name(tmp_path):
     assert warm_start_optimizer(shared, {"b": 1}, saved, {"b": 1})[1] == []
     assert warm_start_optimizer(new_opt, {"b": 1}, None, {"b": 1})[1] == []
     assert load_optimizer_state(tmp_path / "none") is None
+
+
+def test_merged_warm_start_stacks_experts_and_their_adam_states(tmp_path):
+    """A plan whose skills come from two checkpoints (e.g. a retried skill resuming its
+    rejected attempt) starts from one merged checkpoint, Adam states included."""
+    from flowrl.pipeline.stages.warm_start import merge_checkpoints
+    from flowrl.rl.checkpoint import load_optimizer_state
+
+    a_params, b_params = make_params(2, 0), make_params(1, 1)
+    meta_a = {"skills": {"wood": 0, "table": 1}, "frames_per_skill": {"wood": 5, "table": 7}}
+    save_checkpoint(
+        tmp_path / "a", a_params, meta_a, opt_state=_adam_state(a_params, True, fill=10)
+    )
+    meta_b = {"skills": {"coal": 0}, "frames_per_skill": {"coal": 9}}
+    save_checkpoint(
+        tmp_path / "b", b_params, meta_b, opt_state=_adam_state(b_params, True, fill=50)
+    )
+    sources = {"table": tmp_path / "a", "coal": tmp_path / "b"}
+    merged = merge_checkpoints(sources, tmp_path / "m")
+    params, meta = load_checkpoint(merged)
+    assert meta["skills"] == {"table": 0, "coal": 1}
+    assert meta["frames_per_skill"] == {"table": 7, "coal": 9}
+    a_leaves, b_leaves = jax.tree.leaves(a_params), jax.tree.leaves(b_params)
+    for leaf, a, b in zip(jax.tree.leaves(params), a_leaves, b_leaves, strict=True):
+        np.testing.assert_array_equal(leaf[0], a[1])  # table was expert 1 of a
+        np.testing.assert_array_equal(leaf[1], b[0])
+    adam = load_optimizer_state(merged)["1"]
+    assert np.asarray(adam["count"]).tolist() == [11, 50]
+    # a shared (not per-expert) Adam state cannot be split by expert: none is written
+    save_checkpoint(
+        tmp_path / "c", b_params, meta_b, opt_state=_adam_state(b_params, False, fill=0)
+    )
+    plain = merge_checkpoints({"table": tmp_path / "a", "coal": tmp_path / "c"}, tmp_path / "n")
+    assert load_optimizer_state(plain) is None

@@ -9,8 +9,10 @@ The order aims at the deepest achievements first:
    that unlocks the most; knowledge-base order breaks ties.
 3. Side skills (drink, food, saplings, swords: they unlock nothing) come when no ready skill
    unlocks anything.
-4. A skill rejected once is retried only when nothing else is ready (a deeper library may
-   make it learnable); a skill rejected twice is never proposed again.
+4. A skill rejected once is retried (the plan stage resumes its earlier attempt's expert)
+   when it leads deeper than every fresh ready skill (Collect Coal, on the way to the iron
+   pickaxe, before the swords and saplings), or when nothing else is ready; a skill
+   rejected twice is never proposed again.
 5. When nothing is ready, the first open skill is proposed anyway (its plan will say what
    is missing).
 """
@@ -97,15 +99,19 @@ def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
     if not open_:
         return None
     ready = [s for s in open_ if _items(s.spec.get("requirements")) <= provided]
-    fresh = [s for s in ready if not rejections[_key(s.name)]]
-    pool = fresh or ready
-    if not pool:
+    if not ready:
         return open_[0]
     tier = depths(skills)
 
     def value(s: S) -> tuple[int, int, int]:
         reached = unlocks(s, open_)
         deepest = max((tier.get(n, 0) for n in reached | {_key(s.name)}), default=0)
-        return (deepest, len(reached), -pool.index(s))
+        return (deepest, len(reached), -ready.index(s))
 
-    return max(pool, key=value)
+    fresh = [s for s in ready if not rejections[_key(s.name)]]
+    retry = [s for s in ready if rejections[_key(s.name)]]
+    best = max(fresh, key=value) if fresh else None
+    again = max(retry, key=value) if retry else None
+    if best is None or (again is not None and value(again)[0] > value(best)[0]):
+        return again
+    return best

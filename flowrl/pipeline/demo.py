@@ -1,8 +1,11 @@
-"""`flowrl demo`: the offline CPU demo (``make run``).
+"""`flowrl demo`: the offline CPU runs (``make run``, ``make depth``).
 
-Runs the workflow with ``config/profiles/quick.yaml``: the offline provider (no network,
-no key) proposes Craftax-Classic skills from the knowledge base, PPO trains each on CPU
-with a tiny budget, and the report lands in ``results/<env>/offline/report/``.
+``--preset quick`` (default) runs the workflow with ``config/profiles/quick.yaml``: the
+offline provider (no network, no key) proposes Craftax-Classic skills from the knowledge
+base, PPO trains each on CPU with a tiny budget, and the report lands in
+``results/<env>/offline/report/``. ``--preset depth`` (``config/profiles/depth.yaml``) grows
+a deep tree with the CPU trainer profile (about an hour on 2 cores) in
+``results/<env>/offline-depth/``.
 """
 
 from __future__ import annotations
@@ -13,10 +16,23 @@ from pathlib import Path
 
 from flowrl.pipeline.config import REPO_ROOT
 
-QUICK = REPO_ROOT / "config" / "profiles" / "quick.yaml"
+PRESETS = {
+    "quick": REPO_ROOT / "config" / "profiles" / "quick.yaml",
+    "depth": REPO_ROOT / "config" / "profiles" / "depth.yaml",
+}
+EXPECT = {
+    "quick": "Expect roughly 2-4 minutes per slot on 2 cores (JAX compiles each training process).",
+    "depth": "Expect about an hour on 2 cores (docs/training.md, 'Depth on 2 CPU cores').",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="quick",
+        help="quick: 3 slots, tiny budgets (make run); depth: 14 slots, CPU profile (make depth)",
+    )
     parser.add_argument("--max_nodes", type=int, default=None, help="skill slots (quick: 3)")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--results_dir", default=None, help="where trees go (default results)")
@@ -36,13 +52,19 @@ def run(args: argparse.Namespace) -> int:
     overrides: dict = {}
     if args.max_nodes:
         overrides["max_nodes"] = args.max_nodes
+    profile = PRESETS[getattr(args, "preset", "quick")]
     if args.results_dir:
         overrides["results_dir"] = args.results_dir
+        preset_tree = load_config({}, [profile]).get("tree_dir")
+        if preset_tree:  # the preset's own tree folder moves under results_dir too
+            overrides["tree_dir"] = str(
+                Path(args.results_dir) / Path(preset_tree).relative_to("results")
+            )
     if getattr(args, "seeds", None):
         overrides["seeds"] = args.seeds
     if getattr(args, "baseline", False):
         overrides["baseline"] = {"enabled": True}
-    config = load_config(overrides, [QUICK])
+    config = load_config(overrides, [profile])
     tree = (
         Path(REPO_ROOT / tree_dir(config))
         if not Path(tree_dir(config)).is_absolute()
@@ -51,16 +73,28 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"flowrl demo: {config['max_nodes']} skill slots of {config['env_name']} with the offline "
         f"provider, {int(config['total_timesteps']):,} frames max per slot, on CPU.\n"
-        "Expect roughly 2-4 minutes per slot on 2 cores (JAX compiles each training process).\n"
+        f"{EXPECT[getattr(args, 'preset', 'quick')]}\n"
     )
     start = time.monotonic()
-    ok = run_workflow(overrides, [QUICK], cores=args.cores)
+    ok = run_workflow(overrides, [profile], cores=args.cores)
     print(f"\nflowrl demo: {'done' if ok else 'FAILED'} in {time.monotonic() - start:.0f} s")
     skills = tree / "report" / "skills.csv"
     if ok and skills.is_file():
         from flowrl.report.collect import tree_rows
 
-        cols = ("slot", "skill", "accepted", "reason", "frames", "success_rate", "wall_s")
+        cols = (
+            "slot",
+            "skill",
+            "accepted",
+            "reason",
+            "plan_steps",
+            "frames",
+            "success_rate",
+            "eval_sampled_success_rate",
+            "eval_sampled_interval",
+            "wall_s",
+            "committed_after_s",
+        )
         print(markdown(tree_rows(tree), cols))
         print(
             f"report: {tree / 'report'} (skills.md, curves.png, achievements.md with the "

@@ -14,15 +14,18 @@ MD_COLUMNS = (
     "skill",
     "accepted",
     "reason",
+    "plan_steps",
     "frames",
     "success_rate",
     "eval_greedy_success_rate",
     "eval_sampled_success_rate",
+    "eval_sampled_interval",
     "achievements",
     "prompt_tokens",
     "completion_tokens",
     "cost_usd",
     "wall_s",
+    "committed_after_s",
 )
 
 

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.llm.ledger import read_ledger, summarize
-from flowrl.pipeline.layout import CANDIDATE_FILES, CANDIDATES_DIR, SLOT_FILES, SLOT_PREFIX
+from flowrl.pipeline.layout import (
+    CANDIDATE_FILES,
+    CANDIDATES_DIR,
+    SLOT_FILES,
+    SLOT_PREFIX,
+    init_library,
+)
 
 SLOT_DIR = re.compile(rf"^{SLOT_PREFIX}(\d+)$")
 COLUMNS = (
@@ -18,11 +24,13 @@ COLUMNS = (
     "accepted",
     "stage",
     "reason",
+    "plan_steps",
     "frames",
     "success_rate",
     "success_interval",
     "eval_greedy_success_rate",
     "eval_sampled_success_rate",
+    "eval_sampled_interval",
     "achievements",
     "llm_calls",
     "cache_hits",
@@ -31,6 +39,7 @@ COLUMNS = (
     "reasoning_tokens",
     "cost_usd",
     "wall_s",
+    "committed_after_s",
     "models",
 )
 
@@ -114,6 +123,16 @@ def wall_seconds(slot: Path) -> float:
     return round(total, 1)
 
 
+def committed_after_s(tree: Path, slot: Path) -> float | None:
+    """Seconds from the tree's start (``init/library.json`` written) to the slot's commit
+    (its ``library.json``); None before the commit and for a round's non-committing slots.
+    A resumed tree counts its pauses too."""
+    start, done = init_library(tree), slot / SLOT_FILES["library"]
+    if not (start.is_file() and done.is_file()):
+        return None
+    return round(done.stat().st_mtime - start.stat().st_mtime, 1)
+
+
 def achievements(evaluation: dict[str, Any]) -> list[str]:
     """Achievements unlocked in any evaluated episode (greedy or sampled)."""
     names: set[str] = set()
@@ -176,11 +195,15 @@ def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
             {
                 "slot": i,
                 **v,
+                "plan_steps": len(_json(slot / SLOT_FILES["plan"]).get("steps") or []) or None,
                 "frames": trained.get("frames"),
                 "success_rate": trained.get("success_rate"),
                 "success_interval": _interval(trained.get("success_interval")),
                 "eval_greedy_success_rate": (evaluated.get("greedy") or {}).get("success_rate"),
                 "eval_sampled_success_rate": (evaluated.get("sampled") or {}).get("success_rate"),
+                "eval_sampled_interval": _interval(
+                    (evaluated.get("sampled") or {}).get("success_interval")
+                ),
                 "achievements": " ".join(achievements(evaluated)),
                 "llm_calls": llm["calls"],
                 "cache_hits": llm["cache_hits"],
@@ -189,6 +212,7 @@ def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
                 "reasoning_tokens": llm["reasoning_tokens"],
                 "cost_usd": llm["cost_usd"],
                 "wall_s": wall_seconds(slot),
+                "committed_after_s": committed_after_s(tree, slot),
                 "models": " ".join(llm["models"]),
                 **candidate_columns(slot),
             }

@@ -2,6 +2,8 @@
 
 Writes ``plan.json`` (status, steps with counts and experts, and which checkpoint each
 learned skill warm-starts from) and ``plan_module.py`` (the steps compiled for the trainer).
+A skill proposed again after training failed to reach the threshold resumes its latest
+attempt's expert (``resumed`` in ``plan.json``) instead of starting from nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
-from flowrl.pipeline.layout import SLOT_FILES
+from flowrl.pipeline.layout import SLOT_FILES, slot_path
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
 from flowrl.pipeline.status import OK, first_rejection, read_json, rejected, skipped
@@ -21,6 +23,29 @@ from flowrl.skills.resolver import ResolverError
 from flowrl.skills.spec import SpecError
 
 SPEC_KEYS = ("name", "description", "requirements", "consumption", "gain", "ephemeral")
+
+
+def resumed_attempt(lib: Library, name: str, tree: Path) -> dict[str, Any] | None:
+    """The latest slot that trained ``name`` and was rejected at ``train`` (below the
+    threshold), when its checkpoint holds the skill's expert: ``{"slot", "checkpoint"
+    (relative to the tree), "success_rate", "frames"}``; else None."""
+    for entry in reversed(lib.rejected):
+        if entry.get("name") != name or entry.get("stage") != "train":
+            continue
+        rel = slot_path("", entry["iteration"], "checkpoint").lstrip("/")
+        meta_path = tree / rel / "metadata.json"
+        if not meta_path.is_file():
+            continue
+        meta = read_json(meta_path)
+        if name not in (meta.get("skills") or {}):
+            continue
+        return {
+            "slot": entry["iteration"],
+            "checkpoint": rel,
+            "success_rate": meta.get("success_rate"),
+            "frames": (meta.get("frames_per_skill") or {}).get(name),
+        }
+    return None
 
 
 def plan(
@@ -55,7 +80,10 @@ def plan(
     for name in dict.fromkeys(s["skill"] for s in doc["steps"]):
         if name in lib and lib.get(name).metrics.get("checkpoint"):
             warm[name] = lib.get(name).metrics["checkpoint"]
-    doc = {"status": OK, **doc, "skill": spec["name"], "warm_start": warm}
+    resumed = resumed_attempt(lib, spec["name"], Path(out).resolve().parent.parent)
+    if resumed is not None:
+        warm[spec["name"]] = resumed["checkpoint"]
+    doc = {"status": OK, **doc, "skill": spec["name"], "warm_start": warm, "resumed": resumed}
     write_text_atomic(module, source)
     write_json_atomic(out, doc)
     return doc

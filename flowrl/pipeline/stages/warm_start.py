@@ -1,8 +1,10 @@
 """One warm-start checkpoint for a plan whose learned skills were trained in different slots.
 
 The library records, per skill, the checkpoint that trained it last (relative to the tree).
-When a plan's skills come from several checkpoints (parallel rounds, or a skill left out of
-the last plans), their experts are stacked into one checkpoint the trainer can start from.
+When a plan's skills come from several checkpoints (parallel rounds, a skill left out of
+the last plans, or a retried skill resuming its rejected attempt), their experts, and their
+per-expert Adam states when every source saved one, are stacked into one checkpoint the
+trainer can start from.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ def merge_checkpoints(sources: dict[str, Path], out: Path) -> Path:
     import jax.numpy as jnp
     from flax import serialization
 
-    from flowrl.rl.checkpoint import load_checkpoint, save_checkpoint
+    from flowrl.rl.checkpoint import load_checkpoint, load_optimizer_state, save_checkpoint
 
     dirs = list(dict.fromkeys(sources.values()))
     loaded = [load_checkpoint(d) for d in dirs]
@@ -32,6 +34,11 @@ def merge_checkpoints(sources: dict[str, Path], out: Path) -> Path:
         return jnp.stack([jnp.asarray(leaves[src])[expert] for src, expert in where])
 
     merged = jax.tree.map(stack, *states)
+    opt_states = [load_optimizer_state(d) for d in dirs]
+    try:  # per-expert Adam states (every leaf has the expert axis first) stack the same way
+        merged_opt = jax.tree.map(stack, *opt_states) if all(opt_states) else None
+    except (ValueError, TypeError, IndexError):  # other structures: the trainer starts fresh
+        merged_opt = None
     meta = dict(loaded[0][1])
     meta["skills"] = {n: k for k, n in enumerate(names)}
     meta["frames_per_skill"] = {
@@ -40,7 +47,7 @@ def merge_checkpoints(sources: dict[str, Path], out: Path) -> Path:
     }
     meta["network"] = {**meta.get("network", {}), "num_experts": len(names)}
     meta["merged_from"] = {n: str(sources[n]) for n in names}
-    return save_checkpoint(out, merged, meta)
+    return save_checkpoint(out, merged, meta, opt_state=merged_opt)
 
 
 def init_checkpoint(warm: dict[str, str], tree: Path, scratch: Path) -> Path | None:
