@@ -83,3 +83,19 @@ def test_auto_routing_and_plain_baseline():
     params = ActorCritic(A, width=8).init(jax.random.PRNGKey(0), obs)
     logits, value = ActorCritic(A, width=8).apply(params, obs)
     assert logits.shape == (4, A) and value.shape == (4,)
+
+
+def test_rollouts_vmap_one_env_per_lane_with_any_number_of_experts(setup):
+    """Evaluation rolls each env out in its own vmapped lane (a batch of one); ragged_dot
+    (auto above 8 experts) cannot be vmapped, so rollouts of such checkpoints use gather."""
+    from flowrl.rl.evaluate import rollout_routing
+
+    assert rollout_routing("auto", 3) == "select" and rollout_routing("auto", 9) == "gather"
+    assert rollout_routing("ragged", 2) == "gather" and rollout_routing("select", 20) == "select"
+    obs, expert, params = setup
+    ref = ExpertActorCritic(E, A, width=16, depth=2, routing="ragged")
+    lane = ExpertActorCritic(E, A, width=16, depth=2, routing=rollout_routing("ragged", E))
+    per_env = jax.vmap(lambda o, e: lane.apply(params, o[None], e[None], method="policy")[0])
+    np.testing.assert_allclose(
+        per_env(obs, expert), ref.apply(params, obs, expert, method="policy"), rtol=1e-4, atol=1e-5
+    )

@@ -19,13 +19,21 @@ import numpy as np
 from flowrl.envs.flow_env import FlowEnv
 from flowrl.rl.achievements import ACHIEVEMENT_POLICY, achievement_summary
 from flowrl.rl.checkpoint import load_checkpoint, load_plan_source
-from flowrl.rl.networks import ExpertActorCritic
+from flowrl.rl.networks import ExpertActorCritic, resolve_routing
 from flowrl.rl.success import wilson_interval
 from flowrl.skills.plan_module import load_plan
 
 POLICIES = ("greedy", "sampled")
 RESET_SALT = 2**31 - 1  # fold_in index of the reset key (steps use 0, 1, ...)
 NO_PLAY_ON = False  # make_rollout's default: the plan's completion ends an episode
+
+
+def rollout_routing(routing: str, num_experts: int) -> str:
+    """The routing a rollout uses: each env is its own vmapped lane (a batch of one), and
+    ``ragged`` (auto's choice above 8 experts) cannot be vmapped, so such checkpoints roll
+    out with ``gather`` (the same parameters and function, the expert's weights picked)."""
+    resolved = resolve_routing(routing, num_experts)
+    return "gather" if resolved == "ragged" else resolved
 
 
 def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
@@ -48,7 +56,7 @@ def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
         width=net["width"],
         depth=net["depth"],
         activation=net["activation"],
-        routing=net.get("routing", "auto"),
+        routing=rollout_routing(net.get("routing", "auto"), net["num_experts"]),
     )
     return env, network, params, meta
 
