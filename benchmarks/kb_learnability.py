@@ -24,15 +24,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import RESULTS, describe, machine, write_json
+from bench_common import RESULTS, describe, kb_plan, machine, write_json
 
 from flowrl.rl.config import load_config
 from flowrl.rl.evaluate import evaluate
 from flowrl.rl.trainer import train
 from flowrl.skills.knowledge import kb_skills
-from flowrl.skills.library import kb_library
 from flowrl.skills.plan_module import load_plan
-from flowrl.skills.planner import plan_skill
 
 HEADER = (
     "| skill | plan steps | warm start | verdict | frames | wall s | train success [95%] "
@@ -68,7 +66,7 @@ def _row(r: dict[str, Any]) -> str:
 
 def learn(args: argparse.Namespace, name: str, trained: dict, out: Path) -> dict[str, Any]:
     """Train ``name``'s KB plan; the table row's data."""
-    planned = plan_skill(args.env_name, kb_library(args.env_name), name)
+    planned = kb_plan(args.env_name, name)
     steps = [s["skill"] for s in planned.doc["steps"]]
     warm = None if args.cold else _warm_start(steps, trained)
     config = load_config(args.profile, total_timesteps=args.total_timesteps, seed=args.seed)

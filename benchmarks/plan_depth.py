@@ -23,14 +23,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import RESULTS, describe, machine, write_json
+from bench_common import RESULTS, describe, kb_plan, machine, write_json
 
 from flowrl.rl.config import load_config
 from flowrl.rl.evaluate import evaluate
 from flowrl.rl.trainer import train
-from flowrl.skills.library import kb_library
 from flowrl.skills.plan_module import load_plan
-from flowrl.skills.planner import plan_skill
 
 
 def drawdown(rates: list[float]) -> tuple[float, float, int]:
@@ -99,7 +97,7 @@ def main() -> None:
     parser.add_argument("--png", default=str(RESULTS / "plan_depth.png"))
     args = parser.parse_args()
 
-    planned = plan_skill(args.env_name, kb_library(args.env_name), args.skill)
+    planned = kb_plan(args.env_name, args.skill)
     steps = [f"{s['skill']} x{s['times']} (n={s['count']})" for s in planned.doc["steps"]]
     # threshold 1.0 and no early stop: the whole budget is trained, so a collapse shows
     config = load_config(
