@@ -73,16 +73,11 @@ def write_json(path: str | Path | None, data: dict[str, Any]) -> None:
         print(f"# wrote {path}")
 
 
-def kb_plan(env_name: str, skill: str) -> Any:
-    """``skill``'s plan over the knowledge base (a :class:`LibraryPlan`) with its experts
-    numbered 0..k-1 in plan order: the KB numbers all its skills (22 in Classic), and a plan
-    trained alone needs only its own experts (fewer parameters, ``select`` routing)."""
-    from flowrl.skills.library import kb_library
-    from flowrl.skills.planner import LibraryPlan, plan_skill
 
-    planned = plan_skill(env_name, kb_library(env_name), skill)
-    numbers: dict[str, int] = {}
-    for step in planned.doc["steps"]:
-        numbers.setdefault(step["skill"], len(numbers))
-    steps = [{**s, "expert": numbers[s["skill"]]} for s in planned.doc["steps"]]
-    return LibraryPlan({**planned.doc, "steps": steps}, planned.codes)
+def kb_plan(env_name: str, skill: str) -> Any:
+    """``skill``'s plan over the knowledge base (a :class:`LibraryPlan`; its experts are
+    numbered 0..k-1 in plan order)."""
+    from flowrl.skills.library import kb_library
+    from flowrl.skills.planner import plan_skill
+
+    return plan_skill(env_name, kb_library(env_name), skill)

@@ -50,18 +50,20 @@ def plan_skill(
     yet in the library, with its ``code``) when given."""
     specs = library.specs()
     codes = {s.name: s.code for s in library.skills}
-    experts = {s.name: s.expert for s in library.skills}
     if proposal is not None:
         spec = SkillSpec.from_dict(proposal)
         specs[spec.name] = spec
         codes[spec.name] = code or ""
-        experts.setdefault(spec.name, library.next_expert())
     resolver = Resolver(specs, get_game(env_name).inventory_cap, tool_keys(env_name))
     steps = resolver.plan(target, n)
+    # the plan's network holds only its own skills' experts, numbered 0..k-1 in plan order
+    # (checkpoints and warm starts go by skill name): a plan deep in a large library would
+    # otherwise carry every library skill's expert, and above 8 experts a slower routing
+    number = {name: k for k, name in enumerate(dict.fromkeys(s.skill for s in steps))}
     doc = {
         "env_name": env_name,
         "target": target,
         "n": n,
-        "steps": [{**s.to_dict(), "expert": experts[s.skill]} for s in steps],
+        "steps": [{**s.to_dict(), "expert": number[s.skill]} for s in steps],
     }
     return LibraryPlan(doc, codes)
