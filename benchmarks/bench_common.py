@@ -73,7 +73,6 @@ def write_json(path: str | Path | None, data: dict[str, Any]) -> None:
         print(f"# wrote {path}")
 
 
-
 def kb_plan(env_name: str, skill: str) -> Any:
     """``skill``'s plan over the knowledge base (a :class:`LibraryPlan`; its experts are
     numbered 0..k-1 in plan order)."""

@@ -17,24 +17,9 @@ from pathlib import Path
 
 from bench_common import RESULTS, describe, machine, write_json
 
+from flowrl.report.collect import SUMMARY_COLUMNS as COLUMNS
 from flowrl.report.collect import tree_rows
 from flowrl.report.tables import markdown
-
-COLUMNS = (
-    "slot",
-    "skill",
-    "accepted",
-    "reason",
-    "plan_steps",
-    "frames",
-    "success_rate",
-    "success_interval",
-    "eval_sampled_success_rate",
-    "eval_sampled_interval",
-    "eval_greedy_success_rate",
-    "wall_s",
-    "committed_after_s",
-)
 
 
 def main() -> None:

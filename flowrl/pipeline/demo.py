@@ -80,22 +80,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nflowrl demo: {'done' if ok else 'FAILED'} in {time.monotonic() - start:.0f} s")
     skills = tree / "report" / "skills.csv"
     if ok and skills.is_file():
-        from flowrl.report.collect import tree_rows
+        from flowrl.report.collect import SUMMARY_COLUMNS, tree_rows
 
-        cols = (
-            "slot",
-            "skill",
-            "accepted",
-            "reason",
-            "plan_steps",
-            "frames",
-            "success_rate",
-            "eval_sampled_success_rate",
-            "eval_sampled_interval",
-            "wall_s",
-            "committed_after_s",
-        )
-        print(markdown(tree_rows(tree), cols))
+        print(markdown(tree_rows(tree), SUMMARY_COLUMNS))
         print(
             f"report: {tree / 'report'} (skills.md, curves.png, achievements.md with the "
             f"Crafter score); GIFs: {tree}/skill_*/rollout.gif"

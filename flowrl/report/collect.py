@@ -43,6 +43,23 @@ COLUMNS = (
     "models",
 )
 
+# what a run's console summary shows per slot (flowrl demo, benchmarks/depth_run.py)
+SUMMARY_COLUMNS = (
+    "slot",
+    "skill",
+    "accepted",
+    "reason",
+    "plan_steps",
+    "frames",
+    "success_rate",
+    "success_interval",
+    "eval_sampled_success_rate",
+    "eval_sampled_interval",
+    "eval_greedy_success_rate",
+    "wall_s",
+    "committed_after_s",
+)
+
 # with ``candidates: K`` > 1 (``skill_i/candidates.json``): per candidate, in order,
 # space-separated; the winner's entry is starred. Absent from a tree without candidates.
 CANDIDATE_COLUMNS = (
