@@ -31,6 +31,7 @@ from flowrl.rl.evaluate import evaluate
 from flowrl.rl.trainer import train
 from flowrl.skills.knowledge import kb_skills
 from flowrl.skills.plan_module import load_plan
+from flowrl.skills.resolver import ResolverError
 
 HEADER = (
     "| skill | plan steps | warm start | verdict | frames | wall s | train success [95%] "
@@ -138,10 +139,12 @@ def main() -> None:
     rows = []
     for name in names:
         try:
+            kb_plan(args.env_name, name)
+        except (ResolverError, ValueError) as exc:  # a skill the KB cannot plan is a table row
+            row = {"skill": name, "error": f"{type(exc).__name__}: {exc}"}
+        else:
             row = learn(args, name, trained, out)
             trained[name] = row
-        except Exception as exc:  # a skill the resolver cannot plan is a table row
-            row = {"skill": name, "error": f"{type(exc).__name__}: {exc}"}
         rows.append(row)
         print(_row(row), flush=True)
     print(f"\n{HEADER}")

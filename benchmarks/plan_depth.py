@@ -160,7 +160,8 @@ def main() -> None:
         f"{summary['steps_per_s']:,} steps/s)"
     )
     print(
-        f"success: peak {peak:.2f} at {summary['peak_frames']:,.0f} frames, final {final:.2f}, "
+        f"success: peak {peak:.2f} at {summary['peak_frames'] or 0:,.0f} frames, "
+        f"final {final:.2f}, "
         f"largest fall from the running peak {fall:.2f} (allowed {args.max_drop}): "
         f"{'holds' if summary['holds'] else 'DOES NOT HOLD'}"
     )

@@ -27,7 +27,7 @@ K = 2  # two candidates show the whole mechanism; each more costs ~50 s of suite
 
 
 @pytest.fixture(scope="module")
-def k3_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def k_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("candidates")
     config = {
         **TINY,
@@ -41,8 +41,8 @@ def k3_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work / "results" / CLASSIC / "offline"
 
 
-def test_three_candidates_probe_and_the_best_one_continues(k3_tree: Path) -> None:
-    slot = k3_tree / "skill_0"
+def test_candidates_probe_and_the_best_one_continues(k_tree: Path) -> None:
+    slot = k_tree / "skill_0"
     doc = json.loads((slot / "candidates.json").read_text())
     assert doc["k"] == K and doc["probe_timesteps"] == int(TINY["total_timesteps"] * 0.25)
     folders = [slot / "candidates" / f"c{c}" for c in range(K)]
@@ -69,24 +69,24 @@ def test_three_candidates_probe_and_the_best_one_continues(k3_tree: Path) -> Non
     assert train["init"].endswith(f"candidates/c{won}/checkpoint")  # it continues its probe
     assert train["probe_frames"] == records[won]["probe_frames"]
 
-    with open(k3_tree / "report" / "skills.csv") as fh:
+    with open(k_tree / "report" / "skills.csv") as fh:
         row = next(csv.DictReader(fh))
     assert row["candidates"] == str(K) and row["candidate_winner"] == str(won)
     assert len(row["candidate_success"].split()) == K and "*" in row["candidate_success"]
     assert int(row["probe_frames_total"]) == doc["probe_frames_total"]
     assert int(row["llm_calls"]) >= 2 + 2 * K  # propose + spec, and each candidate's calls
-    assert "candidate_success" in (k3_tree / "report" / "skills.md").read_text()
+    assert "candidate_success" in (k_tree / "report" / "skills.md").read_text()
 
     analysis = json.loads((slot / "analysis.json").read_text())
     if train["status"] == "ok":  # the analyse stage ran on the winner's full training
         assert analysis["evidence"]["episodes"] > 0 and "reason" in analysis
 
 
-def test_analysis_corrects_a_wrong_gain_from_a_rollout(k3_tree: Path, tmp_path: Path) -> None:
+def test_analysis_corrects_a_wrong_gain_from_a_rollout(k_tree: Path, tmp_path: Path) -> None:
     """A Collect Wood spec that claims stone: the rollout of the trained expert shows wood."""
     from flowrl.rl.skill_evidence import collect_evidence
 
-    slot = k3_tree / "skill_0"
+    slot = k_tree / "skill_0"
     proposal = json.loads((slot / "proposal.json").read_text())
     assert proposal["name"] == "Collect Wood"
     wrong = {**proposal, "gain": {"stone": "lambda n: n"}}
@@ -108,7 +108,7 @@ def test_analysis_corrects_a_wrong_gain_from_a_rollout(k3_tree: Path, tmp_path: 
     assert answer["changed"] and answer["gain"] == {"wood": "lambda n: n"}, answer
     assert "gain stone never happened" in answer["reason"]
 
-    library = Library.load(k3_tree / "init" / "library.json")
+    library = Library.load(k_tree / "init" / "library.json")
     library.add_skill(SkillSpec.from_dict(wrong), (slot / "skill.py").read_text(), 0)
     fields = {k: answer[k] for k in ("requirements", "consumption", "gain", "reason")}
     spec = apply_analysis(library, "Collect Wood", fields, iteration=0)

@@ -12,6 +12,7 @@ from flowrl.pipeline.stages.init import init_library
 from flowrl.pipeline.status import first_rejection
 from flowrl.report.collect import tree_rows
 from flowrl.skills.knowledge import kb_skill
+from flowrl.skills.library import Library
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
 
@@ -148,6 +149,22 @@ def test_a_skill_proposed_again_resumes_its_rejected_attempt(tmp_path: Path) -> 
         "frames": 4096,
     }
     assert doc["warm_start"]["Collect Sapling"] == "skill_1/checkpoint"
+    # a candidate's plan (skill_2/candidates/c0/) names the tree; a later rejection at
+    # another stage (no training) does not hide the trained attempt
+    lib = Library.load(slots[1].library)
+    lib.reject("Collect Sapling", ["Line 3: no imports."], 5, stage="validate")
+    lib.save(tmp_path / "later.json")
+    cand = again.dir / "candidates" / "c0"
+    doc = plan(
+        CLASSIC,
+        tmp_path / "later.json",
+        again.proposal,
+        again.validation,
+        cand / "plan.json",
+        cand / "plan_module.py",
+        tree=tmp_path,
+    )
+    assert doc["resumed"]["slot"] == 1
     # a skill never trained before starts fresh
     _write(again.proposal, kb_skill(CLASSIC, "Collect Drink").spec.to_dict())
     _write(again.validated, kb_skill(CLASSIC, "Collect Drink").code)

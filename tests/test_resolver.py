@@ -258,3 +258,18 @@ def test_plan_cli_with_a_new_proposal(tmp_path, capsys):
         "Make Wood Sword",
     ]
     assert plan["steps"][-1]["expert"] == 2
+
+
+def test_a_plan_numbers_only_its_own_experts_in_plan_order() -> None:
+    """Experts are the plan's skills, 0..k-1 in order of first use, whatever the library
+    numbers them: a one-skill plan late in a large library has one expert."""
+    from flowrl.skills.library import kb_library
+    from flowrl.skills.planner import plan_skill
+
+    lib = kb_library(CLASSIC)  # every KB skill, numbered 0..21 in the library
+    drink = plan_skill(CLASSIC, lib, "Collect Drink").doc["steps"]
+    assert [s["expert"] for s in drink] == [0] and lib.get("Collect Drink").expert > 0
+    diamond = plan_skill(CLASSIC, lib, "Collect Diamond").doc["steps"]
+    first_use = list(dict.fromkeys(s["skill"] for s in diamond))
+    assert [s["expert"] for s in diamond] == [first_use.index(s["skill"]) for s in diamond]
+    assert sorted({s["expert"] for s in diamond}) == list(range(len(first_use)))

@@ -138,9 +138,36 @@ def test_merged_warm_start_stacks_experts_and_their_adam_states(tmp_path):
         np.testing.assert_array_equal(leaf[1], b[0])
     adam = load_optimizer_state(merged)["1"]
     assert np.asarray(adam["count"]).tolist() == [11, 50]
-    # a shared (not per-expert) Adam state cannot be split by expert: none is written
+    # a one-expert plan's Adam state (scalar count) stacks like a per-expert one
     save_checkpoint(
-        tmp_path / "c", b_params, meta_b, opt_state=_adam_state(b_params, False, fill=0)
+        tmp_path / "c", b_params, meta_b, opt_state=_adam_state(b_params, False, fill=70)
     )
-    plain = merge_checkpoints({"table": tmp_path / "a", "coal": tmp_path / "c"}, tmp_path / "n")
+    one = merge_checkpoints({"table": tmp_path / "a", "coal": tmp_path / "c"}, tmp_path / "o")
+    assert np.asarray(load_optimizer_state(one)["1"]["count"]).tolist() == [11, 70]
+    # a shared Adam state of several experts cannot be split by expert: none is written
+    two = make_params(2, 2)
+    save_checkpoint(
+        tmp_path / "d", two, {"skills": {"coal": 0, "x": 1}}, opt_state=_adam_state(two, False, 0)
+    )
+    plain = merge_checkpoints({"table": tmp_path / "a", "coal": tmp_path / "d"}, tmp_path / "n")
     assert load_optimizer_state(plain) is None
+
+
+def test_one_expert_adam_states_warm_start_both_ways(tmp_path):
+    """One-step plans keep an unstacked Adam state (scalar count); it still travels by name."""
+    from flowrl.rl.checkpoint import load_optimizer_state, warm_start_optimizer
+
+    one = make_params(1, 0)
+    save_checkpoint(tmp_path / "one", one, {}, opt_state=_adam_state(one, False, fill=40))
+    saved = load_optimizer_state(tmp_path / "one")
+    into_three = _adam_state(make_params(3, 1), per_expert=True, fill=0)
+    merged, copied = warm_start_optimizer(into_three, {"x": 0, "b": 1, "c": 2}, saved, {"b": 0})
+    assert copied == ["b"] and merged[1].count.tolist() == [0, 40, 2]
+    many = make_params(2, 2)
+    save_checkpoint(tmp_path / "two", many, {}, opt_state=_adam_state(many, True, fill=50))
+    into_one = _adam_state(make_params(1, 3), per_expert=False, fill=0)
+    back, copied = warm_start_optimizer(
+        into_one, {"b": 0}, load_optimizer_state(tmp_path / "two"), {"a": 0, "b": 1}
+    )
+    assert copied == ["b"] and np.ndim(back[1].count) == 0 and int(back[1].count) == 51
+    assert all(leaf.ravel()[0] == 51 for leaf in jax.tree.leaves((back[1].mu, back[1].nu)))

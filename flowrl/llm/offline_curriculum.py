@@ -12,7 +12,9 @@ The order aims at the deepest achievements first:
 4. A skill rejected once is retried (the plan stage resumes its earlier attempt's expert)
    when it leads deeper than every fresh ready skill (Collect Coal, on the way to the iron
    pickaxe, before the swords and saplings), or when nothing else is ready; a skill
-   rejected twice is never proposed again.
+   rejected twice is never proposed again. The retry may come in the very next slot with
+   an unchanged library: resuming the expert amounts to a second budget for a skill on the
+   way to the deepest achievements, which beats spending it on a side skill first.
 5. When nothing is ready, the first open skill is proposed anyway (its plan will say what
    is missing).
 """

@@ -19,6 +19,7 @@ MD_COLUMNS = (
     "success_rate",
     "eval_greedy_success_rate",
     "eval_sampled_success_rate",
+    "eval_sampled_within_horizon",
     "eval_sampled_interval",
     "achievements",
     "prompt_tokens",

@@ -30,6 +30,7 @@ COLUMNS = (
     "success_interval",
     "eval_greedy_success_rate",
     "eval_sampled_success_rate",
+    "eval_sampled_within_horizon",
     "eval_sampled_interval",
     "achievements",
     "llm_calls",
@@ -53,7 +54,7 @@ SUMMARY_COLUMNS = (
     "frames",
     "success_rate",
     "success_interval",
-    "eval_sampled_success_rate",
+    "eval_sampled_within_horizon",
     "eval_sampled_interval",
     "eval_greedy_success_rate",
     "wall_s",
@@ -218,6 +219,11 @@ def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
                 "success_interval": _interval(trained.get("success_interval")),
                 "eval_greedy_success_rate": (evaluated.get("greedy") or {}).get("success_rate"),
                 "eval_sampled_success_rate": (evaluated.get("sampled") or {}).get("success_rate"),
+                # success within the training horizon (the acceptance's measure) and its
+                # interval; the success rates above count completions at any episode length
+                "eval_sampled_within_horizon": (evaluated.get("sampled") or {}).get(
+                    "success_within_horizon"
+                ),
                 "eval_sampled_interval": _interval(
                     (evaluated.get("sampled") or {}).get("success_interval")
                 ),

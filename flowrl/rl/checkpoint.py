@@ -121,6 +121,30 @@ def load_optimizer_state(directory: str | Path) -> Any | None:
     return serialization.msgpack_restore(path.read_bytes())
 
 
+def as_per_expert(state: Any) -> tuple[Any, bool]:
+    """A one-expert optimiser state dict in the per-expert layout: the trainer keeps a single
+    expert's Adam state unstacked (a scalar step ``count``; its moments already carry the
+    expert axis of length 1), so its ``count`` becomes shape ``(1,)``. Returns (state, whether
+    it was converted); any other state is returned as it is."""
+    leaves = _flatten(state)
+    counts = [
+        jax.tree_util.keystr(p) for p, _ in leaves if jax.tree_util.keystr(p).endswith("['count']")
+    ]
+    one_expert = bool(counts) and all(
+        np.ndim(leaf) == 0
+        if jax.tree_util.keystr(p) in counts
+        else np.ndim(leaf) >= 1 and np.shape(leaf)[0] == 1
+        for p, leaf in leaves
+    )
+    if not one_expert:
+        return state, False
+
+    def stack(path: Any, leaf: Any) -> Any:
+        return np.reshape(leaf, (1,)) if jax.tree_util.keystr(path) in counts else leaf
+
+    return jax.tree_util.tree_map_with_path(stack, state), True
+
+
 def warm_start_optimizer(
     opt_state: Any,
     skills: Mapping[str, int],
@@ -137,7 +161,8 @@ def warm_start_optimizer(
     shared = sorted(name for name in skills if name in old_skills)
     if not shared or old_opt_state is None:
         return opt_state, []
-    new_state = serialization.to_state_dict(opt_state)
+    new_state, unstack = as_per_expert(serialization.to_state_dict(opt_state))
+    old_opt_state = as_per_expert(old_opt_state)[0]
     new_leaves = {jax.tree_util.keystr(p): leaf for p, leaf in _flatten(new_state)}
     old_leaves = {jax.tree_util.keystr(p): leaf for p, leaf in _flatten(old_opt_state)}
     per_expert = set(new_leaves) == set(old_leaves) and all(
@@ -157,6 +182,11 @@ def warm_start_optimizer(
         return jnp.asarray(new).at[new_idx].set(jnp.asarray(old)[old_idx])
 
     merged = jax.tree_util.tree_map_with_path(copy, new_state)
+    if unstack:  # back to the one-expert layout the trainer uses
+        merged = jax.tree_util.tree_map_with_path(
+            lambda p, x: jnp.reshape(x, ()) if jax.tree_util.keystr(p).endswith("['count']") else x,
+            merged,
+        )
     return serialization.from_state_dict(opt_state, merged), shared
 
 

@@ -4,7 +4,8 @@ A skill module is untrusted text that defines three functions:
 
 * ``task_is_done(...) -> bool scalar``: has the skill reached its target count ``n``?
 * ``task_reward(...) -> float scalar``: dense per-step reward for the skill.
-* ``task_network_number() -> int``: the expert the skill prefers (the library may override).
+* ``task_network_number() -> int``: the expert the skill prefers (a hint: the planner
+  numbers a plan's experts itself).
 
 Arguments are the symbolic features of the flow environment (see ``docs/skill_contract.md``).
 What the code may name is the allowlist in :mod:`flowrl.skills.allowlist`.

@@ -42,7 +42,15 @@ def probe(
     returns its ``eval.json``."""
     d = Path(candidate_dir)
     files = {key: d / name for key, name in CANDIDATE_FILES.items()}
-    plan(env_name, library, proposal, files["validation"], files["plan"], files["plan_module"])
+    plan(
+        env_name,
+        library,
+        proposal,
+        files["validation"],
+        files["plan"],
+        files["plan_module"],
+        tree=tree,
+    )
     train(env_name, tree, files["plan"], files["plan_module"], d, profile, settings)
     return evaluate(files["train"], d, episodes, seed, max_episode_steps, gif=False)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
-from flowrl.pipeline.layout import SLOT_FILES, slot_path
+from flowrl.pipeline.layout import SLOT_FILES, slot_name
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
 from flowrl.pipeline.status import OK, first_rejection, read_json, rejected, skipped
@@ -32,7 +32,7 @@ def resumed_attempt(lib: Library, name: str, tree: Path) -> dict[str, Any] | Non
     for entry in reversed(lib.rejected):
         if entry.get("name") != name or entry.get("stage") != "train":
             continue
-        rel = slot_path("", entry["iteration"], "checkpoint").lstrip("/")
+        rel = f"{slot_name(entry['iteration'])}/{SLOT_FILES['checkpoint']}"
         meta_path = tree / rel / "metadata.json"
         if not meta_path.is_file():
             continue
@@ -55,7 +55,10 @@ def plan(
     validation: str | Path,
     out: str | Path,
     module: str | Path,
+    tree: str | Path | None = None,
 ) -> dict[str, Any]:
+    """Plan the proposal over ``library``; ``tree`` (default: two folders above ``out``,
+    as in ``skill_i/plan.json``) holds the earlier slots' checkpoints a retry resumes."""
     upstream = first_rejection(proposal, validation)
     if upstream:
         doc = skipped("plan", upstream)
@@ -80,7 +83,8 @@ def plan(
     for name in dict.fromkeys(s["skill"] for s in doc["steps"]):
         if name in lib and lib.get(name).metrics.get("checkpoint"):
             warm[name] = lib.get(name).metrics["checkpoint"]
-    resumed = resumed_attempt(lib, spec["name"], Path(out).resolve().parent.parent)
+    tree = Path(tree) if tree is not None else Path(out).resolve().parent.parent
+    resumed = resumed_attempt(lib, spec["name"], tree)
     if resumed is not None:
         warm[spec["name"]] = resumed["checkpoint"]
     doc = {"status": OK, **doc, "skill": spec["name"], "warm_start": warm, "resumed": resumed}
@@ -96,10 +100,13 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--validation", required=True, help="validation.json (validated/ beside it)")
     p.add_argument("--out", required=True, help="plan.json")
     p.add_argument("--module", required=True, help="plan_module.py")
+    p.add_argument("--tree", default=None, help="tree root (default: two folders above --out)")
 
 
 def _main(args: argparse.Namespace) -> int:
-    doc = plan(args.env, args.library, args.proposal, args.validation, args.out, args.module)
+    doc = plan(
+        args.env, args.library, args.proposal, args.validation, args.out, args.module, args.tree
+    )
     print(f"plan: {doc.get('status')} {' -> '.join(st['skill'] for st in doc.get('steps', []))}")
     return 0
 

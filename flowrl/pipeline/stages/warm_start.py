@@ -20,7 +20,12 @@ def merge_checkpoints(sources: dict[str, Path], out: Path) -> Path:
     import jax.numpy as jnp
     from flax import serialization
 
-    from flowrl.rl.checkpoint import load_checkpoint, load_optimizer_state, save_checkpoint
+    from flowrl.rl.checkpoint import (
+        as_per_expert,
+        load_checkpoint,
+        load_optimizer_state,
+        save_checkpoint,
+    )
 
     dirs = list(dict.fromkeys(sources.values()))
     loaded = [load_checkpoint(d) for d in dirs]
@@ -35,6 +40,7 @@ def merge_checkpoints(sources: dict[str, Path], out: Path) -> Path:
 
     merged = jax.tree.map(stack, *states)
     opt_states = [load_optimizer_state(d) for d in dirs]
+    opt_states = [as_per_expert(o)[0] if o is not None else None for o in opt_states]
     try:  # per-expert Adam states (every leaf has the expert axis first) stack the same way
         merged_opt = jax.tree.map(stack, *opt_states) if all(opt_states) else None
     except (ValueError, TypeError, IndexError):  # other structures: the trainer starts fresh
