@@ -65,9 +65,10 @@ def _row(r: dict[str, Any]) -> str:
     )
 
 
-def learn(args: argparse.Namespace, name: str, trained: dict, out: Path) -> dict[str, Any]:
-    """Train ``name``'s KB plan; the table row's data."""
-    planned = kb_plan(args.env_name, name)
+def learn(
+    args: argparse.Namespace, name: str, planned: Any, trained: dict, out: Path
+) -> dict[str, Any]:
+    """Train ``name``'s KB plan ``planned``; the table row's data."""
     steps = [s["skill"] for s in planned.doc["steps"]]
     warm = None if args.cold else _warm_start(steps, trained)
     config = load_config(args.profile, total_timesteps=args.total_timesteps, seed=args.seed)
@@ -139,11 +140,11 @@ def main() -> None:
     rows = []
     for name in names:
         try:
-            kb_plan(args.env_name, name)
+            planned = kb_plan(args.env_name, name)
         except (ResolverError, ValueError) as exc:  # a skill the KB cannot plan is a table row
             row = {"skill": name, "error": f"{type(exc).__name__}: {exc}"}
         else:
-            row = learn(args, name, trained, out)
+            row = learn(args, name, planned, trained, out)
             trained[name] = row
         rows.append(row)
         print(_row(row), flush=True)

@@ -112,8 +112,8 @@ def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
 
     fresh = [s for s in ready if not rejections[_key(s.name)]]
     retry = [s for s in ready if rejections[_key(s.name)]]
-    best = max(fresh, key=value) if fresh else None
-    again = max(retry, key=value) if retry else None
+    best = max(fresh, key=value, default=None)
+    again = max(retry, key=value, default=None)
     if best is None or (again is not None and value(again)[0] > value(best)[0]):
         return again
     return best

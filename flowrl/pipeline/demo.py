@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     overrides: dict = {}
     if args.max_nodes:
         overrides["max_nodes"] = args.max_nodes
-    profile = PRESETS[getattr(args, "preset", "quick")]
+    preset = getattr(args, "preset", "quick")
+    profile = PRESETS[preset]
     if args.results_dir:
         overrides["results_dir"] = args.results_dir
         preset_tree = load_config({}, [profile]).get("tree_dir")
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"flowrl demo: {config['max_nodes']} skill slots of {config['env_name']} with the offline "
         f"provider, {int(config['total_timesteps']):,} frames max per slot, on CPU.\n"
-        f"{EXPECT[getattr(args, 'preset', 'quick')]}\n"
+        f"{EXPECT[preset]}\n"
     )
     start = time.monotonic()
     ok = run_workflow(overrides, [profile], cores=args.cores)

@@ -209,6 +209,7 @@ def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
             "reason": "not committed yet",
         }
         llm = ledger_totals(slot)
+        sampled = evaluated.get("sampled") or {}
         rows.append(
             {
                 "slot": i,
@@ -218,15 +219,11 @@ def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
                 "success_rate": trained.get("success_rate"),
                 "success_interval": _interval(trained.get("success_interval")),
                 "eval_greedy_success_rate": (evaluated.get("greedy") or {}).get("success_rate"),
-                "eval_sampled_success_rate": (evaluated.get("sampled") or {}).get("success_rate"),
+                "eval_sampled_success_rate": sampled.get("success_rate"),
                 # success within the training horizon (the acceptance's measure) and its
                 # interval; the success rates above count completions at any episode length
-                "eval_sampled_within_horizon": (evaluated.get("sampled") or {}).get(
-                    "success_within_horizon"
-                ),
-                "eval_sampled_interval": _interval(
-                    (evaluated.get("sampled") or {}).get("success_interval")
-                ),
+                "eval_sampled_within_horizon": sampled.get("success_within_horizon"),
+                "eval_sampled_interval": _interval(sampled.get("success_interval")),
                 "achievements": " ".join(achievements(evaluated)),
                 "llm_calls": llm["calls"],
                 "cache_hits": llm["cache_hits"],

@@ -121,28 +121,27 @@ def load_optimizer_state(directory: str | Path) -> Any | None:
     return serialization.msgpack_restore(path.read_bytes())
 
 
+def _is_count(path: Any) -> bool:
+    """Whether a flattened optimiser-state path is an Adam step ``count``."""
+    return jax.tree_util.keystr(path).endswith("['count']")
+
+
 def as_per_expert(state: Any) -> tuple[Any, bool]:
     """A one-expert optimiser state dict in the per-expert layout: the trainer keeps a single
     expert's Adam state unstacked (a scalar step ``count``; its moments already carry the
     expert axis of length 1), so its ``count`` becomes shape ``(1,)``. Returns (state, whether
     it was converted); any other state is returned as it is."""
     leaves = _flatten(state)
-    counts = [
-        jax.tree_util.keystr(p) for p, _ in leaves if jax.tree_util.keystr(p).endswith("['count']")
-    ]
-    one_expert = bool(counts) and all(
-        np.ndim(leaf) == 0
-        if jax.tree_util.keystr(p) in counts
-        else np.ndim(leaf) >= 1 and np.shape(leaf)[0] == 1
+    one_expert = any(_is_count(p) for p, _ in leaves) and all(
+        np.ndim(leaf) == 0 if _is_count(p) else np.ndim(leaf) >= 1 and np.shape(leaf)[0] == 1
         for p, leaf in leaves
     )
     if not one_expert:
         return state, False
-
-    def stack(path: Any, leaf: Any) -> Any:
-        return np.reshape(leaf, (1,)) if jax.tree_util.keystr(path) in counts else leaf
-
-    return jax.tree_util.tree_map_with_path(stack, state), True
+    stacked = jax.tree_util.tree_map_with_path(
+        lambda p, x: np.reshape(x, (1,)) if _is_count(p) else x, state
+    )
+    return stacked, True
 
 
 def warm_start_optimizer(
@@ -184,8 +183,7 @@ def warm_start_optimizer(
     merged = jax.tree_util.tree_map_with_path(copy, new_state)
     if unstack:  # back to the one-expert layout the trainer uses
         merged = jax.tree_util.tree_map_with_path(
-            lambda p, x: jnp.reshape(x, ()) if jax.tree_util.keystr(p).endswith("['count']") else x,
-            merged,
+            lambda p, x: jnp.reshape(x, ()) if _is_count(p) else x, merged
         )
     return serialization.from_state_dict(opt_state, merged), shared
 
