@@ -24,6 +24,14 @@ def classic_state():
     return game, state
 
 
+@pytest.fixture(scope="module")
+def craftax_state():
+    game = get_game(CRAFTAX)
+    env = game.make_env()
+    _, state = jax.jit(env.reset_env)(jax.random.PRNGKey(0), env.default_params)
+    return game, state
+
+
 def grass_world(state, position=(32, 32)):
     """The same state on an all-grass map with the player at ``position``."""
     grass = jnp.full_like(state.map, BlockType.GRASS.value)
@@ -35,7 +43,7 @@ def test_adjacent_tree_is_distance_one(classic_state):
     state = grass_world(state)
     state = state.replace(map=state.map.at[32, 33].set(BlockType.TREE.value))
     cb = compute_features(game, state).closest_blocks
-    assert cb.shape == (len(BlockType), 2, 5)
+    assert cb.shape == (game.num_feature_rows, 2, 5)
     tree = np.asarray(cb[BlockType.TREE.value])
     assert tree[:, 0].tolist() == [0, 1]
     assert np.abs(tree[:, 0]).sum() == 1
@@ -86,6 +94,72 @@ def test_closest_blocks_matches_brute_force(classic_state):
         np.testing.assert_allclose(got, dists, err_msg=block.name)
 
 
+def place_mobs(mobs, cells, alive=None):
+    """``mobs`` with its first slots at ``cells`` (alive unless told), the rest dead."""
+    n = mobs.mask.shape[-1]
+    position = np.zeros(mobs.position.shape, np.int32)
+    mask = np.zeros(mobs.mask.shape, bool)
+    for i, cell in enumerate(cells):
+        position[..., i, :] = cell
+        mask[..., i] = True if alive is None else alive[i]
+    assert len(cells) <= n
+    return mobs.replace(position=jnp.asarray(position), mask=jnp.asarray(mask))
+
+
+def test_mob_rows_follow_the_block_types(classic_state):
+    """Cows, zombies and skeletons sit in rows ``Mob.X.value``: nearest first, in view only,
+    dead ones unseen; the block rows do not change."""
+    game, state = classic_state
+    state = grass_world(state)
+    mob = game.mob_enum
+    assert mob.ZOMBIE.value == len(BlockType) and game.num_feature_rows == len(BlockType) + 3
+    blocks_before = np.asarray(compute_features(game, state).closest_blocks)[: len(BlockType)]
+    state = state.replace(
+        # 2 right and 1 up (inside), 3 down (inside), 5 right (outside the 9-column view)
+        cows=place_mobs(state.cows, [(32, 34), (35, 32), (32, 37)]),
+        zombies=place_mobs(state.zombies, [(31, 32), (32, 31)], alive=[False, True]),
+        skeletons=place_mobs(state.skeletons, []),
+    )
+    cb = np.asarray(compute_features(game, state).closest_blocks)
+    np.testing.assert_array_equal(cb[: len(BlockType)], blocks_before)
+    cow = cb[mob.COW.value]
+    assert cow[:, 0].tolist() == [0, 2] and cow[:, 1].tolist() == [3, 0]
+    assert (cow[:, 2:] == UNSEEN_DISTANCE).all()
+    zombie = cb[mob.ZOMBIE.value]
+    assert zombie[:, 0].tolist() == [0, -1] and (zombie[:, 1:] == UNSEEN_DISTANCE).all()
+    assert (cb[mob.SKELETON.value] == UNSEEN_DISTANCE).all()
+
+
+def test_craftax_mob_rows_by_type_id(craftax_state):
+    """Full Craftax: a mob's row is its class offset plus its ``type_id``, on the player's floor."""
+    game, state = craftax_state
+    pos = np.asarray(state.player_position)
+    level = int(state.player_level)
+
+    def on_floor(mobs, cell, type_id, floor):
+        position = np.asarray(mobs.position).copy()
+        mask = np.zeros(mobs.mask.shape, bool)
+        types = np.asarray(mobs.type_id).copy()
+        position[floor, 0] = pos + np.asarray(cell)
+        mask[floor, 0] = True
+        types[floor, 0] = type_id
+        return mobs.replace(
+            position=jnp.asarray(position), mask=jnp.asarray(mask), type_id=jnp.asarray(types)
+        )
+
+    state = state.replace(
+        passive_mobs=on_floor(state.passive_mobs, (1, 0), 2, level),  # a snail below
+        melee_mobs=on_floor(state.melee_mobs, (0, -2), 1, level),  # a gnome warrior
+        ranged_mobs=on_floor(state.ranged_mobs, (0, 1), 0, level + 1),  # another floor
+    )
+    cb = np.asarray(compute_features(game, state).closest_blocks)
+    mob = game.mob_enum
+    assert cb[mob.SNAIL.value][:, 0].tolist() == [1, 0]
+    assert cb[mob.GNOME_WARRIOR.value][:, 0].tolist() == [0, -2]
+    seen = {m.name for m in mob if (cb[m.value] != UNSEEN_DISTANCE).any()}
+    assert seen == {"SNAIL", "GNOME_WARRIOR"}
+
+
 def test_diffs_and_health_penalty(classic_state):
     game, state = classic_state
     prev = compute_features(game, state)
@@ -106,13 +180,11 @@ def test_diffs_and_health_penalty(classic_state):
     assert int(again["achievements_diff"].sum()) == 0
 
 
-def test_full_craftax_features():
-    game = get_game(CRAFTAX)
-    env = game.make_env()
-    _, state = jax.jit(env.reset_env)(jax.random.PRNGKey(0), env.default_params)
+def test_full_craftax_features(craftax_state):
+    game, state = craftax_state
     feats = compute_features(game, state)
     assert feats.player_intrinsics.shape == (5,)  # + mana
-    assert feats.closest_blocks.shape == (game.num_block_types, 2, 5)
+    assert feats.closest_blocks.shape == (game.num_feature_rows, 2, 5)
     assert int(feats.player_level) == 0
     assert feats.monsters_killed.shape == state.monsters_killed.shape
     deeper = state.replace(player_level=1, monsters_killed=state.monsters_killed.at[1].set(3))

@@ -23,7 +23,7 @@ def test_collect_pairs_consecutive_states(tiny):
     n = tiny.num_transitions
     assert n == 2 * 2 * 3  # rollout pairs + their randomised copies
     assert tiny.reset.achievements.shape == (2, 22)
-    assert tiny.cur.closest_blocks.shape == (n, 17, 2, 5)
+    assert tiny.cur.closest_blocks.shape == (n, 17 + 3, 2, 5)  # blocks, then mobs
     # the first half is real play: each prev is the state before its cur (timestep + 1 apart
     # is not stored, but intrinsics move by at most one per step)
     real = slice(0, n // 2)

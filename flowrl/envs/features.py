@@ -26,7 +26,7 @@ class SymbolicFeatures:
     """Per-state features (no diffs: diffs are taken between two of these)."""
 
     inventory: Any
-    closest_blocks: jax.Array  # (num_block_types, 2, K) int32
+    closest_blocks: jax.Array  # (num_block_types + num_mob_kinds, 2, K) int32
     player_intrinsics: jax.Array  # (4,) or (5,) float32
     achievements: jax.Array  # (num_achievements,) bool
     player_level: jax.Array  # () int32, 0 in single-floor games
@@ -76,6 +76,58 @@ def closest_blocks(
     return chosen.transpose(0, 2, 1).astype(jnp.int32)
 
 
+def closest_mobs(
+    mob_position: jax.Array,
+    mob_kind: jax.Array,
+    alive: jax.Array,
+    position: jax.Array,
+    obs_dim: tuple[int, int],
+    num_kinds: int,
+    k: int,
+) -> jax.Array:
+    """Offsets of the ``k`` nearest living mobs of each kind within the agent's view.
+
+    ``mob_position`` is ``(M, 2)``, ``mob_kind`` and ``alive`` ``(M,)``. Returns int32
+    ``(num_kinds, 2, k)`` laid out like :func:`closest_blocks` (``UNSEEN_DISTANCE`` when
+    fewer are visible); ties keep the state's mob order.
+    """
+    offsets = (mob_position - position[None, :]).astype(jnp.int32)  # (M, 2)
+    rows, cols = obs_dim
+    visible = alive & (jnp.abs(offsets[:, 0]) <= rows // 2) & (jnp.abs(offsets[:, 1]) <= cols // 2)
+    distance = jnp.hypot(offsets[:, 0], offsets[:, 1]).astype(jnp.float32)
+    of_kind = visible[None, :] & (mob_kind[None, :] == jnp.arange(num_kinds)[:, None])  # (T, M)
+    key = jnp.where(of_kind, distance[None, :], jnp.inf)
+    count = mob_position.shape[0]
+    order = jnp.argsort(key, axis=1, stable=True)[:, :k]  # (T, min(k, M))
+    found = jnp.take_along_axis(of_kind, order, axis=1)
+    chosen = jnp.where(found[..., None], offsets[order], UNSEEN_DISTANCE)  # (T, k', 2)
+    if count < k:  # fewer mob slots than K: pad with unseen entries
+        pad = jnp.full((num_kinds, k - count, 2), UNSEEN_DISTANCE, jnp.int32)
+        chosen = jnp.concatenate([chosen, pad], axis=1)
+    return chosen.transpose(0, 2, 1).astype(jnp.int32)
+
+
+def mob_table(game: GameSpec, state: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Position ``(M, 2)``, kind ``(M,)`` (index in ``game.mob_kinds``) and liveness of every
+    mob slot on the player's floor, over the game's mob arrays (``GameSpec.mob_groups``)."""
+    positions, kinds, alive = [], [], []
+    first = 0
+    for field_name, group in game.mob_groups:
+        mobs = getattr(state, field_name)
+        position, mask = mobs.position, mobs.mask
+        type_id = getattr(mobs, "type_id", None)
+        if game.has_levels:  # per-floor arrays: the player's floor only
+            position, mask = position[state.player_level], mask[state.player_level]
+            type_id = type_id[state.player_level]
+        if len(group) == 1 or type_id is None:
+            type_id = jnp.zeros(mask.shape, jnp.int32)
+        positions.append(position)
+        kinds.append(first + type_id.astype(jnp.int32))
+        alive.append(mask.astype(bool))
+        first += len(group)
+    return jnp.concatenate(positions), jnp.concatenate(kinds), jnp.concatenate(alive)
+
+
 def compute_features(game: GameSpec, state: Any, k: int = DEFAULT_CLOSEST_K) -> SymbolicFeatures:
     """Symbolic features of one game state of ``game``."""
     constants = game.constants
@@ -100,16 +152,20 @@ def compute_features(game: GameSpec, state: Any, k: int = DEFAULT_CLOSEST_K) -> 
         level = jnp.zeros((), jnp.int32)
         killed = jnp.zeros((1,), jnp.int32)
     inventory = jax.tree.map(lambda x: jnp.asarray(x, jnp.int32), state.inventory)
+    blocks = closest_blocks(
+        block_map,
+        state.player_position,
+        game.obs_dim,
+        game.num_block_types,
+        k,
+        constants.BlockType.OUT_OF_BOUNDS.value,
+    )
+    mobs = closest_mobs(
+        *mob_table(game, state), state.player_position, game.obs_dim, len(game.mob_kinds), k
+    )
     return SymbolicFeatures(
         inventory=inventory,
-        closest_blocks=closest_blocks(
-            block_map,
-            state.player_position,
-            game.obs_dim,
-            game.num_block_types,
-            k,
-            constants.BlockType.OUT_OF_BOUNDS.value,
-        ),
+        closest_blocks=jnp.concatenate([blocks, mobs]),
         player_intrinsics=intrinsics.astype(jnp.float32),
         achievements=jnp.asarray(state.achievements, bool),
         player_level=level,

@@ -10,11 +10,39 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import cached_property
 from types import ModuleType
 from typing import Any
 
 UNSEEN_DISTANCE = 30
 """Offset value of ``closest_blocks`` entries for block types not visible (both coordinates)."""
+
+MobGroups = tuple[tuple[str, tuple[str, ...]], ...]
+"""Mob arrays of a game state and the kinds each holds: ``(state field, kinds)``; a field
+with several kinds tells them apart by its ``type_id`` (the kind's index in the group)."""
+
+CLASSIC_MOB_GROUPS: MobGroups = (
+    ("zombies", ("ZOMBIE",)),
+    ("cows", ("COW",)),
+    ("skeletons", ("SKELETON",)),
+)
+"""Craftax-Classic (and Fabrax): one mob array per kind (arrows are projectiles, not mobs)."""
+
+CRAFTAX_MOB_GROUPS: MobGroups = (
+    ("passive_mobs", ("COW", "BAT", "SNAIL")),
+    (
+        "melee_mobs",
+        ("ZOMBIE", "GNOME_WARRIOR", "ORC_SOLDIER", "LIZARD", "KNIGHT", "TROLL", "PIGMAN",
+         "FROST_TROLL"),
+    ),
+    (
+        "ranged_mobs",
+        ("SKELETON", "GNOME_ARCHER", "ORC_MAGE", "KOBOLD", "ARCHER", "DEEP_THING",
+         "FIRE_ELEMENTAL", "ICE_ELEMENTAL"),
+    ),
+)  # fmt: skip
+"""Craftax: per-floor arrays by class, ``type_id`` order as in craftax's ``MOB_ACHIEVEMENT_MAP``."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +54,8 @@ class GameSpec:
     ``BlockType``, ``Achievement`` and ``Action`` enums. ``inventory_class`` names the
     game's inventory struct as ``"module:Class"``: its fields are what skill code may read
     from ``inventory`` (the skill-code allowlist and the prompts are generated from it).
+    ``mob_groups`` names the state's mob arrays and their kinds; the nearest mobs of each
+    kind follow the block types in ``closest_blocks`` (rows ``Mob.X.value``).
     """
 
     env_name: str
@@ -35,6 +65,7 @@ class GameSpec:
     inventory_cap: int
     obs_dim: tuple[int, int]
     inventory_class: str
+    mob_groups: MobGroups
     has_levels: bool = False
 
     @property
@@ -44,6 +75,26 @@ class GameSpec:
     @property
     def num_block_types(self) -> int:
         return len(self.constants.BlockType)
+
+    @property
+    def mob_kinds(self) -> tuple[str, ...]:
+        """Every mob kind, group after group."""
+        return tuple(kind for _field, kinds in self.mob_groups for kind in kinds)
+
+    @cached_property
+    def mob_enum(self) -> type[IntEnum]:
+        """``Mob``: one member per mob kind, valued as its row in ``closest_blocks``."""
+        first = self.num_block_types
+        return IntEnum("Mob", {name: first + i for i, name in enumerate(self.mob_kinds)})
+
+    @property
+    def num_feature_rows(self) -> int:
+        """Rows of ``closest_blocks``: every block type, then every mob kind."""
+        return self.num_block_types + len(self.mob_kinds)
+
+    def enum(self, name: str) -> Any:
+        """The skill-code enum ``name``: ``Mob`` is flowrl's, the others the game's own."""
+        return self.mob_enum if name == "Mob" else getattr(self.constants, name)
 
     @property
     def num_achievements(self) -> int:
@@ -93,6 +144,7 @@ register_game(
         inventory_cap=9,
         obs_dim=(7, 9),
         inventory_class="craftax.craftax_classic.envs.craftax_state:Inventory",
+        mob_groups=CLASSIC_MOB_GROUPS,
     )
 )
 register_game(
@@ -104,6 +156,7 @@ register_game(
         inventory_cap=99,
         obs_dim=(9, 11),
         inventory_class="craftax.craftax.craftax_state:Inventory",
+        mob_groups=CRAFTAX_MOB_GROUPS,
         has_levels=True,
     )
 )
@@ -116,6 +169,7 @@ register_game(
         inventory_cap=9,  # flowrl.envs.fabrax.constants.INVENTORY_CAP (a test checks)
         obs_dim=(7, 9),  # flowrl.envs.fabrax.constants.OBS_DIM
         inventory_class="flowrl.envs.fabrax.state:FabraxInventory",
+        mob_groups=CLASSIC_MOB_GROUPS,  # Classic's mob arrays, unchanged
     )
 )
 

@@ -42,7 +42,7 @@ def inventory_fields(env_name: str) -> tuple[str, ...]:
 
 
 def enum_names(env_name: str, enum: str) -> list[str]:
-    return [member.name for member in getattr(get_game(env_name).constants, enum)]
+    return [member.name for member in get_game(env_name).enum(enum)]
 
 
 def intrinsic_names(env_name: str) -> list[str]:
@@ -56,9 +56,10 @@ def features_text(env_name: str) -> str:
     lines = [
         f"inventory / inventory_diff: struct with int fields {', '.join(inventory_fields(env_name))}; "
         "read as inventory.wood; the _diff is this step minus the previous step.",
-        f"closest_blocks / closest_blocks_prev: int32[{game.num_block_types}, 2, K]: for block type b "
+        f"closest_blocks / closest_blocks_prev: int32[{game.num_feature_rows}, 2, K]: for block type b "
         "(index BlockType.X.value), the (row, col) offsets from the player of the K nearest visible "
-        f"blocks, nearest first; {UNSEEN_DISTANCE} when not seen. Distance: jnp.abs(cb[b, :, 0]).sum().",
+        f"blocks, nearest first; {UNSEEN_DISTANCE} when not seen. Distance: jnp.abs(cb[b, :, 0]).sum(). "
+        "Rows Mob.X.value (after the block types) hold the living mobs of kind X the same way.",
         f"player_intrinsics / player_intrinsics_diff: float32[{game.num_intrinsics}] = "
         f"[{', '.join(intrinsic_names(env_name))}].",
         f"achievements: bool[{game.num_achievements}], index Achievement.X.value; "
@@ -94,7 +95,8 @@ def game_overview(env_name: str) -> str:
     return (
         f"Game: {env_name}\n"
         f"BlockType: {', '.join(enum_names(env_name, 'BlockType'))}\n"
-        f"Achievement: {', '.join(enum_names(env_name, 'Achievement'))}"
+        f"Achievement: {', '.join(enum_names(env_name, 'Achievement'))}\n"
+        f"Mob: {', '.join(enum_names(env_name, 'Mob'))}"
     )
 
 

@@ -215,8 +215,7 @@ class GameRules:
 def game_rules(env_name: str) -> GameRules:
     """The allowlist facts of ``env_name``, read from the game's own classes."""
     game = get_game(env_name)
-    constants = game.constants
-    members = {name: frozenset(m.name for m in getattr(constants, name)) for name in ENUM_NAMES}
+    members = {name: frozenset(m.name for m in game.enum(name)) for name in ENUM_NAMES}
     return GameRules(
         env_name=env_name,
         signature=signature_for(env_name),

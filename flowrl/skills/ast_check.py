@@ -83,8 +83,8 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
 )
 
 _NODE_HINTS: dict[type[ast.AST], str] = {
-    ast.Import: "remove the import: jnp, jax, BlockType, Achievement and Action are already available",
-    ast.ImportFrom: "remove the import: jnp, jax, BlockType, Achievement and Action are already available",
+    ast.Import: "remove the import: jnp, jax, BlockType, Achievement, Action and Mob are already available",
+    ast.ImportFrom: "remove the import: jnp, jax, BlockType, Achievement, Action and Mob are already available",
     ast.While: "replace the while loop with vectorised jnp operations (loops must be bounded)",
     ast.Lambda: "define a named function with def instead of a lambda",
     ast.ClassDef: "do not define classes; write plain functions",

@@ -80,7 +80,8 @@ SIGNATURES: dict[str, Signature] = {
     ),
 }
 
-ENUM_NAMES = ("BlockType", "Achievement", "Action")
+ENUM_NAMES = ("BlockType", "Achievement", "Action", "Mob")
+"""Enums skill code sees; ``Mob`` (flowrl's) numbers the mob rows of ``closest_blocks``."""
 
 
 def family_for(env_name: str) -> str:

@@ -36,10 +36,10 @@ class SkillCodeError(ValueError):
 
 def skill_namespace(env_name: str) -> dict[str, Any]:
     """Fresh globals for executing skill code of ``env_name``: jnp, jax, enums, safe builtins."""
-    constants = get_game(env_name).constants
+    game = get_game(env_name)
     namespace: dict[str, Any] = {"__builtins__": safe_builtins(), "jnp": jnp, "jax": jax}
     for name in ENUM_NAMES:
-        namespace[name] = getattr(constants, name)
+        namespace[name] = game.enum(name)
     return namespace
 
 
