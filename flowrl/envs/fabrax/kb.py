@@ -87,19 +87,24 @@ def _title(name: str) -> str:
     return name.replace("_", " ").title()
 
 
-def _approach(block: BlockType | None) -> str:
-    if block is None:
+Toward = BlockType | str | None
+"""What a skill's shaping walks toward: a block type, a ``Mob`` member name, or nothing."""
+
+
+def _approach(toward: Toward) -> str:
+    if toward is None:
         return "jnp.zeros((), jnp.float32)"
-    return f"approach_bonus(closest_blocks, closest_blocks_prev, BlockType.{block.name}.value)"
+    row = f"Mob.{toward}" if isinstance(toward, str) else f"BlockType.{toward.name}"
+    return f"approach_bonus(closest_blocks, closest_blocks_prev, {row}.value)"
 
 
-def _code(title: str, summary: str, done: str, gained: str, toward: BlockType | None) -> str:
+def _code(title: str, summary: str, done: str, gained: str, toward: Toward) -> str:
     return _HEADER.format(
         title=title, summary=summary, done=done, gained=gained, approach=_approach(toward)
     )
 
 
-def _inventory_skill(item: str, toward: BlockType | None) -> tuple[str, str]:
+def _inventory_skill(item: str, toward: Toward) -> tuple[str, str]:
     done = f"inventory.{item} >= n"
     # potential-based in the count: spending an item costs what gathering it paid
     gained = f"inventory_diff.{item}.astype(jnp.float32)"
@@ -130,8 +135,8 @@ def _mining_skills() -> list[tuple[dict[str, Any], str]]:
         "gain": {"leather": "lambda n: n"},
         "ephemeral": False,
     }
-    done, gained = _inventory_skill("leather", None)
-    out.append((spec, _code(spec["name"], spec["description"], done, gained, None)))
+    done, gained = _inventory_skill("leather", "COW")
+    out.append((spec, _code(spec["name"], spec["description"], done, gained, "COW")))
     return out
 
 

@@ -41,7 +41,7 @@ def task_reward(
     health_penalty,
 ):
     gained = inventory_diff.leather.astype(jnp.float32)
-    approach = jnp.zeros((), jnp.float32)
+    approach = approach_bonus(closest_blocks, closest_blocks_prev, Mob.COW.value)
     return gained + 0.05 * approach + health_penalty
 
 
