@@ -160,6 +160,19 @@ def test_craftax_mob_rows_by_type_id(craftax_state):
     assert seen == {"SNAIL", "GNOME_WARRIOR"}
 
 
+def test_craftax_mob_kinds_follow_craftax_type_ids():
+    """``Mob`` of full Craftax names each (class, type_id) as craftax's own kill/eat
+    achievement table does (passive, melee, ranged rows; craftax spells ORC_SOLIDER)."""
+    from craftax.craftax.constants import MOB_ACHIEVEMENT_MAP, Achievement
+
+    game = get_game(CRAFTAX)
+    table = np.asarray(MOB_ACHIEVEMENT_MAP)
+    for row, (_field, kinds) in enumerate(game.mob_groups):
+        for type_id, kind in enumerate(kinds):
+            name = Achievement(int(table[row, type_id])).name
+            assert name.split("_", 1)[1].replace("SOLIDER", "SOLDIER") == kind, (kind, name)
+
+
 def test_diffs_and_health_penalty(classic_state):
     game, state = classic_state
     prev = compute_features(game, state)

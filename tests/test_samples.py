@@ -9,6 +9,7 @@ import jax
 import numpy as np
 import pytest
 
+from flowrl.envs.games import get_game
 from flowrl.skills import samples as S
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
@@ -43,6 +44,18 @@ def test_npz_round_trip(tiny, tmp_path):
             np.testing.assert_array_equal(np.asarray(x), y)
     with pytest.raises(ValueError, match="collected for"):
         S.load_samples(path, CLASSIC, expect={"seed": 4})
+    # features of an older flowrl (no mob rows): refused, never read with clamped indices
+    stale = S.FeatureSamples(
+        **{
+            part: getattr(tiny, part).replace(
+                closest_blocks=np.asarray(getattr(tiny, part).closest_blocks)[:, :17]
+            )
+            for part in S.PARTS
+        }
+    )
+    S.save_samples(stale, path, meta)
+    with pytest.raises(ValueError, match="regenerate"):
+        S.load_samples(path, CLASSIC, expect=meta)
 
 
 @pytest.mark.parametrize("env_name", [CLASSIC, "Craftax-Symbolic-v1", "Fabrax-Symbolic-v1"])
@@ -53,6 +66,7 @@ def test_shipped_samples_fit_the_installed_game(env_name):
     assert meta["craftax"] == version("craftax"), "regenerate: python -m flowrl.skills.samples"
     samples = S.load_samples(path, env_name, expect=S._meta(env_name, 0))
     assert samples.num_transitions == 1024
+    assert samples.cur.closest_blocks.shape[1] == get_game(env_name).num_feature_rows
     assert not samples.reset.achievements.any()  # fresh worlds unlock nothing
 
 

@@ -110,20 +110,29 @@ def closest_mobs(
 def mob_table(game: GameSpec, state: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Position ``(M, 2)``, kind ``(M,)`` (index in ``game.mob_kinds``) and liveness of every
     mob slot on the player's floor, over the game's mob arrays (``GameSpec.mob_groups``)."""
-    positions, kinds, alive = [], [], []
+    # empty parts first: a game without mobs still gets (0, ...) arrays
+    positions, kinds = [jnp.zeros((0, 2), jnp.int32)], [jnp.zeros((0,), jnp.int32)]
+    alive = [jnp.zeros((0,), bool)]
     first = 0
     for field_name, group in game.mob_groups:
         mobs = getattr(state, field_name)
         position, mask = mobs.position, mobs.mask
         type_id = getattr(mobs, "type_id", None)
-        if game.has_levels:  # per-floor arrays: the player's floor only
-            position, mask = position[state.player_level], mask[state.player_level]
-            type_id = type_id[state.player_level]
-        if len(group) == 1 or type_id is None:
+        if type_id is None:
+            if len(group) > 1:
+                raise ValueError(
+                    f"{game.env_name}: mob array {field_name!r} holds {len(group)} kinds but "
+                    "has no type_id to tell them apart; give it one kind per array"
+                )
             type_id = jnp.zeros(mask.shape, jnp.int32)
-        positions.append(position)
-        kinds.append(first + type_id.astype(jnp.int32))
-        alive.append(mask.astype(bool))
+        if game.has_levels:  # per-floor arrays: the player's floor only
+            level = state.player_level
+            position, mask, type_id = position[level], mask[level], type_id[level]
+        type_id = type_id.astype(jnp.int32)
+        positions.append(position.astype(jnp.int32))
+        kinds.append(first + jnp.clip(type_id, 0, len(group) - 1))
+        # a type_id outside the group would land in the next group's rows: not shown
+        alive.append(mask.astype(bool) & (type_id >= 0) & (type_id < len(group)))
         first += len(group)
     return jnp.concatenate(positions), jnp.concatenate(kinds), jnp.concatenate(alive)
 

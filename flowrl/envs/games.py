@@ -65,8 +65,8 @@ class GameSpec:
     inventory_cap: int
     obs_dim: tuple[int, int]
     inventory_class: str
-    mob_groups: MobGroups
     has_levels: bool = False
+    mob_groups: MobGroups = ()
 
     @property
     def constants(self) -> ModuleType:

@@ -59,7 +59,8 @@ def features_text(env_name: str) -> str:
         f"closest_blocks / closest_blocks_prev: int32[{game.num_feature_rows}, 2, K]: for block type b "
         "(index BlockType.X.value), the (row, col) offsets from the player of the K nearest visible "
         f"blocks, nearest first; {UNSEEN_DISTANCE} when not seen. Distance: jnp.abs(cb[b, :, 0]).sum(). "
-        "Rows Mob.X.value (after the block types) hold the living mobs of kind X the same way.",
+        "Rows Mob.X.value (after the block types) hold the living mobs of kind X the same way"
+        + (" (on the player's floor)." if game.has_levels else "."),
         f"player_intrinsics / player_intrinsics_diff: float32[{game.num_intrinsics}] = "
         f"[{', '.join(intrinsic_names(env_name))}].",
         f"achievements: bool[{game.num_achievements}], index Achievement.X.value; "

@@ -30,7 +30,7 @@ from flowrl.atomic_io import write_bytes_atomic
 from flowrl.envs.features import SymbolicFeatures, compute_features
 from flowrl.envs.game_env import GameEnv
 
-SAMPLE_FORMAT = 2
+SAMPLE_FORMAT = 3  # 3: closest_blocks gained the mob rows
 SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "samples"
 PARTS = ("prev", "cur", "reset")
 
@@ -97,10 +97,20 @@ def load_samples(path: Path, env_name: str, expect: dict[str, Any] | None = None
         meta = json.loads(bytes(data["meta"]).decode())
         if expect is not None and any(meta.get(k) != v for k, v in expect.items()):
             raise ValueError(f"{path} was collected for {meta}, not {expect}")
-        treedef = jax.tree.structure(_template(env_name))
+        template = _template(env_name)
+        treedef = jax.tree.structure(template)
+        shapes = [leaf.shape for leaf in jax.tree.leaves(template)]
         parts = {}
         for part in PARTS:
             leaves = [data[f"{part}/{i}"] for i in range(treedef.num_leaves)]
+            for i, (leaf, shape) in enumerate(zip(leaves, shapes, strict=True)):
+                # JAX clamps out-of-range indices, so a stale shape would be read silently
+                if leaf.shape[1:] != shape:
+                    raise ValueError(
+                        f"{path}: leaf {part}/{i} holds features of shape {leaf.shape[1:]}, "
+                        f"this flowrl computes {shape}; regenerate with "
+                        "python -m flowrl.skills.samples"
+                    )
             parts[part] = jax.tree.unflatten(treedef, leaves)
     return FeatureSamples(**parts)
 
