@@ -16,20 +16,22 @@ CLASSIC = "Craftax-Classic-Symbolic-v1"
 CRAFTAX = "Craftax-Symbolic-v1"
 
 
-@pytest.fixture(scope="module")
-def classic_state():
-    game = get_game(CLASSIC)
+def fresh_world(env_name: str):
+    """(game spec, the state of a generated world of ``env_name``)."""
+    game = get_game(env_name)
     env = game.make_env()
     _, state = jax.jit(env.reset_env)(jax.random.PRNGKey(0), env.default_params)
     return game, state
+
+
+@pytest.fixture(scope="module")
+def classic_state():
+    return fresh_world(CLASSIC)
 
 
 @pytest.fixture(scope="module")
 def craftax_state():
-    game = get_game(CRAFTAX)
-    env = game.make_env()
-    _, state = jax.jit(env.reset_env)(jax.random.PRNGKey(0), env.default_params)
-    return game, state
+    return fresh_world(CRAFTAX)
 
 
 def grass_world(state, position=(32, 32)):
