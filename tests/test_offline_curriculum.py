@@ -64,6 +64,15 @@ def test_a_rejected_skill_is_retried_once_side_skills_first_unless_it_leads_deep
     deeper = [*skills, _skill("table", ("wood",), ("table",))]
     assert _order(deeper, once) == ["wood", "table", "drink"]
     assert _order(deeper, once * 2) == ["drink", "table"]  # never again; table unplannable
+    # a deep dead end (Eat Plant: sapling -> plant -> eat) waits for the fresh side skills
+    plants = [
+        _skill("sapling", gains=("sapling",)),
+        _skill("plant", ("sapling",), ("plant",)),
+        _skill("eat plant", ("plant",), ("food",)),
+        _skill("drink", gains=("drink",)),
+    ]
+    eat_once = [{"name": "Eat Plant", "reason": "stopped early"}]
+    assert _order(plants, eat_once) == ["sapling", "plant", "drink", "eat plant"]
 
 
 def test_siblings_of_the_round_are_not_proposed_again() -> None:

@@ -10,8 +10,9 @@ The order aims at the deepest achievements first:
 3. Side skills (drink, food, saplings, swords: they unlock nothing) come when no ready skill
    unlocks anything.
 4. A skill rejected once is retried (the plan stage resumes its earlier attempt's expert)
-   when it leads deeper than every fresh ready skill (Collect Coal, on the way to the iron
-   pickaxe, before the swords and saplings), or when nothing else is ready; a skill
+   when it unlocks open skills and leads deeper than every fresh ready skill (Collect Coal,
+   on the way to the iron pickaxe, before the swords and saplings; not Eat Plant, deep but
+   a dead end), or when nothing else is ready; a skill
    rejected twice is never proposed again. The retry may come in the very next slot with
    an unchanged library: resuming the expert amounts to a second budget for a skill on the
    way to the deepest achievements, which beats spending it on a side skill first.
@@ -114,6 +115,9 @@ def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
     retry = [s for s in ready if rejections[_key(s.name)]]
     best = max(fresh, key=value, default=None)
     again = max(retry, key=value, default=None)
-    if best is None or (again is not None and value(again)[0] > value(best)[0]):
+    # a retry jumps the queue only on the way somewhere (it unlocks open skills): a deep
+    # side skill (Eat Plant: sapling, plant, eat) rejected once waits for the fresh ones
+    leads_on = again is not None and value(again)[1] > 0
+    if best is None or (leads_on and value(again)[0] > value(best)[0]):
         return again
     return best

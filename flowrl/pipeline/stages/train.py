@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,12 @@ def train(
     if result.success:
         doc = {"status": OK, **doc}
     else:
-        rate = "n/a" if doc["success_rate"] is None else f"{doc['success_rate']:.2f}"
+        # rounded down: a rate just under the threshold must not print as the threshold
+        rate = (
+            "n/a"
+            if doc["success_rate"] is None
+            else f"{math.floor(doc['success_rate'] * 1000) / 1000:.3f}"
+        )
         reason = (
             f"stopped early: {result.stopped_early}; {result.frames_saved} frames of the budget saved"
             if result.stopped_early
