@@ -103,6 +103,28 @@ def test_a_trainer_bug_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert not slot.train.exists()
 
 
+def test_a_retried_skill_trains_on_another_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retry resumes its attempt's best checkpoint; for a hopeless skill that is still the
+    start, so the same seed would replay the attempt step for step (seen in a depth run)."""
+    skill = kb_skill(CLASSIC, "Collect Wood")
+    slot = _slot(tmp_path, build_plan_module([PlanStep(skill.name, skill.code, 1, 0)], CLASSIC))
+    seeds = []
+
+    def record(plan, env_name, slot_dir, config, **kwargs):
+        seeds.append(config.seed)
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr("flowrl.rl.trainer.train", record)
+    for resumed in (None, {"slot": 3, "checkpoint": "skill_3/checkpoint"}):
+        plan = {"status": "ok", "steps": [], "warm_start": {}, "resumed": resumed}
+        slot.plan.write_text(json.dumps(plan))
+        with pytest.raises(RuntimeError, match="recorded"):
+            _run(slot, tmp_path)
+    assert seeds == [0, train.retry_seed(0, {"slot": 3})] and seeds[1] != seeds[0]
+
+
 def test_candidates_have_their_own_folders() -> None:
     assert candidate_path("t", 3, 1, "skill") == "t/skill_3/candidates/c1/skill.py"
     assert candidate_path("t", "{i}", "{c}") == "t/skill_{i}/candidates/c{c}"

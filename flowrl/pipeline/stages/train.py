@@ -56,7 +56,14 @@ def train(
         budget = int(settings.get("total_timesteps") or 0)
         settings = {**settings, "total_timesteps": max(budget - probe[1], 1)}
     config = load_config(profile, None, **settings)
-    warm = read_json(plan_json).get("warm_start") or {}
+    planned = read_json(plan_json)
+    resumed = planned.get("resumed")
+    if resumed:  # a retry draws new worlds and actions: the same seed would replay an
+        # attempt whose best checkpoint is still its start (a hopeless skill) step for step
+        config = load_config(
+            profile, None, **{**settings, "seed": retry_seed(config.seed, resumed)}
+        )
+    warm = planned.get("warm_start") or {}
     scratch = slot_dir / ".warm_start"
     try:
         plan = load_plan_file(plan_module, env_name)
@@ -84,6 +91,7 @@ def train(
         "compile_s": round(result.compile_s, 2),
         "warm_started": result.warm_started,
         "init": str(init) if init else None,
+        "seed": config.seed,  # retries differ (retry_seed)
         "config_hash": config.hash(),
     }
     if probe is not None:  # frames the winner spent before, on its probe
@@ -105,6 +113,11 @@ def train(
         )
         doc = rejected("train", reason, **doc)
     return _finish(out, metrics, doc)
+
+
+def retry_seed(seed: int, resumed: dict[str, Any]) -> int:
+    """Seed of a retried skill's training: distinct from the attempt it resumes (slot k)."""
+    return seed + 1 + int(resumed["slot"])
 
 
 def winner_probe(slot_dir: Path) -> tuple[Path, int] | None:
