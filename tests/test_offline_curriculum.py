@@ -75,6 +75,28 @@ def test_a_rejected_skill_is_retried_once_side_skills_first_unless_it_leads_deep
     assert _order(plants, eat_once) == ["sapling", "plant", "drink", "eat plant"]
 
 
+def test_rejections_count_over_the_whole_history_not_the_prompt_window() -> None:
+    """The propose prompt lists only the latest rejections; a skill rejected twice long ago
+    (Collect Iron in a depth run, 15 slots and 10 rejections earlier) stays out."""
+    from flowrl.llm.prompts import MAX_REJECTED, propose_context
+
+    skills = load_knowledge(CLASSIC).skills()
+    learned = ("Collect Wood", "Place Crafting Table", "Make Wood Pickaxe", "Collect Stone")
+    others = [{"name": f"Side {k}", "reasons": ["x"]} for k in range(MAX_REJECTED)]
+    library = {
+        "skills": [
+            {"name": n, "spec": next(s.spec for s in skills if s.name == n)} for n in learned
+        ],
+        "rejected": [{"name": "Make Stone Pickaxe", "reasons": ["x"]}] * 2 + others,
+    }
+    ctx = propose_context(CLASSIC, library)
+    assert "Make Stone Pickaxe" not in {r["name"] for r in ctx["rejected"]}  # out of the window
+    assert ctx["rejection_counts"]["Make Stone Pickaxe"] == 2
+    assert next_skill(skills, ctx).name != "Make Stone Pickaxe"
+    del ctx["rejection_counts"]  # what the provider saw before: proposed again
+    assert next_skill(skills, ctx).name == "Make Stone Pickaxe"
+
+
 def test_siblings_of_the_round_are_not_proposed_again() -> None:
     skills = [_skill("wood", gains=("wood",)), _skill("drink", gains=("drink",))]
     assert next_skill(skills, {"skills": {}, "siblings": ["WOOD "]}).name == "drink"

@@ -90,10 +90,16 @@ def depths(skills: Sequence[Proposable]) -> dict[str, int]:
 
 def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
     """The skill to propose given a propose prompt's ``context`` (learned ``skills`` as
-    name -> gain, ``rejected`` records with a ``name``, this round's ``siblings``); None
-    when every skill is learned, proposed this round or rejected twice."""
+    name -> gain, ``rejection_counts`` over the whole history, else the ``rejected``
+    records, this round's ``siblings``); None when every skill is learned, proposed this
+    round or rejected twice."""
     learned = context.get("skills") or {}
-    rejections = Counter(_key(r.get("name", "")) for r in context.get("rejected") or [])
+    counts = context.get("rejection_counts")
+    if counts is None:  # an older context: only its (possibly truncated) rejection list
+        counts = Counter(str(r.get("name", "")) for r in context.get("rejected") or [])
+    rejections: Counter[str] = Counter()
+    for name, count in counts.items():
+        rejections[_key(name)] += int(count)
     taken = {_key(n) for n in learned} | {_key(n) for n in context.get("siblings") or []}
     provided = {item for gain in learned.values() for item in _items(gain)}
     open_ = [

@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import json
 import re
+from collections import Counter
 from typing import Any
 
 from flowrl.envs.games import get_game
@@ -221,14 +222,17 @@ def propose_context(
     and (parallel discovery) the names ``siblings`` proposed in the same round. The game
     facts are in the shared :func:`preamble`."""
     library = library or {}
+    history = library.get("rejected") or []
     rejected = []
-    for r in (library.get("rejected") or [])[-MAX_REJECTED:]:
+    for r in history[-MAX_REJECTED:]:
         reason = "; ".join(r.get("reasons") or [])[:MAX_REASON_CHARS]
         rejected.append({"name": r.get("name"), "stage": r.get("stage", ""), "reason": reason})
     ctx: dict[str, Any] = {
         "env_name": env_name,
         "skills": {s["name"]: _gain_summary(s.get("spec") or {}) for s in library_skills(library)},
         "rejected": rejected,
+        # over the whole history: the list above keeps only the latest MAX_REJECTED
+        "rejection_counts": dict(Counter(str(r.get("name")) for r in history)),
         "achievements": list(library.get("achievements") or []),
         "frontier": list(library.get("frontier") or []),
     }
@@ -437,11 +441,12 @@ def propose_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
     """Step 1: choose the next skill. ``context`` from :func:`flowrl.llm.prompts.propose_context`."""
     body = (
         "Step propose. In the context, `skills` are learned (name -> gain), `rejected` failed "
-        "earlier (with reasons), `achievements` are already unlocked by the library, `frontier` "
+        "earlier (the latest, with reasons), `rejection_counts` counts every rejection by "
+        "name, `achievements` are already unlocked by the library, `frontier` "
         "lists what the library can reach next.\n"
         "Propose ONE new skill that is reachable from the learned skills and unlocks progress "
         "(new items, tools or achievements). Do not repeat a learned skill; repeat a rejected "
-        "one only if you fix its reason.\n"
+        "one only if you fix its reason, and never one rejected twice.\n"
         + (
             "`siblings` are being proposed in parallel with you right now: propose a skill "
             "different from each of them.\n"
