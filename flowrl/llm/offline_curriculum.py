@@ -121,9 +121,9 @@ def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
     retry = [s for s in ready if rejections[_key(s.name)]]
     best = max(fresh, key=value, default=None)
     again = max(retry, key=value, default=None)
+    if best is None or again is None:
+        return again if best is None else best
     # a retry jumps the queue only on the way somewhere (it unlocks open skills): a deep
     # side skill (Eat Plant: sapling, plant, eat) rejected once waits for the fresh ones
-    leads_on = again is not None and value(again)[1] > 0
-    if best is None or (leads_on and value(again)[0] > value(best)[0]):
-        return again
-    return best
+    deepest, unlocked, _ = value(again)
+    return again if unlocked and deepest > value(best)[0] else best

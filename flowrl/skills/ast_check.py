@@ -32,6 +32,7 @@ from flowrl.skills.contract import (
     ENUM_NAMES,
     IS_DONE,
     NETWORK_NUMBER,
+    PREDEFINED_TEXT,
     REQUIRED_FUNCTIONS,
     REWARD,
 )
@@ -83,8 +84,8 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
 )
 
 _NODE_HINTS: dict[type[ast.AST], str] = {
-    ast.Import: "remove the import: jnp, jax, BlockType, Achievement, Action and Mob are already available",
-    ast.ImportFrom: "remove the import: jnp, jax, BlockType, Achievement, Action and Mob are already available",
+    ast.Import: f"remove the import: {PREDEFINED_TEXT} are already available",
+    ast.ImportFrom: f"remove the import: {PREDEFINED_TEXT} are already available",
     ast.While: "replace the while loop with vectorised jnp operations (loops must be bounded)",
     ast.Lambda: "define a named function with def instead of a lambda",
     ast.ClassDef: "do not define classes; write plain functions",

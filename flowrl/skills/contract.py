@@ -83,6 +83,9 @@ SIGNATURES: dict[str, Signature] = {
 ENUM_NAMES = ("BlockType", "Achievement", "Action", "Mob")
 """Enums skill code sees; ``Mob`` (flowrl's) numbers the mob rows of ``closest_blocks``."""
 
+PREDEFINED_TEXT = f"jnp, jax, {', '.join(ENUM_NAMES[:-1])} and {ENUM_NAMES[-1]}"
+"""The predefined names of skill code, as error messages spell them."""
+
 
 def family_for(env_name: str) -> str:
     """Game family ("classic" or "craftax") whose signature applies to ``env_name``."""

@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from flowrl.skills.contract import PREDEFINED_TEXT
 from flowrl.skills.sandbox import confine
 
 RESET_DONE_LIMIT = 0.5
@@ -50,7 +51,7 @@ def explain(err: BaseException, function: str) -> str:
     if isinstance(err, jax.errors.TracerIntegerConversionError):
         return f"{where}`{function}` converts a traced value to a Python int; keep values as jnp arrays."
     if isinstance(err, NameError):
-        return f"{where}`{function}` uses an undefined name ({text}); only jnp, jax, BlockType, Achievement, Action and Mob are available."
+        return f"{where}`{function}` uses an undefined name ({text}); only {PREDEFINED_TEXT} are available."
     if isinstance(err, AttributeError):
         return f"{where}`{function}` accesses a missing attribute ({text}); check field names against the contract."
     if isinstance(err, TypeError) and "argument" in text:

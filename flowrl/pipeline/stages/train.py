@@ -60,9 +60,7 @@ def train(
     resumed = planned.get("resumed")
     if resumed:  # a retry draws new worlds and actions: the same seed would replay an
         # attempt whose best checkpoint is still its start (a hopeless skill) step for step
-        config = load_config(
-            profile, None, **{**settings, "seed": retry_seed(config.seed, resumed)}
-        )
+        config = config.replace(seed=retry_seed(config.seed, resumed))
     warm = planned.get("warm_start") or {}
     scratch = slot_dir / ".warm_start"
     try:
