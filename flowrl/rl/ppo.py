@@ -24,6 +24,7 @@ import optax
 from flax import struct
 
 from flowrl.envs.flow_env import FlowEnv
+from flowrl.envs.frontier import FrontierVecEnv
 from flowrl.envs.resets import VecEnv
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.gae import compute_gae, plan_step_cuts
@@ -73,7 +74,9 @@ def sample_action(key: jax.Array, logits: jax.Array) -> tuple[jax.Array, jax.Arr
 class PPO:
     """Jitted PPO over ``vec_env`` with ``network(obs, expert) -> (logits, value)``."""
 
-    def __init__(self, config: TrainConfig, vec_env: VecEnv, network: nn.Module) -> None:
+    def __init__(
+        self, config: TrainConfig, vec_env: VecEnv | FrontierVecEnv, network: nn.Module
+    ) -> None:
         self.config = config
         self.vec_env = vec_env
         self.network = network
@@ -151,21 +154,28 @@ class PPO:
                 reward=reward,
                 cut=plan_step_cuts(done, info["task_done"]),
             )
-            stats = (done, jnp.logical_and(done, info["plan_complete"]), info["plan_step"], info)
+            stats = (done, info)
             carry = carry.replace(vec_state=vec_state, obs=obs, key=key)
             return carry, (transition, stats)
 
         update = runner.update
-        runner, (traj, stats) = jax.lax.scan(step, runner, None, length=self.config.num_steps)
-        done, completed, final_step, info = stats
-        metrics = self._episode_metrics(done, completed, final_step, info, traj.expert)
-        metrics.update(self._horizon_metrics(update, done, completed, info))
+        runner, (traj, (done, info)) = jax.lax.scan(
+            step, runner, None, length=self.config.num_steps
+        )
+        # estimates count episodes that started fresh; frontier starts are practice only
+        fresh_done = done & info["fresh"]
+        completed = fresh_done & info["plan_complete"]
+        metrics = self._episode_metrics(fresh_done, completed, info["plan_step"], info, traj.expert)
+        metrics.update(self._horizon_metrics(update, fresh_done, completed, info))
+        frontier_done = done & ~info["fresh"]
+        metrics["frontier_episodes"] = frontier_done.sum()
+        metrics["frontier_completed"] = (frontier_done & info["plan_complete"]).sum()
         return runner, traj, metrics
 
     def _horizon_metrics(self, update: jax.Array, done, completed, info) -> dict[str, jax.Array]:
-        """Episodes resolved this update (ended within the horizon, or passed it still
-        running) and those that completed the plan within it, binned by age = this update
-        minus the update the episode started in."""
+        """Fresh episodes resolved this update (ended within the horizon, or passed it
+        still running) and those that completed the plan within it, binned by age = this
+        update minus the update the episode started in."""
         return horizon_counts(
             update,
             done,
@@ -174,6 +184,7 @@ class PPO:
             self.horizon,
             self.config.num_steps,
             self.age_bins,
+            fresh=info["fresh"],
         )
 
     def _episode_metrics(
@@ -193,11 +204,13 @@ class PPO:
         }
 
     def learning_rate(self, update: jax.Array) -> jax.Array:
-        """The learning rate of update number ``update`` (linear anneal to 0 if enabled)."""
+        """The learning rate of update number ``update``: with ``anneal_lr``, linear toward 0
+        at the budget's end plus the largest extension (``TrainConfig.max_updates``), so
+        every update that runs, extended ones included, has a positive rate."""
         cfg = self.config
         if not cfg.anneal_lr:
             return jnp.asarray(cfg.lr, jnp.float32)
-        return cfg.lr * jnp.maximum(1.0 - update / cfg.num_updates, 0.0)
+        return cfg.lr * jnp.maximum(1.0 - update / (cfg.max_updates + 1), 0.0)
 
     def _take(self, tree: Any, expert: jax.Array) -> Any:
         return expert_params(tree, expert) if self.by_expert else tree

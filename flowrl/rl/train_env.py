@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowrl.envs.flow_env import FlowEnv
+from flowrl.envs.frontier import FrontierVecEnv
 from flowrl.envs.resets import ResetConfig, VecEnv
 from flowrl.rl.config import TrainConfig
 
@@ -48,6 +49,22 @@ def make_flow_env(config: TrainConfig, env_name: str, plan: Any) -> FlowEnv:
     )
 
 
-def make_flow_vec_env(config: TrainConfig, env_name: str, plan: Any) -> VecEnv:
-    """The batched flow env a training run of ``plan`` uses."""
-    return VecEnv(make_flow_env(config, env_name, plan), config.num_envs, reset_config(config))
+def frontier_step(plan: Any, learned: set[str] | frozenset[str] = frozenset()) -> int:
+    """The plan step frontier starts restart at: the first step whose skill is not among
+    the ``learned`` (warm-started) ones, else the last step; 0 means none (a fresh episode
+    starts there anyway)."""
+    for k, name in enumerate(plan.names):
+        if name not in learned:
+            return k
+    return len(plan.names) - 1
+
+
+def make_flow_vec_env(
+    config: TrainConfig, env_name: str, plan: Any, frontier: int = 0
+) -> VecEnv | FrontierVecEnv:
+    """The batched flow env a training run of ``plan`` uses; with ``frontier`` >= 1 and
+    ``config.frontier_share`` > 0, finished episodes may restart at that plan step."""
+    vec = VecEnv(make_flow_env(config, env_name, plan), config.num_envs, reset_config(config))
+    if frontier < 1 or config.frontier_share <= 0:
+        return vec
+    return FrontierVecEnv(vec, frontier, config.frontier_size, config.frontier_share)

@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from flowrl.atomic_io import write_text_atomic
 from flowrl.clock import utc_now
+from flowrl.envs.frontier import FrontierVecEnv
 from flowrl.rl.checkpoint import (
     load_checkpoint,
     load_optimizer_state,
@@ -43,7 +45,7 @@ from flowrl.rl.monitor import RunMonitor
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO, RunnerState
 from flowrl.rl.success import HorizonTracker, SuccessTracker, reached
-from flowrl.rl.train_env import make_flow_vec_env
+from flowrl.rl.train_env import frontier_step, make_flow_vec_env
 from flowrl.skills.plan_module import Plan, load_plan, load_plan_file
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,9 @@ class TrainResult:
     warm_started: list[str] = field(default_factory=list)
     success_policy: str = SUCCESS_POLICY
     warm_started_optimizer: list[str] = field(default_factory=list)
+    step_completion: list[float | None] = field(default_factory=list)
+    extended_frames: int = 0
+    frontier_step: int = 0
     last_success_rate: float = math.nan
     best_update: int = 0
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -185,19 +190,22 @@ class Start:
     warm_opt: list[str] = field(default_factory=list)  # ... and whose Adam state was
     frames_before: dict[str, int] = field(default_factory=dict)  # their earlier frames
     init: str | None = None
+    frontier: int = 0  # the plan step frontier starts restart at (0: none)
 
 
 def start(plan: Plan, env_name: str, config: TrainConfig, init: str | Path | None = None) -> Start:
     """The env, network and optimiser of a run; experts of ``init`` loaded by skill name."""
     skills = skill_experts(plan.names, plan.experts)
-    vec = make_flow_vec_env(config, env_name, plan)
+    old_params, old_meta = load_checkpoint(init) if init is not None else (None, {})
+    frontier = frontier_step(plan, set(old_meta.get("skills", {}))) if init is not None else 0
+    vec = make_flow_vec_env(config, env_name, plan, frontier)
     network = build_network(config, plan.num_experts, vec.env.num_actions)
     ppo = PPO(config, vec, network)
     key, init_key = jax.random.split(jax.random.PRNGKey(config.seed))
     params = ppo.init_params(init_key)
     if init is None:
         return Start(plan, ppo, ppo.init(key, params), skills)
-    old_params, old_meta = load_checkpoint(init)
+    frontier = frontier if isinstance(vec, FrontierVecEnv) else 0
     params, warm = warm_start(params, skills, old_params, old_meta["skills"])
     old_frames = old_meta.get("frames_per_skill", {})
     frames_before = {name: int(old_frames.get(name, 0)) for name in warm}
@@ -209,7 +217,7 @@ def start(plan: Plan, env_name: str, config: TrainConfig, init: str | Path | Non
     if warm and not warm_opt:
         log.info("warm start: optimiser state not restored (none saved or not per expert)")
     runner = runner.replace(opt_state=opt_state)
-    return Start(plan, ppo, runner, skills, warm, warm_opt, frames_before, str(init))
+    return Start(plan, ppo, runner, skills, warm, warm_opt, frames_before, str(init), frontier)
 
 
 @dataclass
@@ -232,6 +240,10 @@ class Run:
     # about episodes that started a while ago, so the best state is an earlier snapshot
     snapshots: dict[int, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
+    frontier_counts: list[tuple[int, int]] = field(default_factory=list)  # (episodes, done)
+    step_counts: list[np.ndarray] = field(default_factory=list)  # fresh final-step counts
+    shares: list[float] = field(default_factory=list)  # frontier share of each chunk
+    extended_chunks: int = 0
 
     def __post_init__(self) -> None:
         cfg = self.config
@@ -256,6 +268,11 @@ class Run:
         finished = self.finished.add(metrics["episodes"], metrics["plans_completed"])
         curve = self.tracker.add(metrics["horizon_resolved"], metrics["horizon_succeeded"])
         self.frames_per_expert += metrics["frames_per_expert"].sum(axis=0)
+        for i in range(cfg.updates_per_chunk):
+            self.frontier_counts.append(
+                (int(metrics["frontier_episodes"][i]), int(metrics["frontier_completed"][i]))
+            )
+            self.step_counts.append(np.asarray(metrics["final_step_counts"][i]))
         sps = cfg.frames_per_chunk / max(elapsed, 1e-9)
         new_rows = []
         for i in range(cfg.updates_per_chunk):
@@ -311,6 +328,29 @@ class Run:
             log.warning("%s", message)
             print(f"flowrl train: warning: {message}", file=sys.stderr, flush=True)
 
+    def frontier_rate(self) -> float:
+        """Plan success of frontier-start episodes over the window (NaN with too few)."""
+        recent = self.frontier_counts[-self.config.success_window :]
+        episodes = sum(e for e, _ in recent)
+        if episodes < self.config.min_episodes:
+            return math.nan
+        return sum(c for _, c in recent) / episodes
+
+    def step_completion(self) -> list[float | None]:
+        """Share of the window's fresh episodes that completed each plan step (an earlier
+        step falling here while the new one trains is forgetting)."""
+        if not self.step_counts:
+            return []
+        counts = np.sum(self.step_counts[-self.config.success_window :], axis=0)
+        total = counts.sum()
+        reached = counts[::-1].cumsum()[::-1]  # episodes that ended at step >= j
+        return [float(reached[k + 1] / total) if total else None for k in range(len(counts) - 1)]
+
+    def still_rising(self, chunk: int) -> bool:
+        """The best estimate (a real one) rose within the last ``extend_patience`` chunks."""
+        best = self.monitor.best
+        return not math.isnan(best.rate) and best.chunk > chunk - self.config.extend_patience
+
     def should_stop(self, chunk: int) -> bool:
         """The threshold is reached, or the monitor stops a hopeless run."""
         cfg = self.config
@@ -324,6 +364,19 @@ class Run:
             print(f"flowrl train: {message}", file=sys.stderr, flush=True)
             return True
         return False
+
+
+def frontier_share(config: TrainConfig, rate: float) -> float:
+    """The share of resets that start at the frontier, given the frontier episodes' success
+    ``rate``: ``frontier_share`` while it is unknown or low, falling linearly to
+    ``frontier_min_share`` as it climbs to the success threshold. Frames go where the plan
+    fails; once the new step succeeds from its saved states, fresh episodes (what
+    acceptance measures, and the earlier steps' rehearsal) get most of them."""
+    high, low = config.frontier_share, min(config.frontier_min_share, config.frontier_share)
+    if math.isnan(rate):
+        return high
+    progress = min(max(rate / max(config.success_threshold, 1e-9), 0.0), 1.0)
+    return high - (high - low) * progress
 
 
 def checkpoint_metadata(
@@ -369,6 +422,17 @@ def checkpoint_metadata(
         "warnings": run.monitor.warnings,
         "stopped_early": run.monitor.stop_reason,
         "budget_frames": run.budget_frames,
+        "extended_frames": run.extended_chunks * config.frames_per_chunk,
+        "frontier": {
+            "step": begin.frontier,
+            "share_first": run.shares[0] if run.shares else None,
+            "share_last": run.shares[-1] if run.shares else None,
+            "success_rate": None if math.isnan(run.frontier_rate()) else run.frontier_rate(),
+            "episodes": sum(e for e, _ in run.frontier_counts),
+        }
+        if begin.frontier
+        else None,
+        "step_completion": run.step_completion(),
         "success_horizon": ppo.horizon,
         "success_policy": SUCCESS_POLICY,
         "success_threshold": config.success_threshold,
@@ -433,8 +497,15 @@ def train(
         save_checkpoint(checkpoint_dir, state[0], meta, plan.source, opt_state=state[1])
 
     # RUN CHUNKS: jitted updates, then record, then the stopping rules
+    max_chunks = num_chunks + math.ceil(num_chunks * config.extend_max)
     try:
-        for chunk in range(num_chunks):
+        chunk = 0
+        while chunk < max_chunks:
+            if begin.frontier:  # the share of frontier starts for this chunk
+                share = frontier_share(config, run.frontier_rate())
+                run.shares.append(share)
+                vec_state = runner.vec_state.replace(prob=jnp.asarray(share, jnp.float32))
+                runner = runner.replace(vec_state=vec_state)
             t0 = time.perf_counter()
             runner, metrics = begin.ppo.train_chunk(runner)
             metrics = jax.device_get(metrics)
@@ -449,6 +520,18 @@ def train(
             every = config.checkpoint_every_chunks
             if every and (chunk + 1) % every == 0:
                 save(None, _host_copy(runner))
+            chunk += 1
+            if chunk >= num_chunks:  # budget spent: go on only while success still rises
+                if chunk >= max_chunks or not run.still_rising(chunk - 1):
+                    break
+                run.extended_chunks += 1
+                if run.extended_chunks == 1:
+                    message = (
+                        f"budget spent at {run.rate:.3f} while success still rose; extending "
+                        f"by up to {(max_chunks - num_chunks) * config.frames_per_chunk:,} frames"
+                    )
+                    log.info("%s", message)
+                    print(f"flowrl train: {message}", file=sys.stderr, flush=True)
     finally:
         bar.close()
         if logger is not None:
@@ -482,4 +565,7 @@ def train(
         compile_s=run.compile_s,
         warm_started=begin.warm,
         warm_started_optimizer=begin.warm_opt,
+        step_completion=run.step_completion(),
+        extended_frames=run.extended_chunks * config.frames_per_chunk,
+        frontier_step=begin.frontier,
     )
