@@ -17,7 +17,6 @@ import argparse
 import re
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from bench_common import RESULTS, describe, machine, write_json
@@ -78,12 +77,16 @@ def plans(env_name: str, skill: str, variants: list[str]):
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    base = load_config(args.profile, total_timesteps=int(float(args.total_timesteps)), seed=args.seed)
+    base = load_config(
+        args.profile, total_timesteps=int(float(args.total_timesteps)), seed=args.seed
+    )
     rows = []
     for variant, plan in plans(args.env_name, args.skill, args.variants):
-        config = base.replace(early_stop_below=0.0, success_threshold=1.0)
+        config = base.replace(early_stop_below=0.0, success_threshold=1.0, extend_max=0.0)
         if variant == "ppo":
-            config = baseline_config(base, int(float(args.total_timesteps)), args.seed)
+            config = baseline_config(base, int(float(args.total_timesteps)), args.seed).replace(
+                extend_max=0.0
+            )
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             result = train(plan, args.env_name, tmp, config, progress=False, keep="last")
