@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/flowrl demo
 
-# a deep offline tree with the CPU trainer profile: about an hour on 2 cores
+# a deep offline tree with the CPU trainer profile: about 90 minutes on 2 cores
 depth: $(STAMP)
 	$(BIN)/flowrl demo --preset depth
 

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--preset",
         choices=sorted(PRESETS),
         default="quick",
-        help="quick: 3 slots, tiny budgets (make run); depth: 14 slots, CPU profile (make depth)",
+        help="quick: 3 slots, tiny budgets (make run); depth: 18 slots, CPU profile (make depth)",
     )
     parser.add_argument("--max_nodes", type=int, default=None, help="skill slots (quick: 3)")
     parser.add_argument("--cores", type=int, default=2)
