@@ -88,6 +88,11 @@ def train(
         "wall_s": round(result.wall_s, 2),
         "compile_s": round(result.compile_s, 2),
         "warm_started": result.warm_started,
+        # fresh episodes that completed each plan step (forgetting shows here), frontier
+        # starts' step (0: none) and frames past the budget for a run still rising
+        "step_completion": result.step_completion,
+        "frontier_step": result.frontier_step,
+        "extended_frames": result.extended_frames,
         "init": str(init) if init else None,
         "seed": config.seed,  # retries differ (retry_seed)
         "config_hash": config.hash(),
