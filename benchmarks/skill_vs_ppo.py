@@ -63,12 +63,20 @@ def _game_reward_done_source(env_name: str, skill_source: str) -> str:
     return header + done[done.index("def task_is_done(") :] + reward
 
 
+# trainer settings a variant changes (the knowledge base's code unchanged)
+SETTINGS = {
+    "kb_game_reward": {"game_reward_weight": 1.0},
+    "kb_game_reward_0.3": {"game_reward_weight": 0.3},
+    "kb_no_early_end": {"early_stop_below": 0.0},
+}
+
+
 def plans(env_name: str, skill: str, variants: list[str]):
     source = _kb_source(env_name, skill)
     for v in variants:
         if v == "ppo":
             yield v, game_reward_plan(env_name)
-        elif v == "kb":
+        elif v == "kb" or v in SETTINGS:
             yield v, single_skill_plan(source, env_name, skill)
         elif v == "game_reward":
             yield v, single_skill_plan(_game_reward_done_source(env_name, source), env_name, skill)
@@ -83,6 +91,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rows = []
     for variant, plan in plans(args.env_name, args.skill, args.variants):
         config = base.replace(early_stop_below=0.0, success_threshold=1.0, extend_max=0.0)
+        config = config.replace(**SETTINGS.get(variant, {}))
         if variant == "ppo":
             config = baseline_config(base, int(float(args.total_timesteps)), args.seed).replace(
                 extend_max=0.0
@@ -125,7 +134,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--skill", default="Eat Cow", choices=sorted(ACHIEVEMENT))
     p.add_argument("--env_name", default=CLASSIC)
-    p.add_argument("--variants", nargs="+", default=["kb", "ppo", "game_reward", *REWARDS])
+    p.add_argument(
+        "--variants", nargs="+", default=["kb", "ppo", "game_reward", *REWARDS, *SETTINGS]
+    )
     p.add_argument("--total_timesteps", default="1e6")
     p.add_argument("--profile", default="cpu")
     p.add_argument("--seed", type=int, default=0)

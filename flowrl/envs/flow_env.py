@@ -64,6 +64,8 @@ class FlowEnv:
         closest_k: how many nearest blocks of each type the features keep.
         completion_bonus: reward added on the step a plan step completes.
         max_episode_steps: episode timeout (None keeps the game's own limit).
+        game_reward_weight: weight of the game's own reward (each newly unlocked
+            achievement, 0.1 x the change of health) added to every step's skill reward.
     """
 
     def __init__(
@@ -73,8 +75,10 @@ class FlowEnv:
         closest_k: int = DEFAULT_CLOSEST_K,
         completion_bonus: float = 1.0,
         max_episode_steps: int | None = None,
+        game_reward_weight: float = 0.0,
     ) -> None:
         game_env = GameEnv(env_name, max_episode_steps)
+        self.game_reward_weight = float(game_reward_weight)
         self.game = game_env.game
         self.env_name = env_name
         self.plan = plan
@@ -136,6 +140,8 @@ class FlowEnv:
         next_step = jnp.minimum(state.plan_step + task_done.astype(jnp.int32), self.num_tasks)
         plan_complete = next_step >= self.num_tasks
         reward = task_reward + self.completion_bonus * task_done.astype(jnp.float32)
+        if self.game_reward_weight:
+            reward = reward + self.game_reward_weight * jnp.asarray(game_reward, jnp.float32)
         done = jnp.logical_or(game_over, plan_complete)
         episode_return = state.episode_return + reward
         episode_length = state.episode_length + 1

@@ -76,6 +76,7 @@ def baseline_config(config: TrainConfig, frames: int, seed: int) -> TrainConfig:
         early_stop_below=0.0,
         early_stop_patience=0,
         completion_bonus=0.0,
+        game_reward_weight=0.0,  # its plan's reward is the game's already
     )
 
 

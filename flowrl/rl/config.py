@@ -82,6 +82,9 @@ class TrainConfig:
     frontier_size: int = 0  # saved states per batch; 0 -> num_envs
     # flow env
     completion_bonus: float = 1.0
+    # the game's own reward (new achievements, 0.1 x health change) added to every plan
+    # step's reward at this weight (docs/training.md, "Skills that plain PPO can learn")
+    game_reward_weight: float = 0.0
     max_episode_steps: int | None = None
     closest_k: int = 5
     reset_mode: str = "pool"

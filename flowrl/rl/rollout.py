@@ -45,6 +45,7 @@ def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
         plan,
         closest_k=cfg.get("closest_k", 5),
         completion_bonus=cfg.get("completion_bonus", 1.0),
+        game_reward_weight=cfg.get("game_reward_weight", 0.0),
         max_episode_steps=max_episode_steps or cfg.get("max_episode_steps"),
     )
     net = meta["network"]

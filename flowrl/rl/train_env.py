@@ -46,6 +46,7 @@ def make_flow_env(config: TrainConfig, env_name: str, plan: Any) -> FlowEnv:
         closest_k=config.closest_k,
         completion_bonus=config.completion_bonus,
         max_episode_steps=config.max_episode_steps,
+        game_reward_weight=config.game_reward_weight,
     )
 
 
