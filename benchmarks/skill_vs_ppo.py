@@ -67,7 +67,6 @@ def _game_reward_done_source(env_name: str, skill_source: str) -> str:
 SETTINGS = {
     "kb_game_reward": {"game_reward_weight": 1.0},
     "kb_game_reward_0.3": {"game_reward_weight": 0.3},
-    "kb_no_early_end": {"early_stop_below": 0.0},
 }
 
 
