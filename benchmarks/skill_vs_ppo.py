@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "plan_success_sampled": ev["sampled"]["success_rate"],
             "train_best": result.success_rate,
             "episode_length": ev["sampled"]["episode_length_mean"],
+            "achievements_pct": ev["achievements"]["pct"],  # every achievement, same episodes
         }
         rows.append(row)
         print(
