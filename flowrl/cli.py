@@ -38,6 +38,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from flowrl.pipeline.job_env import apply_gpu_share
+
+    apply_gpu_share()  # a workflow GPU job's share of its device, before JAX loads
     parser = argparse.ArgumentParser(prog="flowrl", description=__doc__.splitlines()[0])
     from flowrl import __version__
 

@@ -193,6 +193,8 @@ def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:
             str(SNAKEFILE),
             "--directory",
             str(tmp_path),
+            "--configfile",  # the CPU trainer: this machine's JAX has no GPU
+            str(REPO / "config/profiles/cpu.yaml"),
             "--config",
             "llm_name=gpt-5",
             "max_nodes=1",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
 SCHEMA = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 SNAKEFILE = REPO_ROOT / "workflow" / "Snakefile"
+# use_wandb reaches the jobs in the environment, not as a rule param: W&B on/off reruns nothing
+WANDB_ENV = "FLOWRL_USE_WANDB"
 
 
 class ConfigError(ValueError):
@@ -171,3 +174,8 @@ def train_settings(config: Mapping[str, Any]) -> dict[str, Any]:
 def as_arg(value: Any) -> str:
     """A JSON value quoted for one shell word (rules pass settings this way)."""
     return shlex.quote(json.dumps(value, sort_keys=True, separators=(",", ":")))
+
+
+def wandb_from_env() -> bool:
+    """The workflow's ``use_wandb`` as the Snakefile hands it to its jobs (``WANDB_ENV``)."""
+    return os.environ.get(WANDB_ENV, "0") == "1"
