@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("flowrl.report.cli", "per-tree report: skills.csv/md and curves.png"),
     "compare": ("flowrl.report.compare_cli", "compare the trees (models) of one game"),
     "demo": ("flowrl.pipeline.demo", "offline CPU demo: discover and train a few skills"),
+    "doctor": (
+        "flowrl.doctor",
+        "what a bug report needs: versions, JAX devices, sandbox, keys set",
+    ),
 }
 
 
