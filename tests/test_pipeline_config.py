@@ -274,3 +274,38 @@ def test_command_line_values_reach_the_jobs_typed() -> None:
     )
     assert '"deadline_s":25.0,"max_repairs":1' in dry
     assert _jobs(dry)["train_seed"] == 1
+
+
+def _schema_keys(props: dict, prefix: str = "") -> list[str]:
+    """Every key a user sets: the leaves, and the mappings that are free-form (``llm``)."""
+    keys = []
+    for name, prop in props.items():
+        objects = [prop, *(o for o in prop.get("oneOf", []) if o.get("type") == "object")]
+        nested = [
+            k
+            for obj in objects
+            for k in _schema_keys(obj.get("properties", {}), f"{prefix}{name}.")
+        ]
+        keys += nested or [prefix + name]
+    return keys
+
+
+def test_config_readme_describes_every_key() -> None:
+    """config/README.md (the catalog's configuration page) has a row for every schema key."""
+    import yaml
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    readme = (REPO / "config" / "README.md").read_text()
+    missing = [k for k in _schema_keys(schema["properties"]) if f"| `{k}` |" not in readme]
+    assert not missing, f"config/README.md lacks rows for {missing}"
+
+
+def test_catalog_file_and_test_config() -> None:
+    import yaml
+
+    catalog = yaml.safe_load((REPO / ".snakemake-workflow-catalog.yml").read_text())["usage"]
+    assert catalog["software-stack-deployment"]["conda"] is True and catalog["report"] is True
+    assert "llm_name" in catalog["mandatory-flags"]["flags"]
+    test_config = REPO / ".test" / "config" / "config.yaml"
+    config = load_config(configfiles=[REPO / "config/profiles/quick.yaml", test_config])
+    assert config["train"]["profile"] == "cpu" and config["max_nodes"] == 2

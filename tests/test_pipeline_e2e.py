@@ -115,6 +115,11 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
         assert ledger(tree / f"skill_{i}" / "llm_calls.jsonl") == calls_before[i]
     train1 = json.loads((tree / "skill_1" / "train.json").read_text())
     assert train1.get("status") in ("ok", "rejected")
+    for i in (0, 1):  # the JAX backend each job that trained or evaluated ran on
+        for name in ("train.json", "eval.json"):
+            doc = json.loads((tree / f"skill_{i}" / name).read_text())
+            if doc.get("status") != "skipped" and ("frames" in doc or name == "eval.json"):
+                assert doc["jax"]["backend"] == "cpu" and doc["jax"]["devices"], (i, name)
     library = json.loads((tree / "skill_1" / "library.json").read_text())
     committed = {s["iteration"] for s in library["skills"]} | {
         r["iteration"] for r in library["rejected"]
