@@ -15,16 +15,25 @@ import re
 import signal
 import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
 try:
     from tests.llm_server import API_KEY, FakeOpenAI
-    from tests.pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
+    from tests.pipeline_helpers import (
+        CLASSIC,
+        REPO,
+        TINY,
+        env_with_llm_api,
+        ledger,
+        run,
+        snakemake_cmd,
+    )
 except ImportError:  # tests/ not imported as a package
     from llm_server import API_KEY, FakeOpenAI
-    from pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
+    from pipeline_helpers import CLASSIC, REPO, TINY, env_with_llm_api, ledger, run, snakemake_cmd
 
 pytestmark = pytest.mark.slow
 
@@ -209,3 +218,16 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
     assert skills[0].startswith("slot,skill,accepted") and len(skills) == 3
     assert (tree / "report" / "curves.png").stat().st_size > 1000
     assert (tmp_path / "results" / CLASSIC / "comparison" / "models.png").exists()
+
+    # 6. `snakemake --report`: every report() result of the tree, each with its caption
+    archive = tmp_path / "report.zip"
+    run(snakemake_cmd(tmp_path, config, "--report", str(archive)), env)
+    with zipfile.ZipFile(archive) as zf:
+        names = {Path(n).name for n in zf.namelist()}
+        html = zf.read(next(n for n in zf.namelist() if n.endswith("report.html"))).decode()
+    for name in ("skills.csv", "curves.png", "achievements.csv", "achievements.png"):
+        assert name in names, names
+    assert {"models.csv", "models.png"} <= names
+    for caption in (REPO / "workflow" / "report").glob("*.rst"):
+        if caption.stem != "rollout":  # .test/config: evaluate.gif off, no rollout.gif
+            assert caption.read_text()[:40] in html, caption.name

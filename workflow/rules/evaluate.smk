@@ -10,7 +10,18 @@ rule evaluate:
         train=slot("{i}", "train"),
         checkpoint=slot("{i}", "checkpoint"),
     output:
-        **({"gif": slot("{i}", "gif")} if GIF else {}),
+        **(
+            {
+                "gif": report(
+                    slot("{i}", "gif"),
+                    caption="../report/rollout.rst",
+                    category="Rollouts",
+                    labels={"slot": "{i}"},
+                )
+            }
+            if GIF
+            else {}
+        ),
         eval=slot("{i}", "eval"),
     log:
         slot_log("evaluate"),
