@@ -40,10 +40,13 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check flowrl tests benchmarks
 	$(BIN)/ruff format --check flowrl tests benchmarks
+	$(BIN)/snakefmt --check workflow
+	$(BIN)/python -m snakemake --lint --configfile config/profiles/quick.yaml
 
 format: $(STAMP)
 	$(BIN)/ruff format flowrl tests benchmarks
 	$(BIN)/ruff check --fix flowrl tests benchmarks
+	$(BIN)/snakefmt workflow
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -33,11 +33,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("flowrl.report.cli", "per-tree report: skills.csv/md and curves.png"),
     "compare": ("flowrl.report.compare_cli", "compare the trees (models) of one game"),
     "demo": ("flowrl.pipeline.demo", "offline CPU demo: discover and train a few skills"),
+    "doctor": (
+        "flowrl.doctor",
+        "what a bug report needs: versions, JAX devices, sandbox, keys set",
+    ),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from flowrl.pipeline.job_env import apply_gpu_share
+
+    apply_gpu_share()  # a workflow GPU job's share of its device, before JAX loads
     parser = argparse.ArgumentParser(prog="flowrl", description=__doc__.splitlines()[0])
     from flowrl import __version__
 

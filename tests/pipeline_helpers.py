@@ -8,20 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPO / "workflow" / "Snakefile"
 LLM_API_DIR = Path(__file__).resolve().parent / "pipeline_llm_api"
 CLASSIC = "Craftax-Classic-Symbolic-v1"
 
-# Tiny budgets: 2 slots, small networks, few envs, short evaluation without GIFs; no
-# trajectory analysis (on by default for the real model names the tests serve offline;
-# tests/test_pipeline_candidates.py runs it).
-TINY = {
-    "analyse": False,
-    "max_nodes": 2,
-    "total_timesteps": 80000,
-    "evaluate": {"num_episodes": 4, "max_episode_steps": 100, "gif": False},
-}
+# Tiny budgets: the workflow's test config (.test/config/config.yaml): 2 slots, small
+# networks, few envs, short evaluation without GIFs; no trajectory analysis (on by default
+# for the real model names the tests serve offline; tests/test_pipeline_candidates.py runs it).
+TEST_CONFIG = REPO / ".test" / "config" / "config.yaml"
+TINY = yaml.safe_load(TEST_CONFIG.read_text())
 
 
 def snakemake_cmd(

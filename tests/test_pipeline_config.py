@@ -4,6 +4,7 @@ that put each model in its own tree without any API key."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,7 +122,7 @@ def test_bottomup_flags_become_config_keys() -> None:
     load_config(out)  # valid
 
 
-def _dry_run(*config: str) -> str:
+def _dry_run(*config: str, extra: tuple[str, ...] = ()) -> str:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     proc = subprocess.run(
         [
@@ -131,6 +132,7 @@ def _dry_run(*config: str) -> str:
             "-n",
             "--snakefile",
             str(SNAKEFILE),
+            *extra,
             "--config",
             *config,
         ],
@@ -191,6 +193,8 @@ def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:
             str(SNAKEFILE),
             "--directory",
             str(tmp_path),
+            "--configfile",  # the CPU trainer: this machine's JAX has no GPU
+            str(REPO / "config/profiles/cpu.yaml"),
             "--config",
             "llm_name=gpt-5",
             "max_nodes=1",
@@ -211,3 +215,97 @@ def test_every_preset_is_a_workflow_configfile(preset: Path) -> None:
     if preset.stem in PROFILES:  # cpu.yaml / gpu.yaml select that trainer profile
         assert config["train"]["profile"] == preset.stem
         assert not config["train"]["settings"], "the profile's sizes live in rl/config.py"
+
+
+def _from_command_line(*entries: str) -> dict:
+    """What Snakemake makes of ``--config <entries>`` (nested values stay strings)."""
+    from snakemake.cli import parse_config
+
+    return parse_config(list(entries))
+
+
+@pytest.mark.parametrize(
+    ("entry", "key", "typed"),
+    [
+        ("seeds=[0,1]", ("seeds",), [0, 1]),
+        ("llm={max_repairs: 1}", ("llm", "max_repairs"), 1),
+        ("llm={deadline_s: 25}", ("llm", "deadline_s"), 25.0),
+        ("llm={retry: {max_attempts: 3}}", ("llm", "retry", "max_attempts"), 3),
+        ("llm={reasoning_effort: null}", ("llm", "reasoning_effort"), None),
+        ("train={settings: {num_envs: 64, anneal_lr: false}}", ("train", "settings"), None),
+        ("evaluate={num_episodes: 4, gif: false}", ("evaluate", "gif"), False),
+        ("resources={train: {gpu: 0}}", ("resources", "train", "gpu"), 0),
+    ],
+)
+def test_command_line_values_take_their_types(entry: str, key: tuple, typed: object) -> None:
+    config = load_config(_from_command_line(entry))
+    value = config
+    for part in key:
+        value = value[part]
+    if key == ("train", "settings"):
+        assert value == {"num_envs": 64, "anneal_lr": False}
+    else:
+        assert value == typed and type(value) is type(typed)
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [
+        ("llm={max_repairs: x}", "llm.max_repairs='x' is not an integer"),
+        ("llm={deadline: 25}", "llm.deadline is not a LLMSettings setting"),
+        ("train={settings: {num_envs: 1.5}}", "train.settings.num_envs='1.5' is not an integer"),
+        ("seeds=[a]", "seeds"),
+    ],
+)
+def test_command_line_values_that_cannot_be_typed_are_refused(entry: str, named: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        load_config(_from_command_line(entry))
+
+
+def test_command_line_values_reach_the_jobs_typed() -> None:
+    """The README's examples on a real dry run: the shell lines carry numbers, not strings."""
+    dry = _dry_run(
+        "llm_name=offline",
+        "max_nodes=1",
+        "seeds=[0,1]",
+        "llm={max_repairs: 1, deadline_s: 25}",
+        "results_dir=/x",
+        extra=("-p",),
+    )
+    assert '"deadline_s":25.0,"max_repairs":1' in dry
+    assert _jobs(dry)["train_seed"] == 1
+
+
+def _schema_keys(props: dict, prefix: str = "") -> list[str]:
+    """Every key a user sets: the leaves, and the mappings that are free-form (``llm``)."""
+    keys = []
+    for name, prop in props.items():
+        objects = [prop, *(o for o in prop.get("oneOf", []) if o.get("type") == "object")]
+        nested = [
+            k
+            for obj in objects
+            for k in _schema_keys(obj.get("properties", {}), f"{prefix}{name}.")
+        ]
+        keys += nested or [prefix + name]
+    return keys
+
+
+def test_config_readme_describes_every_key() -> None:
+    """config/README.md (the catalog's configuration page) has a row for every schema key."""
+    import yaml
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    readme = (REPO / "config" / "README.md").read_text()
+    missing = [k for k in _schema_keys(schema["properties"]) if f"| `{k}` |" not in readme]
+    assert not missing, f"config/README.md lacks rows for {missing}"
+
+
+def test_catalog_file_and_test_config() -> None:
+    import yaml
+
+    catalog = yaml.safe_load((REPO / ".snakemake-workflow-catalog.yml").read_text())["usage"]
+    assert catalog["software-stack-deployment"]["conda"] is True and catalog["report"] is True
+    assert "llm_name" in catalog["mandatory-flags"]["flags"]
+    test_config = REPO / ".test" / "config" / "config.yaml"
+    config = load_config(configfiles=[REPO / "config/profiles/quick.yaml", test_config])
+    assert config["train"]["profile"] == "cpu" and config["max_nodes"] == 2

@@ -15,16 +15,25 @@ import re
 import signal
 import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
 try:
     from tests.llm_server import API_KEY, FakeOpenAI
-    from tests.pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
+    from tests.pipeline_helpers import (
+        CLASSIC,
+        REPO,
+        TINY,
+        env_with_llm_api,
+        ledger,
+        run,
+        snakemake_cmd,
+    )
 except ImportError:  # tests/ not imported as a package
     from llm_server import API_KEY, FakeOpenAI
-    from pipeline_helpers import CLASSIC, TINY, env_with_llm_api, ledger, run, snakemake_cmd
+    from pipeline_helpers import CLASSIC, REPO, TINY, env_with_llm_api, ledger, run, snakemake_cmd
 
 pytestmark = pytest.mark.slow
 
@@ -115,6 +124,11 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
         assert ledger(tree / f"skill_{i}" / "llm_calls.jsonl") == calls_before[i]
     train1 = json.loads((tree / "skill_1" / "train.json").read_text())
     assert train1.get("status") in ("ok", "rejected")
+    for i in (0, 1):  # the JAX backend each job that trained or evaluated ran on
+        for name in ("train.json", "eval.json"):
+            doc = json.loads((tree / f"skill_{i}" / name).read_text())
+            if doc.get("status") != "skipped" and ("frames" in doc or name == "eval.json"):
+                assert doc["jax"]["backend"] == "cpu" and doc["jax"]["devices"], (i, name)
     library = json.loads((tree / "skill_1" / "library.json").read_text())
     committed = {s["iteration"] for s in library["skills"]} | {
         r["iteration"] for r in library["rejected"]
@@ -204,3 +218,16 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
     assert skills[0].startswith("slot,skill,accepted") and len(skills) == 3
     assert (tree / "report" / "curves.png").stat().st_size > 1000
     assert (tmp_path / "results" / CLASSIC / "comparison" / "models.png").exists()
+
+    # 6. `snakemake --report`: every report() result of the tree, each with its caption
+    archive = tmp_path / "report.zip"
+    run(snakemake_cmd(tmp_path, config, "--report", str(archive)), env)
+    with zipfile.ZipFile(archive) as zf:
+        names = {Path(n).name for n in zf.namelist()}
+        html = zf.read(next(n for n in zf.namelist() if n.endswith("report.html"))).decode()
+    for name in ("skills.csv", "curves.png", "achievements.csv", "achievements.png"):
+        assert name in names, names
+    assert {"models.csv", "models.png"} <= names
+    for caption in (REPO / "workflow" / "report").glob("*.rst"):
+        if caption.stem != "rollout":  # .test/config: evaluate.gif off, no rollout.gif
+            assert caption.read_text()[:40] in html, caption.name

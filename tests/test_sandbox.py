@@ -120,6 +120,12 @@ def test_child_environment_is_an_allowlist(monkeypatch, tmp_path):
     assert env["FLOWRL_CACHE_DIR"] == "/c"
 
 
+def test_child_environment_runs_jax_on_the_cpu(monkeypatch, tmp_path):
+    """Whatever the user set, a validation sandbox never takes a GPU."""
+    monkeypatch.setenv("JAX_PLATFORMS", "cuda")
+    assert child_environment(tmp_path)["JAX_PLATFORMS"] == "cpu"
+
+
 def test_drop_secrets_keeps_what_training_needs(monkeypatch):
     from flowrl.skills.sandbox import drop_secrets
 

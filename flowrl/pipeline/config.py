@@ -6,9 +6,9 @@ defaults and schema, so there is one source of truth for every key.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
+import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,10 +17,14 @@ from typing import Any
 import jsonschema
 import yaml
 
+from flowrl.pipeline.config_types import ConfigTypeError, coerce_config
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
 SCHEMA = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 SNAKEFILE = REPO_ROOT / "workflow" / "Snakefile"
+# use_wandb reaches the jobs in the environment, not as a rule param: W&B on/off reruns nothing
+WANDB_ENV = "FLOWRL_USE_WANDB"
 
 
 class ConfigError(ValueError):
@@ -45,31 +49,14 @@ def deep_update(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-def _types(prop: dict[str, Any]) -> set[str]:
-    kinds = prop.get("type", [])
-    found = {kinds} if isinstance(kinds, str) else set(kinds)
-    for option in prop.get("oneOf", []) + prop.get("anyOf", []):
-        found |= _types(option)
-    return found
-
-
 def coerce_strings(config: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Parse string values (``--config analyse=true``, nested ``up_to: '3'``) as YAML where
-    the schema does not allow a string, so command-line overrides validate as typed."""
-    schema = schema if schema is not None else read_yaml(SCHEMA)
-    props = schema.get("properties", {})
-    out = dict(config)
-    for key, value in config.items():
-        prop = props.get(key)
-        if prop is None:
-            continue
-        if isinstance(value, str) and "string" not in _types(prop):
-            with contextlib.suppress(yaml.YAMLError):
-                out[key] = yaml.safe_load(value)
-        if isinstance(out[key], dict):
-            nested = next((o for o in prop.get("oneOf", []) if o.get("type") == "object"), prop)
-            out[key] = coerce_strings(out[key], nested)
-    return out
+    """Command-line strings (``--config seeds=[0,1]``, ``'llm={max_repairs: 1}'``) typed as
+    the schema or the settings dataclass asks (:mod:`flowrl.pipeline.config_types`); a value
+    that cannot take its type raises :class:`ConfigError` naming the key."""
+    try:
+        return coerce_config(config, schema if schema is not None else read_yaml(SCHEMA))
+    except ConfigTypeError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -187,3 +174,8 @@ def train_settings(config: Mapping[str, Any]) -> dict[str, Any]:
 def as_arg(value: Any) -> str:
     """A JSON value quoted for one shell word (rules pass settings this way)."""
     return shlex.quote(json.dumps(value, sort_keys=True, separators=(",", ":")))
+
+
+def wandb_from_env() -> bool:
+    """The workflow's ``use_wandb`` as the Snakefile hands it to its jobs (``WANDB_ENV``)."""
+    return os.environ.get(WANDB_ENV, "0") == "1"

@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from flowrl.pipeline.config import WANDB_ENV, wandb_from_env
 from flowrl.pipeline.layout import TREE_FILES
 from flowrl.report.achievements import (
     COLUMNS,
@@ -27,7 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--baseline", nargs="*", default=[], help="baseline_ppo/frames_F/seed_S folders"
     )
-    parser.add_argument("--use-wandb", action="store_true", help="also log the table to W&B")
+    parser.add_argument(
+        "--use-wandb",
+        action="store_true",
+        default=wandb_from_env(),
+        help=f"also log the table to W&B (default: ${WANDB_ENV}=1)",
+    )
 
 
 def write_achievements(

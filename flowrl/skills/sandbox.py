@@ -35,8 +35,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "JAX_PLATFORMS", "XLA_FLAGS", "TZ")
-"""Variables a sandbox inherits (everything else is dropped)."""
+ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "XLA_FLAGS", "TZ")
+"""Variables a sandbox inherits (everything else is dropped). ``JAX_PLATFORMS`` is not one:
+a sandbox always runs JAX on the CPU, so a validation never takes a GPU's memory."""
 
 SECRET_PATTERN = re.compile(
     r"(^OPENAI_|^ANTHROPIC_|^AZURE_|^AWS_|^GOOGLE_|^HF_|^WANDB_|^SLURM_|^MUNGE|^GITHUB_|"
@@ -74,7 +75,7 @@ def child_environment(workdir: str | Path, extra: dict[str, str] | None = None) 
         {
             "HOME": str(workdir),
             "TMPDIR": str(workdir),
-            "JAX_PLATFORMS": env.get("JAX_PLATFORMS", "cpu"),
+            "JAX_PLATFORMS": "cpu",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )

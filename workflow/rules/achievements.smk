@@ -1,12 +1,7 @@
 # The achievement table of the tree: every accepted skill's plan policy, the tree's best and
 # the baseline (when baseline.enabled), per-achievement success (%) and the Crafter score,
 # mean and 95% t interval over seeds. Stage: flowrl/report/achievements_cli.py.
-
-
-def seed_evals(wildcards=None):
-    """eval.json of every slot this run computes, for every seed."""
-    first = [slot(i, "eval") for i in SLOTS.run]
-    return first + [seed_file(i, s, "eval") for i in SLOTS.run for s in SEEDS[1:]]
+# Inputs: seed_evals (common.smk).
 
 
 rule achievements:
@@ -29,8 +24,13 @@ rule achievements:
     log:
         tree_log("achievements"),
     params:
+        tree=above("csv", 2),  # {tree}/report/achievements.csv
         seeds=" ".join(str(s) for s in SEEDS),
-        baseline=" ".join(baseline_file(s) for s in SEEDS) if BASELINE else "",
+        baseline=lambda wildcards, input: " ".join(
+            str(Path(f).parent) for f in input.baseline
+        ),
+    conda:
+        "../envs/flowrl.yaml"
     shell:
-        "{FLOWRL} achievements --tree {TREE} --seeds {params.seeds} "
-        "--baseline {params.baseline} {WANDB} > {log} 2>&1"
+        "python -m flowrl achievements --tree {params.tree} --seeds {params.seeds} "
+        "--baseline {params.baseline} > {log} 2>&1"

@@ -18,6 +18,7 @@ if ANALYSE:
         message:
             "Slot {wildcards.i}: {LLM} analyses a rollout of the trained plan"
         params:
+            env=ENV,
             llm=llm_args,
             slot_dir=slot_dir,
         benchmark:
@@ -26,6 +27,8 @@ if ANALYSE:
             **SLURM,
             mem_mb=res("llm", "mem_mb", 4000),
             runtime=res("llm", "runtime", 60),
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot analyse --env {ENV} {params.llm} --proposal {input.proposal} "
+            "python -m flowrl slot analyse --env {params.env} {params.llm} --proposal {input.proposal} "
             "--train {input.train} --slot-dir {params.slot_dir} > {log} 2>&1"

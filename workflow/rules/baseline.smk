@@ -11,10 +11,12 @@ if BASELINE:
             checkpoint=directory(baseline_file("{s}", "checkpoint")),
             eval=baseline_file("{s}", "eval"),
         log:
-            baseline_file("{s}", "logs") + "/baseline.log",
+            baseline_log("baseline"),
         message:
             "Baseline: plain PPO, {BASELINE_FRAMES} frames, seed {wildcards.s}"
         params:
+            env=ENV,
+            frames=BASELINE_FRAMES,
             out=lambda wildcards: baseline_file(wildcards.s),
             profile=config["train"]["profile"],
             settings=as_arg(train_settings(config)),
@@ -32,7 +34,9 @@ if BASELINE:
             gpu=res("train", "gpu", 1),
             mem_mb=res("train", "mem_mb", 32000),
             runtime=res("train", "runtime", 720),
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} baseline --env {ENV} --out {params.out} --frames {BASELINE_FRAMES} "
+            "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl baseline --env {params.env} --out {params.out} --frames {params.frames} "
             "--seed {wildcards.s} --profile {params.profile} --settings {params.settings} "
-            "--episodes {params.episodes} {params.steps} {WANDB} > {log} 2>&1"
+            "--episodes {params.episodes} {params.steps} > {log} 2>&1"

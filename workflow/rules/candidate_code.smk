@@ -20,6 +20,7 @@ if CANDIDATES > 1:
         message:
             "Slot {wildcards.i}: {LLM} writes reward-code candidate {wildcards.c}"
         params:
+            env=ENV,
             llm=candidate_llm_args,
             folder=candidate_dir,
             earlier=earlier_candidate_dirs,
@@ -28,7 +29,9 @@ if CANDIDATES > 1:
         resources:
             mem_mb=res("llm", "mem_mb", 4000),
             runtime=res("llm", "runtime", 60),
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot candidate_code --env {ENV} {params.llm} --proposal {input.proposal} "
+            "python -m flowrl slot candidate_code --env {params.env} {params.llm} --proposal {input.proposal} "
             "--library {input.library} --candidate-dir {params.folder} "
             "--earlier {params.earlier} > {log} 2>&1"

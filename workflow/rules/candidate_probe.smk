@@ -22,6 +22,8 @@ if CANDIDATES > 1:
         message:
             "Slot {wildcards.i}: probe-train reward-code candidate {wildcards.c}"
         params:
+            env=ENV,
+            tree=above("status", 4),  # {tree}/skill_{i}/candidates/c{c}/train.json
             folder=candidate_dir,
             profile=config["train"]["profile"],
             settings=as_arg(PROBE_SETTINGS),
@@ -40,8 +42,10 @@ if CANDIDATES > 1:
             gpu=res("train", "gpu", 1),
             mem_mb=res("train", "mem_mb", 32000),
             runtime=res("train", "runtime", 720),
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot candidate_probe --env {ENV} --tree {TREE} --library {input.library} "
+            "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl slot candidate_probe --env {params.env} --tree {params.tree} --library {input.library} "
             "--proposal {input.proposal} --candidate-dir {params.folder} "
             "--profile {params.profile} --settings {params.settings} "
             "--episodes {params.episodes} --seed {params.seed} {params.steps} > {log} 2>&1"

@@ -15,6 +15,7 @@ if CANDIDATES > 1:
         message:
             "Slot {wildcards.i}: validate reward-code candidate {wildcards.c}"
         params:
+            env=ENV,
             llm=candidate_llm_args,
             folder=candidate_dir,
         benchmark:
@@ -23,6 +24,8 @@ if CANDIDATES > 1:
             **SLURM,
             mem_mb=res("llm", "mem_mb", 4000),
             runtime=res("llm", "runtime", 60),
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot candidate_validate --env {ENV} {params.llm} "
+            "python -m flowrl slot candidate_validate --env {params.env} {params.llm} "
             "--proposal {input.proposal} --candidate-dir {params.folder} > {log} 2>&1"

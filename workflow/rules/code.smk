@@ -19,12 +19,15 @@ if CANDIDATES == 1:
         message:
             "Slot {wildcards.i}: {LLM} writes the skill's code"
         params:
+            env=ENV,
             llm=llm_args,
         benchmark:
             slot_benchmark("code")
         resources:
             mem_mb=res("llm", "mem_mb", 4000),
             runtime=res("llm", "runtime", 60),
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot code --env {ENV} {params.llm} --proposal {input.proposal} "
+            "python -m flowrl slot code --env {params.env} {params.llm} --proposal {input.proposal} "
             "--library {input.library} --out {output.skill} > {log} 2>&1"

@@ -8,9 +8,21 @@ from snakemake.utils import validate
 
 from flowrl.llm import preflight
 from flowrl.pipeline.config import as_arg, check_rules, coerce_strings, llm_cache_dir
-from flowrl.pipeline.config import analyse_enabled, baseline_frames, probe_timesteps, run_seeds
+from flowrl.pipeline.config import (
+    analyse_enabled,
+    baseline_frames,
+    probe_timesteps,
+    run_seeds,
+)
 from flowrl.pipeline.config import train_settings, tree_dir
-from flowrl.pipeline.layout import Rounds, baseline_path, candidate_path, comparison_path
+from flowrl.pipeline.jax_runtime import gpu_preflight, report_wall_time
+from flowrl.pipeline.job_env import gpu_slots_of, job_environment
+from flowrl.pipeline.layout import (
+    Rounds,
+    baseline_path,
+    candidate_path,
+    comparison_path,
+)
 from flowrl.pipeline.layout import seed_path, slot_path, tree_path
 from flowrl.pipeline.run_lock import clear_stale_locks, forget_run, record_run
 from flowrl.pipeline.stages.common import llm_settings
@@ -30,19 +42,25 @@ ENV = config["env_name"]
 LLM = config["llm_name"]
 TREE = tree_dir(config)
 SLOTS = Rounds.from_config(config)  # which slots run, in which rounds
-SEEDS = run_seeds(config)  # the first at the slot's own paths, the rest in seeds/seed_{s}/
+SEEDS = run_seeds(
+    config
+)  # the first at the slot's own paths, the rest in seeds/seed_{s}/
 BASELINE = bool((config.get("baseline") or {}).get("enabled"))
 BASELINE_FRAMES = baseline_frames(config)
-# W&B logging is not a result: a global in the shell lines (not a param), so turning it on
-# or off reruns nothing
-WANDB = "--use-wandb" if config.get("use_wandb") else ""
-ANALYSE = analyse_enabled(config)  # analyse: null -> on for real models, off for offline
+ANALYSE = analyse_enabled(
+    config
+)  # analyse: null -> on for real models, off for offline
 CANDIDATES = int(config.get("candidates") or 1)  # K reward-code candidates per slot
 PROBE_SETTINGS = {**train_settings(config), "total_timesteps": probe_timesteps(config)}
 START = config.get("start_from") or None
 SELF_CONTINUE = bool(START) and Path(START["tree"]).resolve() == Path(TREE).resolve()
-_exe = Path(sys.executable).parent / "flowrl"
-FLOWRL = str(_exe) if _exe.exists() else "flowrl"
+# What every job inherits (flowrl/pipeline/job_env.py): `python -m flowrl` from this venv
+# and repository, use_wandb (not a param: W&B on/off reruns nothing), the GPU slots.
+os.environ.update(
+    job_environment(
+        REPO, bool(config.get("use_wandb")), gpu_slots_of(workflow.global_resources)
+    )
+)
 RES = config.get("resources") or {}
 _slurm = config.get("slurm") or {}
 SLURM = {
@@ -57,7 +75,9 @@ SLURM = {
 if SELF_CONTINUE:
     _prev = Path(slot_path(TREE, SLOTS.first - 1, "library"))
     if not _prev.is_file():
-        raise ValueError(f"start_from continues {TREE} at slot {SLOTS.first}, but {_prev} is missing")
+        raise ValueError(
+            f"start_from continues {TREE} at slot {SLOTS.first}, but {_prev} is missing"
+        )
 
 
 wildcard_constraints:
@@ -83,6 +103,11 @@ def seed_file(i, s, key=""):
 
 def seed_dir(wildcards):
     return seed_file(wildcards.i, wildcards.s)
+
+
+def baseline_log(rule):
+    """``baseline_ppo/frames_<F>/seed_{s}/logs/<rule>.log``."""
+    return f"{baseline_file('{s}', 'logs')}/{rule}.log"
 
 
 def seed_log(rule):
@@ -165,6 +190,17 @@ def candidate_results(wildcards):
 
 
 # -- parameters ---------------------------------------------------------------------------
+def above(key, levels, of="output"):
+    """A params function: the folder ``levels`` above the rule's ``of`` file ``key``, so a
+    path prefix (the tree) follows the files wherever a storage plugin puts them."""
+
+    def folder(wildcards, input, output):
+        files = output if of == "output" else input
+        return str(Path(getattr(files, key)).parents[levels - 1])
+
+    return folder
+
+
 def llm_args(wildcards):
     """Model, ledger, cache and settings of the LLM stages (``flowrl slot <stage>``)."""
     return (
@@ -184,3 +220,31 @@ def candidate_llm_args(wildcards):
 def res(kind, key, default):
     """``resources.<kind>.<key>`` of the config (what executors are told per rule)."""
     return (RES.get(kind) or {}).get(key, default)
+
+
+# -- inputs of the tree-level rules ---------------------------------------------------------
+def seed_evals(wildcards=None):
+    """eval.json of every slot this run computes, for every seed (achievements)."""
+    first = [slot(i, "eval") for i in SLOTS.run]
+    return first + [seed_file(i, s, "eval") for i in SLOTS.run for s in SEEDS[1:]]
+
+
+def round_inputs(wildcards):
+    """What commit reads of every slot of the round (by layout key)."""
+    keys = [
+        "proposal",
+        "validation",
+        "validated_dir",
+        "plan",
+        "train",
+        "checkpoint",
+        "eval",
+    ]
+    if ANALYSE:
+        keys.append("analysis")
+    return [slot(j, key) for j in SLOTS.round_members(int(wildcards.i)) for key in keys]
+
+
+def round_dirs(wildcards):
+    """The folders of the round's slots (commit's --slot-dirs)."""
+    return " ".join(slot(j) for j in SLOTS.round_members(int(wildcards.i)))

@@ -10,8 +10,19 @@ rule evaluate:
         train=slot("{i}", "train"),
         checkpoint=slot("{i}", "checkpoint"),
     output:
+        **(
+            {
+                "gif": report(
+                    slot("{i}", "gif"),
+                    caption="../report/rollout.rst",
+                    category="Rollouts",
+                    labels={"slot": "{i}"},
+                )
+            }
+            if GIF
+            else {}
+        ),
         eval=slot("{i}", "eval"),
-        **({"gif": slot("{i}", "gif")} if GIF else {}),
     log:
         slot_log("evaluate"),
     params:
@@ -32,7 +43,9 @@ rule evaluate:
         gpu=res("evaluate", "gpu", 1),
         mem_mb=res("evaluate", "mem_mb", 16000),
         runtime=res("evaluate", "runtime", 60),
+    conda:
+        "../envs/flowrl.yaml"
     shell:
-        "{FLOWRL} slot evaluate --train {input.train} --slot-dir {params.slot_dir} "
+        "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl slot evaluate --train {input.train} --slot-dir {params.slot_dir} "
         "--episodes {params.episodes} --seed {params.seed} {params.steps} {params.gif} "
         "> {log} 2>&1"

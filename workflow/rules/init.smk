@@ -10,8 +10,12 @@ if not START:
             library=tree_file("init_library"),
         log:
             tree_log("init_library"),
+        params:
+            env=ENV,
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot init --env {ENV} --out {output.library} > {log} 2>&1"
+            "python -m flowrl slot init --env {params.env} --out {output.library} > {log} 2>&1"
 
 elif not SELF_CONTINUE:
 
@@ -27,8 +31,11 @@ elif not SELF_CONTINUE:
         log:
             tree_log("seed"),
         params:
-            source=START["tree"],
+            tree=above("seed", 1),  # {tree}/seed.json
+            source=above("library", 2, of="input"),  # {source}/skill_{j}/library.json
             up_to=SLOTS.first,
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot seed --source {params.source} --dest {TREE} --up-to {params.up_to} "
+            "python -m flowrl slot seed --source {params.source} --dest {params.tree} --up-to {params.up_to} "
             "> {log} 2>&1"

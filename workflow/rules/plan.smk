@@ -12,7 +12,11 @@ rule plan:
         module=slot("{i}", "plan_module"),
     log:
         slot_log("plan"),
+    params:
+        env=ENV,
+    conda:
+        "../envs/flowrl.yaml"
     shell:
-        "{FLOWRL} slot plan --env {ENV} --library {input.library} --proposal {input.proposal} "
+        "python -m flowrl slot plan --env {params.env} --library {input.library} --proposal {input.proposal} "
         "--validation {input.validation} --out {output.plan} --module {output.module} "
         "> {log} 2>&1"

@@ -13,6 +13,10 @@ rule prompt:
     resources:
         mem_mb=res("llm", "mem_mb", 2000),
         runtime=res("llm", "runtime", 30),
+    params:
+        env=ENV,
+    conda:
+        "../envs/flowrl.yaml"
     shell:
-        "{FLOWRL} slot prompt --env {ENV} --library {input.library} "
+        "python -m flowrl slot prompt --env {params.env} --library {input.library} "
         "--siblings {input.siblings} --out {output.prompt} > {log} 2>&1"

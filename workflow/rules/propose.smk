@@ -12,12 +12,15 @@ rule propose:
     message:
         "Slot {wildcards.i}: {LLM} proposes a skill"
     params:
+        env=ENV,
         llm=llm_args,
     benchmark:
         slot_benchmark("propose")
     resources:
         mem_mb=res("llm", "mem_mb", 4000),
         runtime=res("llm", "runtime", 60),
+    conda:
+        "../envs/flowrl.yaml"
     shell:
-        "{FLOWRL} slot propose --env {ENV} {params.llm} --prompt {input.prompt} "
+        "python -m flowrl slot propose --env {params.env} {params.llm} --prompt {input.prompt} "
         "--library {input.library} --out {output.proposal} > {log} 2>&1"

@@ -19,8 +19,12 @@ rule report:
         ),
     log:
         tree_log("report"),
+    params:
+        tree=above("csv", 2),  # {tree}/report/skills.csv
+    conda:
+        "../envs/flowrl.yaml"
     shell:
-        "{FLOWRL} report --tree {TREE} > {log} 2>&1"
+        "python -m flowrl report --tree {params.tree} > {log} 2>&1"
 
 
 rule compare:
@@ -42,6 +46,8 @@ rule compare:
     log:
         tree_log("compare"),
     params:
-        root=str(Path(TREE).parent),
+        root=lambda wildcards, output: str(Path(output.csv).parent.parent),
+    conda:
+        "../envs/flowrl.yaml"
     shell:
-        "{FLOWRL} compare --root {params.root} > {log} 2>&1"
+        "python -m flowrl compare --root {params.root} > {log} 2>&1"

@@ -21,9 +21,13 @@ if EXTRA_SEEDS:
         message:
             "Slot {wildcards.i}, seed {wildcards.s}: train the plan's experts (PPO)"
         params:
+            env=ENV,
+            tree=above("status", 4),  # {tree}/skill_{i}/seeds/seed_{s}/train.json
             seed_dir=seed_dir,
             profile=config["train"]["profile"],
-            settings=lambda wildcards: as_arg({**train_settings(config), "seed": int(wildcards.s)}),
+            settings=lambda wildcards: as_arg(
+                {**train_settings(config), "seed": int(wildcards.s)}
+            ),
         threads: res("train", "threads", 4)
         resources:
             **SLURM,
@@ -32,10 +36,12 @@ if EXTRA_SEEDS:
             runtime=res("train", "runtime", 720),
         wildcard_constraints:
             s="|".join(str(s) for s in EXTRA_SEEDS),
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot train --env {ENV} --tree {TREE} --plan {input.plan} "
+            "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl slot train --env {params.env} --tree {params.tree} --plan {input.plan} "
             "--module {input.module} --slot-dir {params.seed_dir} --profile {params.profile} "
-            "--settings {params.settings} {WANDB} > {log} 2>&1"
+            "--settings {params.settings} > {log} 2>&1"
 
     rule evaluate_seed:
         input:
@@ -61,7 +67,9 @@ if EXTRA_SEEDS:
             runtime=res("evaluate", "runtime", 60),
         wildcard_constraints:
             s="|".join(str(s) for s in EXTRA_SEEDS),
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot evaluate --train {input.train} --slot-dir {params.seed_dir} "
+            "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl slot evaluate --train {input.train} --slot-dir {params.seed_dir} "
             "--episodes {params.episodes} --seed {wildcards.s} {params.steps} --no-gif "
             "> {log} 2>&1"

@@ -19,8 +19,11 @@ if CANDIDATES > 1:
         log:
             slot_log("select"),
         params:
+            candidates=CANDIDATES,
             slot_dir=slot_dir,
             probe=PROBE_SETTINGS["total_timesteps"],
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot select --slot-dir {params.slot_dir} --candidates {CANDIDATES} "
+            "python -m flowrl slot select --slot-dir {params.slot_dir} --candidates {params.candidates} "
             "--probe-timesteps {params.probe} > {log} 2>&1"

@@ -4,11 +4,11 @@
 
 rule train:
     input:
+        **({"candidates": slot("{i}", "candidates")} if CANDIDATES > 1 else {}),
         plan=slot("{i}", "plan"),
         module=slot("{i}", "plan_module"),
         library=prev_library,
         # candidates: K > 1: the winner continues from its probe's checkpoint
-        **({"candidates": slot("{i}", "candidates")} if CANDIDATES > 1 else {}),
     output:
         status=slot("{i}", "train"),
         metrics=slot("{i}", "metrics"),
@@ -18,6 +18,8 @@ rule train:
     message:
         "Slot {wildcards.i}: train the plan's experts (PPO)"
     params:
+        env=ENV,
+        tree=above("status", 2),  # {tree}/skill_{i}/train.json
         slot_dir=slot_dir,
         profile=config["train"]["profile"],
         settings=as_arg(train_settings(config)),
@@ -29,7 +31,9 @@ rule train:
         gpu=res("train", "gpu", 1),
         mem_mb=res("train", "mem_mb", 32000),
         runtime=res("train", "runtime", 720),
+    conda:
+        "../envs/flowrl.yaml"
     shell:
-        "{FLOWRL} slot train --env {ENV} --tree {TREE} --plan {input.plan} "
+        "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl slot train --env {params.env} --tree {params.tree} --plan {input.plan} "
         "--module {input.module} --slot-dir {params.slot_dir} --profile {params.profile} "
-        "--settings {params.settings} {WANDB} > {log} 2>&1"
+        "--settings {params.settings} > {log} 2>&1"

@@ -18,6 +18,7 @@ if CANDIDATES == 1:
         message:
             "Slot {wildcards.i}: validate the skill (LLM repairs, bounded)"
         params:
+            env=ENV,
             llm=llm_args,
             slot_dir=slot_dir,
         benchmark:
@@ -26,6 +27,8 @@ if CANDIDATES == 1:
             **SLURM,
             mem_mb=res("llm", "mem_mb", 4000),
             runtime=res("llm", "runtime", 60),
+        conda:
+            "../envs/flowrl.yaml"
         shell:
-            "{FLOWRL} slot validate --env {ENV} {params.llm} --skill {input.skill} "
+            "python -m flowrl slot validate --env {params.env} {params.llm} --skill {input.skill} "
             "--proposal {input.proposal} --slot-dir {params.slot_dir} > {log} 2>&1"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
+from flowrl.pipeline.config import WANDB_ENV, wandb_from_env
 from flowrl.pipeline.layout import BASELINE_FILES
 from flowrl.pipeline.status import OK
 
@@ -83,7 +84,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--settings", default="{}", help="JSON object of TrainConfig settings")
     p.add_argument("--episodes", type=int, default=64, help="evaluation episodes")
     p.add_argument("--max-episode-steps", type=int, default=None, help="episode limit")
-    p.add_argument("--use-wandb", action="store_true", help="also log to Weights & Biases")
+    p.add_argument(
+        "--use-wandb",
+        action="store_true",
+        default=wandb_from_env(),
+        help=f"also log to Weights & Biases (default: ${WANDB_ENV}=1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

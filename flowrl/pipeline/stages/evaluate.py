@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
+from flowrl.pipeline.jax_runtime import runtime_info
 from flowrl.pipeline.layout import SLOT_FILES
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.status import OK, read_json, skipped
@@ -56,7 +57,7 @@ def evaluate(
         gif_path=gif_path if gif else None,
     )
     _placeholder_gif(gif_path, gif)
-    doc = {"status": OK, **result}
+    doc = {"status": OK, **result, "jax": runtime_info()}  # the backend it ran on
     write_json_atomic(out, doc)
     return doc
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.pipeline.config import WANDB_ENV, wandb_from_env
+from flowrl.pipeline.jax_runtime import runtime_info
 from flowrl.pipeline.layout import CANDIDATE_FILES, SLOT_FILES, candidate_dirs
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
@@ -96,6 +98,7 @@ def train(
         "init": str(init) if init else None,
         "seed": config.seed,  # retries differ (retry_seed)
         "config_hash": config.hash(),
+        "jax": runtime_info(),  # backend and devices this training ran on
     }
     if probe is not None:  # frames the winner spent before, on its probe
         doc["probe_frames"] = probe[1]
@@ -160,7 +163,12 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--slot-dir", required=True, help="skill_i (gets checkpoint/, train.json)")
     p.add_argument("--profile", default="cpu", help="trainer profile: cpu or gpu")
     p.add_argument("--settings", default="{}", help="JSON object of TrainConfig settings")
-    p.add_argument("--use-wandb", action="store_true", help="also log to Weights & Biases")
+    p.add_argument(
+        "--use-wandb",
+        action="store_true",
+        default=wandb_from_env(),
+        help=f"also log to Weights & Biases (default: ${WANDB_ENV}=1)",
+    )
 
 
 def _main(args: argparse.Namespace) -> int:
