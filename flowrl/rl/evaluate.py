@@ -44,7 +44,7 @@ def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
     cfg = meta.get("config", {})
     env = FlowEnv(
         env_name,
-        plan,
+        plan,  # type: ignore[arg-type]  # the frozen plan_module.Plan vs the flow_env.Plan protocol's settable fields
         closest_k=cfg.get("closest_k", 5),
         completion_bonus=cfg.get("completion_bonus", 1.0),
         max_episode_steps=max_episode_steps or cfg.get("max_episode_steps"),
@@ -86,7 +86,7 @@ def make_rollout(env: FlowEnv, network, num_episodes: int):
 
     @jax.jit
     def rollout(
-        params: Any, keys: jax.Array, greedy: jax.Array, play_on: jax.Array = NO_PLAY_ON
+        params: Any, keys: jax.Array, greedy: jax.Array, play_on: jax.Array | bool = NO_PLAY_ON
     ) -> dict[str, jax.Array]:
         policy = _policy_step(env, network, params, greedy)
         step = jax.vmap(policy, in_axes=(0, None, 0, 0))
@@ -148,11 +148,11 @@ def summarize(env: FlowEnv, episodes: dict[str, Any], horizon: int | None = None
         {
             "step": k,
             "name": name,
-            "count": int(env.plan.counts[k]) if k < len(env.plan.counts) else 1,
+            "count": int(env.plan.counts[k]) if k < len(env.plan.counts) else 1,  # type: ignore[attr-defined]  # flow_env.Plan protocol names only what FlowEnv uses
             "reached_pct": float((final >= k).mean() * 100.0),
             "completed_pct": float((final >= k + 1).mean() * 100.0),
         }
-        for k, name in enumerate(env.plan.names)
+        for k, name in enumerate(env.plan.names)  # type: ignore[attr-defined]  # flow_env.Plan protocol names only what FlowEnv uses
     ]
     within = {}
     if horizon is not None:

@@ -88,11 +88,11 @@ class PPO:
         single = vec_env.env
         self.flow = single if isinstance(single, FlowEnv) else None
         self.num_tasks = self.flow.num_tasks if self.flow else 1
-        self.num_experts = self.flow.plan.num_experts if self.flow else 1
+        self.num_experts = self.flow.plan.num_experts if self.flow else 1  # type: ignore[attr-defined]  # flow_env.Plan protocol names only what FlowEnv uses
         self.obs_size = int(
             self.flow.observation_size()
             if self.flow
-            else single.env.observation_space(single.params).shape[0]
+            else single.env.observation_space(single.params).shape[0]  # type: ignore[attr-defined]  # resets.SingleEnv protocol names only reset/step
         )
         self.num_minibatches = config.num_minibatches
         # success within a horizon, counted by episode start (flowrl.rl.success.HorizonTracker)
@@ -153,7 +153,7 @@ class PPO:
             key, act_key, env_key = jax.random.split(carry.key, 3)
             expert = self.experts_of(carry.vec_state)
             logits = self.network.apply(carry.params, carry.obs, expert, method="policy")
-            action, log_prob = sample_action(act_key, logits)
+            action, log_prob = sample_action(act_key, logits)  # type: ignore[arg-type]  # flax Module.apply is typed as a union with the mutable-state tuple
             obs, vec_state, reward, done, info = self.vec_env.step(env_key, carry.vec_state, action)
             if self.flow is None:
                 task_done = jnp.zeros_like(done)
@@ -173,7 +173,7 @@ class PPO:
                 cut=plan_step_cuts(done, task_done),
             )
             stats = (done, jnp.logical_and(done, plan_complete), final_step, info)
-            carry = carry.replace(vec_state=vec_state, obs=obs, key=key)
+            carry = carry.replace(vec_state=vec_state, obs=obs, key=key)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
             return carry, (transition, stats)
 
         update = runner.update
@@ -257,7 +257,7 @@ class PPO:
         """PPO loss over a minibatch whose rows carry ``weight`` (summing to 1; 0 = padding)."""
         cfg = self.config
         if self.by_expert:
-            logits, value = apply_expert(self.network, params, batch.obs)
+            logits, value = apply_expert(self.network, params, batch.obs)  # type: ignore[arg-type]  # self.network is an ExpertActorCritic here
         else:
             logits, value = self.network.apply(params, batch.obs, batch.expert)
         log_probs = jax.nn.log_softmax(logits)
@@ -288,7 +288,7 @@ class PPO:
         flat_expert = expert.reshape(-1)
         if not self.by_expert:
             values = self.network.apply(params, flat_obs, flat_expert, method="value")
-            return values.reshape(expert.shape)
+            return values.reshape(expert.shape)  # type: ignore[union-attr]  # flax Module.apply is typed as a union with the mutable-state tuple
         slots = expert_minibatches(
             jax.random.PRNGKey(0), flat_expert, self.partition_experts, self.num_minibatches
         )
@@ -351,21 +351,22 @@ class PPO:
         (params, opt_state, _), aux = jax.lax.scan(
             epoch, (runner.params, runner.opt_state, update_key), None, length=cfg.update_epochs
         )
-        runner = runner.replace(params=params, opt_state=opt_state, key=key)
+        runner = runner.replace(params=params, opt_state=opt_state, key=key)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
         return runner, jax.tree.map(jnp.mean, aux)
 
     def update_step(self, runner: RunnerState, _: Any = None) -> tuple[RunnerState, Any]:
         """One PPO update: rollout, GAE with plan-step cuts, epochs of minibatch steps."""
         runner, traj, metrics = self._rollout(runner)
-        traj = traj.replace(value=self._values(runner.params, traj.obs, traj.expert))
-        last_value = self.network.apply(
+        traj = traj.replace(value=self._values(runner.params, traj.obs, traj.expert))  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
+        # mypy: flax Module.apply is typed as a union with the mutable-state tuple
+        last_value: jax.Array = self.network.apply(  # type: ignore[assignment]
             runner.params, runner.obs, self.experts_of(runner.vec_state), method="value"
         )
         advantages, targets = compute_gae(
             traj.reward, traj.value, traj.cut, last_value, self.config.gamma, self.config.gae_lambda
         )
         runner, losses = self._update(runner, traj, advantages, targets)
-        runner = runner.replace(update=runner.update + 1)
+        runner = runner.replace(update=runner.update + 1)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
         return runner, {**metrics, **losses}
 
     def _train_chunk(self, runner: RunnerState) -> tuple[RunnerState, Any]:

@@ -200,7 +200,7 @@ def train(
     skills = skill_experts(plan.names, plan.experts)
 
     vec = make_flow_vec_env(config, env_name, plan)
-    network = build_network(config, plan.num_experts, vec.env.num_actions)
+    network = build_network(config, plan.num_experts, vec.env.num_actions)  # type: ignore[attr-defined]  # resets.SingleEnv protocol names only reset/step
     ppo = PPO(config, vec, network)
     key = jax.random.PRNGKey(config.seed)
     key, init_key = jax.random.split(key)
@@ -219,7 +219,7 @@ def train(
         opt_state, warm_opt = warm_start_optimizer(
             runner.opt_state, skills, load_optimizer_state(init), old_meta["skills"]
         )
-        runner = runner.replace(opt_state=opt_state)
+        runner = runner.replace(opt_state=opt_state)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
         if warm and not warm_opt:
             log.info("warm start: optimiser state not restored (none saved or not per expert)")
 
@@ -274,7 +274,7 @@ def train(
             "network": {
                 "kind": "ExpertActorCritic",
                 "num_experts": plan.num_experts,
-                "num_actions": vec.env.num_actions,
+                "num_actions": vec.env.num_actions,  # type: ignore[attr-defined]  # resets.SingleEnv protocol names only reset/step
                 "obs_size": ppo.obs_size,
                 "width": config.width,
                 "depth": config.depth,

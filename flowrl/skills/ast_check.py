@@ -337,7 +337,7 @@ class _Checker(ast.NodeVisitor):
         path = _dotted(node)
         root = path.split(".")[0] if path else None
         if root in MODULE_NAMES and self.kind(root) == _MODULE:
-            self._check_library_path(node, path)
+            self._check_library_path(node, path)  # type: ignore[arg-type]  # root is set, so path is a str
             return
         if (
             isinstance(node.value, ast.Name)

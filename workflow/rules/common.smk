@@ -57,7 +57,9 @@ SLURM = {
 if SELF_CONTINUE:
     _prev = Path(slot_path(TREE, SLOTS.first - 1, "library"))
     if not _prev.is_file():
-        raise ValueError(f"start_from continues {TREE} at slot {SLOTS.first}, but {_prev} is missing")
+        raise ValueError(
+            f"start_from continues {TREE} at slot {SLOTS.first}, but {_prev} is missing"
+        )
 
 
 wildcard_constraints:

@@ -10,8 +10,8 @@ rule evaluate:
         train=slot("{i}", "train"),
         checkpoint=slot("{i}", "checkpoint"),
     output:
-        eval=slot("{i}", "eval"),
         **({"gif": slot("{i}", "gif")} if GIF else {}),
+        eval=slot("{i}", "eval"),
     log:
         slot_log("evaluate"),
     params:

@@ -4,11 +4,11 @@
 
 rule train:
     input:
+        **({"candidates": slot("{i}", "candidates")} if CANDIDATES > 1 else {}),
         plan=slot("{i}", "plan"),
         module=slot("{i}", "plan_module"),
         library=prev_library,
         # candidates: K > 1: the winner continues from its probe's checkpoint
-        **({"candidates": slot("{i}", "candidates")} if CANDIDATES > 1 else {}),
     output:
         status=slot("{i}", "train"),
         metrics=slot("{i}", "metrics"),

@@ -28,7 +28,7 @@ def add_llm_arguments(p: argparse.ArgumentParser) -> None:
 def llm_settings(section: dict[str, Any] | None, cache_dir: str | None) -> LLMSettings:
     """LLM settings with the workflow config's ``llm:`` section (the precedence order of
     :mod:`flowrl.llm.settings`) and the tree's cache folder."""
-    extra = {"cache_dir": cache_dir} if cache_dir else {}
+    extra: dict[str, Any] = {"cache_dir": cache_dir} if cache_dir else {}
     return load_settings(workflow=dict(section or {}), **extra)
 
 

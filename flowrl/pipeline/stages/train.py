@@ -71,7 +71,7 @@ def train(
         return _finish(out, metrics, rejected("train", f"the plan module does not load: {exc}"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    doc = {
+    doc: dict[str, Any] = {
         "success": bool(result.success),
         "success_rate": None if result.success_rate != result.success_rate else result.success_rate,
         "success_threshold": config.success_threshold,
