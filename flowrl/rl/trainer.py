@@ -166,7 +166,7 @@ class _Progress:
             self.bar.close()
 
 
-def train(
+def train(  # noqa: C901  # one training run, top to bottom; the lead splits rl/ (issue #23)
     plan: Plan | str | Path,
     env_name: str,
     out_dir: str | Path,
