@@ -35,4 +35,4 @@ if BASELINE:
         shell:
             "{FLOWRL} baseline --env {ENV} --out {params.out} --frames {BASELINE_FRAMES} "
             "--seed {wildcards.s} --profile {params.profile} --settings {params.settings} "
-            "--episodes {params.episodes} {params.steps} {WANDB} > {log} 2>&1"
+            "--num-episodes {params.episodes} {params.steps} {WANDB} > {log} 2>&1"

@@ -44,4 +44,4 @@ if CANDIDATES > 1:
             "{FLOWRL} slot candidate_probe --env {ENV} --tree {TREE} --library {input.library} "
             "--proposal {input.proposal} --candidate-dir {params.folder} "
             "--profile {params.profile} --settings {params.settings} "
-            "--episodes {params.episodes} --seed {params.seed} {params.steps} > {log} 2>&1"
+            "--num-episodes {params.episodes} --seed {params.seed} {params.steps} > {log} 2>&1"

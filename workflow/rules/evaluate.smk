@@ -34,5 +34,5 @@ rule evaluate:
         runtime=res("evaluate", "runtime", 60),
     shell:
         "{FLOWRL} slot evaluate --train {input.train} --slot-dir {params.slot_dir} "
-        "--episodes {params.episodes} --seed {params.seed} {params.steps} {params.gif} "
+        "--num-episodes {params.episodes} --seed {params.seed} {params.steps} {params.gif} "
         "> {log} 2>&1"

@@ -63,5 +63,5 @@ if EXTRA_SEEDS:
             s="|".join(str(s) for s in EXTRA_SEEDS),
         shell:
             "{FLOWRL} slot evaluate --train {input.train} --slot-dir {params.seed_dir} "
-            "--episodes {params.episodes} --seed {wildcards.s} {params.steps} --no-gif "
+            "--num-episodes {params.episodes} --seed {wildcards.s} {params.steps} --no-gif "
             "> {log} 2>&1"

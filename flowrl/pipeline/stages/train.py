@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.cli_args import add_profile, add_use_wandb
 from flowrl.pipeline.layout import CANDIDATE_FILES, SLOT_FILES, candidate_dirs
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
@@ -153,9 +154,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", required=True, help="plan.json")
     p.add_argument("--module", required=True, help="plan_module.py")
     p.add_argument("--slot-dir", required=True, help="skill_i (gets checkpoint/, train.json)")
-    p.add_argument("--profile", default="cpu", help="trainer profile: cpu or gpu")
+    add_profile(p)
     p.add_argument("--settings", default="{}", help="JSON object of TrainConfig settings")
-    p.add_argument("--use-wandb", action="store_true", help="also log to Weights & Biases")
+    add_use_wandb(p)
 
 
 def _main(args: argparse.Namespace) -> int:
