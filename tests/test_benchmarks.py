@@ -1,4 +1,5 @@
-"""The benchmark scripts stay runnable: the GPU suite's dry mode, the README table."""
+"""The benchmark scripts stay runnable: the GPU suite's dry mode, the tables of
+docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 
 
-def test_readme_benchmark_tables_match_the_results() -> None:
-    """README's benchmark tables are what readme_table.py makes of benchmarks/results/."""
+def test_benchmark_tables_match_the_results() -> None:
+    """docs/benchmarks.md's tables are what benchmark_tables.py makes of benchmarks/results/."""
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "readme_table.py"), "--check"],
+        [sys.executable, str(BENCH / "benchmark_tables.py"), "--check"],
         capture_output=True,
         text=True,
         timeout=60,
