@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run depth paper test test-fast bench lint format clean
+.PHONY: run depth paper test test-fast bench lint typecheck format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,14 +25,16 @@ paper: $(STAMP)
 
 # Test files run on up to TEST_WORKERS processes (one file stays on one worker, so its
 # session fixtures compile once); slow files start first so they do not end the run alone.
+# --durations=15 lists the slowest tests on every run, so a test that grows is seen.
 TEST_WORKERS ?= 4
 PYTEST_XDIST := -n auto --maxprocesses $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST := $(BIN)/python -m pytest -q --durations=15 $(PYTEST_XDIST)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_XDIST)
+	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_XDIST) -m "not slow"
+	$(PYTEST) -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/env_throughput.py
@@ -42,6 +44,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check flowrl tests benchmarks
 	$(BIN)/snakefmt --check workflow
 	$(BIN)/python -m snakemake --lint --configfile config/profiles/quick.yaml
+
+# mypy on flowrl/, configured in pyproject.toml ([tool.mypy])
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format flowrl tests benchmarks

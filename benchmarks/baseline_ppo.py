@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from bench_common import best_of, blocked
 
 from flowrl.envs.game_env import GameEnv
 from flowrl.envs.resets import ResetConfig, VecEnv
@@ -212,9 +213,7 @@ def start_baseline(cfg: BaselineConfig) -> tuple[float, Callable[[int], float]]:
     first_s = time.perf_counter() - t0
 
     def again(seed: int) -> float:
-        t = time.perf_counter()
-        jax.block_until_ready(compiled(jax.random.PRNGKey(seed), obs, env_state))
-        return time.perf_counter() - t
+        return blocked(compiled, jax.random.PRNGKey(seed), obs, env_state)[1]
 
     return first_s, again
 
@@ -223,7 +222,7 @@ def run_baseline(cfg: BaselineConfig, repeats: int = 1) -> dict:
     """Steady steps/s (best whole run) and compile (time to the first run's result minus
     one steady run)."""
     first_s, again = start_baseline(cfg)
-    best = min(again(rep + 1) for rep in range(max(1, repeats)))
+    (best,) = best_of([again], repeats)
     return {"compile_s": first_s - best, "run_s": best, "sps": cfg.frames / best}
 
 

@@ -9,9 +9,11 @@ so same-run ratios hold where absolute numbers drift).
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +60,16 @@ def blocked(fn, *args) -> tuple[Any, float]:
     return out, time.perf_counter() - t
 
 
-def best_of(fn, args: tuple, repeats: int) -> tuple[float, float]:
-    """(first call s, best of ``repeats`` further calls s) of a pure ``fn(*args)``."""
-    _, first = blocked(fn, *args)
-    best = min(blocked(fn, *args)[1] for _ in range(max(1, repeats)))
-    return first, best
+def best_of(timers: Sequence[Callable[[int], float]], repeats: int) -> list[float]:
+    """The best seconds of each timer over ``repeats`` rounds (at least one). A timer runs
+    its case once and returns its seconds; round ``r`` passes it the seed ``r + 1``. The
+    timers take turns within a round (round-robin), so a change of machine load during the
+    run hits every case alike."""
+    best = [math.inf] * len(timers)
+    for rep in range(max(1, repeats)):
+        for i, timer in enumerate(timers):
+            best[i] = min(best[i], timer(rep + 1))
+    return best
 
 
 def write_json(path: str | Path | None, data: dict[str, Any]) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from functools import partial
 from pathlib import Path
 
 import jax
+from bench_common import best_of, blocked
 
 from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.game_env import GameEnv
@@ -44,15 +46,22 @@ def compile_case(vec: VecEnv, num_actions: int, steps: int) -> dict:
     _, state0 = jax.block_until_ready(jax.jit(vec.reset)(key))
     run = make_runner(vec, num_actions, steps)
     jax.block_until_ready(run(key, state0))  # compile + first run
-    return {"run": run, "state0": state0, "compile_s": time.perf_counter() - t0, "best": 1e9}
+    return {"run": run, "state0": state0, "compile_s": time.perf_counter() - t0, "episodes": 0}
 
 
-def time_case(case: dict, seed: int) -> int:
-    """One timed run from the same fresh worlds (so no case steps dead or stale games)."""
-    t = time.perf_counter()
-    _, dones = jax.block_until_ready(case["run"](jax.random.PRNGKey(seed), case["state0"]))
-    case["best"] = min(case["best"], time.perf_counter() - t)
-    return int(dones)
+def time_case(case: dict, seed: int) -> float:
+    """Seconds of one run from the same fresh worlds (so no case steps dead or stale games);
+    the episodes it ended are added to ``case["episodes"]``."""
+    (_, dones), seconds = blocked(case["run"], jax.random.PRNGKey(seed), case["state0"])
+    case["episodes"] += int(dones)
+    return seconds
+
+
+def time_cases(cases: list[dict], repeats: int) -> None:
+    """Each compiled case's best run, in ``case["best"]``, the cases interleaved."""
+    timers = [partial(time_case, case) for case in cases]
+    for case, best in zip(cases, best_of(timers, repeats), strict=True):
+        case["best"] = best
 
 
 def main() -> None:
@@ -94,13 +103,11 @@ def main() -> None:
     )
     print(f"{'case':28s} {'steps/s':>10s} {'ratio':>6s} {'compile s':>10s} {'episodes':>9s}")
     compiled = [compile_case(vec, game.num_actions, args.steps) for _, vec in cases]
-    episodes = [0] * len(cases)
-    for rep in range(args.repeats):  # interleaved, so machine load drifts hit every case alike
-        for i, case in enumerate(compiled):
-            episodes[i] += time_case(case, rep + 1)
+    time_cases(compiled, args.repeats)
     base = args.num_envs * args.steps / compiled[0]["best"]
-    for (name, vec), case, eps in zip(cases, compiled, episodes, strict=True):
+    for (name, vec), case in zip(cases, compiled, strict=True):
         sps = vec.num_envs * args.steps / case["best"]
+        eps = case["episodes"]
         print(f"{name:28s} {sps:10.0f} {sps / base:6.2f} {case['compile_s']:10.1f} {eps:9d}")
 
 

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 # Same timing code as the env benchmark (this folder is on sys.path when run as a script).
-from env_throughput import compile_case, time_case
+from env_throughput import compile_case, time_cases
 
 from flowrl.envs.fabrax import ENV_NAME as FABRAX
 from flowrl.envs.flow_env import FlowEnv
@@ -63,9 +63,7 @@ def main() -> None:
     )
     print(f"{'case':30s} {'steps/s':>10s} {'ratio':>6s} {'compile s':>10s}")
     compiled = [compile_case(vec, n, args.steps) for _, vec, n in cases]
-    for rep in range(args.repeats):
-        for case in compiled:
-            time_case(case, rep + 1)
+    time_cases(compiled, args.repeats)
     base = args.num_envs * args.steps / compiled[0]["best"]
     for (name, vec, _), case in zip(cases, compiled, strict=True):
         sps = vec.num_envs * args.steps / case["best"]

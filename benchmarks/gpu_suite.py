@@ -32,7 +32,7 @@ import jax
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_ppo import BaselineConfig, run_baseline
 from bench_common import ROOT, describe, machine, write_json
-from env_throughput import compile_case, time_case
+from env_throughput import compile_case, time_cases
 from trainer_throughput import measure, trainer_ppo, wood_plan
 
 from flowrl.envs.flow_env import FlowEnv
@@ -86,8 +86,7 @@ def env_section(env_name: str, sizes: dict) -> list[dict]:
     rows = []
     for name, vec, n in cases:
         case = compile_case(vec, flow.num_actions, sizes["env_steps"])
-        for rep in range(sizes["repeats"]):
-            time_case(case, rep + 1)
+        time_cases([case], sizes["repeats"])
         sps = n * sizes["env_steps"] / case["best"]
         rows.append({"name": name, "num_envs": n, "sps": sps, "compile_s": case["compile_s"]})
         print(f"{name:40s} {sps:11.0f} steps/s  compile {case['compile_s']:6.1f} s", flush=True)

@@ -32,7 +32,7 @@ import jax
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baseline_ppo
 from baseline_ppo import BaselineConfig
-from bench_common import SKILL, blocked, describe, machine, write_json
+from bench_common import SKILL, best_of, blocked, describe, machine, write_json
 from env_throughput import make_runner
 
 from flowrl.rl.config import TrainConfig
@@ -115,9 +115,9 @@ def result(case: dict) -> dict:
 def measure_all(cases: list[dict], repeats: int) -> list[dict]:
     """Time started ``cases`` round-robin (``repeats`` rounds) so a change of machine load
     during the run hits every case alike; each case keeps its best call."""
-    for _ in range(max(1, repeats)):
-        for case in cases:
-            case["best_s"] = min(case.get("best_s", float("inf")), case["again"]())
+    timers = [lambda _seed, case=case: case["again"]() for case in cases]
+    for case, best in zip(cases, best_of(timers, repeats), strict=True):
+        case["best_s"] = best
     rows = [result(case) for case in cases]
     for case in cases:  # free the env states
         case["state"].clear()

@@ -20,29 +20,31 @@ from typing import Any
 
 import yaml
 
+from flowrl.cli_args import add_llm_name, add_total_timesteps, add_use_wandb, spellings
 from flowrl.pipeline.runner import run_workflow
 
 
 def build_parser(parallel: bool = False) -> argparse.ArgumentParser:
     prog = "flowrl.bottomup_parallel" if parallel else "flowrl.bottomup"
     p = argparse.ArgumentParser(prog=f"python -m {prog}", description=__doc__.splitlines()[0])
-    p.add_argument("--env_name", default=None, help="game (config default otherwise)")
-    p.add_argument("--llm_name", default=None, help="model (config default: gpt-5)")
-    p.add_argument("--max_nodes", type=int, default=None, help="skill slots in the tree")
+    p.add_argument(*spellings("env_name"), default=None, help="game (config default otherwise)")
+    add_llm_name(p, required=False)
+    p.add_argument(*spellings("max_nodes"), type=int, default=None, help="skill slots in the tree")
     if parallel:
-        p.add_argument("--max_parallel_skills", type=int, default=2, help="K skills per round")
-    p.add_argument("--total_timesteps", type=float, default=None, help="frames per slot (5e7)")
-    p.add_argument("--use_wandb", action=argparse.BooleanOptionalAction, default=None)
+        p.add_argument(
+            *spellings("max_parallel_skills"), type=int, default=2, help="K skills per round"
+        )
+    add_total_timesteps(p, help="frames per slot (5e7)")
+    add_use_wandb(p, default=None)  # None: the config's use_wandb
     p.add_argument(
         "--tree",
-        "--graph-path",
-        "--graph_path",
+        *spellings("graph_path"),
         dest="tree",
         default=None,
         help="output tree folder (default results/<env>/<llm>); --graph-path is the seed's name",
     )
     p.add_argument(
-        "--current_i",
+        *spellings("current_i"),
         type=int,
         default=None,
         help="continue the tree from slot N (slots < N are kept)",

@@ -1,4 +1,5 @@
-"""The benchmark scripts stay runnable: the GPU suite's dry mode, the README table."""
+"""The benchmark scripts stay runnable: the GPU suite's dry mode, the tables of
+docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 
 
-def test_readme_benchmark_tables_match_the_results() -> None:
-    """README's benchmark tables are what readme_table.py makes of benchmarks/results/."""
+def test_benchmark_tables_match_the_results() -> None:
+    """docs/benchmarks.md's tables are what benchmark_tables.py makes of benchmarks/results/."""
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "readme_table.py"), "--check"],
+        [sys.executable, str(BENCH / "benchmark_tables.py"), "--check"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -50,3 +51,25 @@ def test_gpu_suite_dry_mode_runs_to_completion_on_cpu(tmp_path: Path) -> None:
         assert row["x_env_alone"] == pytest.approx(row["sps"] / data["env"][0]["sps"])
         assert row["x_baseline"] == pytest.approx(row["sps"] / data["baseline"]["sps"])
     assert data["pipeline"]["rc"] == 0
+
+
+def test_best_of_takes_turns_and_keeps_each_best() -> None:
+    """The timing loop the benchmarks share: round-robin rounds, seeds 1.., best per case."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from bench_common import best_of
+    finally:
+        sys.path.remove(str(BENCH))
+    calls: list[tuple[str, int]] = []
+
+    def timer(name: str, seconds: list[float]):
+        def run(seed: int) -> float:
+            calls.append((name, seed))
+            return seconds[seed - 1]
+
+        return run
+
+    best = best_of([timer("a", [3.0, 1.0, 2.0]), timer("b", [0.5, 4.0, 5.0])], 3)
+    assert best == [1.0, 0.5]
+    assert calls == [("a", 1), ("b", 1), ("a", 2), ("b", 2), ("a", 3), ("b", 3)]
+    assert best_of([timer("c", [7.0])], 0) == [7.0]  # at least one round

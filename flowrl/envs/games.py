@@ -85,7 +85,7 @@ class GameSpec:
     def mob_enum(self) -> type[IntEnum]:
         """``Mob``: one member per mob kind, valued as its row in ``closest_blocks``."""
         first = self.num_block_types
-        return IntEnum("Mob", {name: first + i for i, name in enumerate(self.mob_kinds)})
+        return IntEnum("Mob", {name: first + i for i, name in enumerate(self.mob_kinds)})  # type: ignore[return-value]  # the functional Enum API returns a class, mypy reads an instance
 
     @property
     def num_feature_rows(self) -> int:

@@ -120,7 +120,7 @@ class VecEnv:
         obs, env_state, reward, done, info = self._step_many(
             jax.random.split(step_key, self.num_envs), state.env_state, actions
         )
-        state = state.replace(env_state=env_state, step_count=state.step_count + 1)
+        state = state.replace(env_state=env_state, step_count=state.step_count + 1)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
         mode = self.config.mode
         if mode == "none":
             return obs, state, reward, done, info
@@ -150,7 +150,7 @@ class VecEnv:
         obs, env_state = jax.lax.cond(
             done.any(), reset_some, lambda operand: operand, (obs, state.env_state)
         )
-        return obs, state.replace(env_state=env_state)
+        return obs, state.replace(env_state=env_state)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
 
     def _from_pool(
         self, state: VecState, obs: jax.Array, done: jax.Array
@@ -168,7 +168,7 @@ class VecEnv:
             done.any(), gather, lambda operand: operand, (obs, state.env_state)
         )
         cursor = (state.pool_cursor + done.sum()) % self.pool_size
-        return obs, state.replace(env_state=env_state, pool_cursor=cursor.astype(jnp.int32))
+        return obs, state.replace(env_state=env_state, pool_cursor=cursor.astype(jnp.int32))  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
 
     def _refresh_pool(self, key: jax.Array, state: VecState) -> VecState:
         size = self.config.refresh_size
@@ -189,6 +189,6 @@ class VecEnv:
         cursor = jnp.where(
             due, (state.refresh_cursor + size) % self.pool_size, state.refresh_cursor
         )
-        return state.replace(
+        return state.replace(  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
             pool_obs=pool_obs, pool_state=pool_state, refresh_cursor=cursor.astype(jnp.int32)
         )

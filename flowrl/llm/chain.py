@@ -264,7 +264,7 @@ def analyse(
     answer = ask(
         query,
         prompts.analyse_messages(env_name, prompts.analyse_context(env_name, spec, rollout)),
-        json_parser(ANALYSIS, merged),
+        json_parser(ANALYSIS, merged),  # type: ignore[arg-type]  # json_parser's check may return the corrected value
         purpose="analyse",
         max_reasks=_max_reasks(query, max_reasks),
         ledger=ledger,
@@ -328,7 +328,7 @@ class InventoryGraph:
             prompts.spec_messages(
                 self.env_name, prompts.spec_context(self.env_name, proposal, self.db)
             ),
-            json_parser(skill_spec_schema(), check_spec),
+            json_parser(skill_spec_schema(), check_spec),  # type: ignore[arg-type]  # json_parser's check may return the corrected value
             purpose="spec",
             max_reasks=self.query.settings.max_reasks,
             ledger=self.ledger,

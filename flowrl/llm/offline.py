@@ -152,7 +152,7 @@ class OfflineProvider:
         context = context_of(messages)
         if step == "propose":
             skills = load_knowledge(env_name).skills()
-            skill = next_skill(skills, context)
+            skill = next_skill(skills, context)  # type: ignore[type-var]  # OfflineSkill satisfies the skill protocol structurally
             if skill is None:
                 raise LLMError(
                     f"offline curriculum exhausted: all {len(skills)} knowledge-base skills of "

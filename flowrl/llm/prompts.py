@@ -278,7 +278,7 @@ def reward_context(
 def example_code(library: dict[str, Any] | None) -> str | None:
     """The shortest accepted skill's code, as a style example (None for an empty library)."""
     codes = [s.get("code") for s in library_skills(library) if s.get("code")]
-    return min(codes, key=len) if codes else None
+    return min(codes, key=len) if codes else None  # type: ignore[arg-type]  # codes holds str only; min's key is over Sized
 
 
 def code_context(

@@ -14,6 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
+from flowrl.cli_args import spellings
 from flowrl.pipeline.config import REPO_ROOT
 
 PRESETS = {
@@ -33,9 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="quick",
         help="quick: 3 slots, tiny budgets (make run); depth: 18 slots, CPU profile (make depth)",
     )
-    parser.add_argument("--max_nodes", type=int, default=None, help="skill slots (quick: 3)")
+    parser.add_argument(
+        *spellings("max_nodes"), type=int, default=None, help="skill slots (quick: 3)"
+    )
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--results_dir", default=None, help="where trees go (default results)")
+    parser.add_argument(
+        *spellings("results_dir"), default=None, help="where trees go (default results)"
+    )
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=None, help="train + evaluate each slot per seed"
     )

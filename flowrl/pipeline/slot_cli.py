@@ -2,26 +2,27 @@
 
     flowrl slot init     --env ENV --out TREE/init/library.json
     flowrl slot prompt   --env ENV --library LIB --out skill_i/prompt.json [--siblings P...]
-    flowrl slot propose  --env ENV --llm_name M --prompt .. --library .. --out proposal.json
-    flowrl slot code     --env ENV --llm_name M --proposal .. --library .. --out skill.py
-    flowrl slot validate --env ENV --llm_name M --skill .. --proposal .. --slot-dir skill_i
-    flowrl slot candidate_code     --env ENV --llm_name M --proposal .. --library ..
+    flowrl slot propose  --env ENV --llm-name M --prompt .. --library .. --out proposal.json
+    flowrl slot code     --env ENV --llm-name M --proposal .. --library .. --out skill.py
+    flowrl slot validate --env ENV --llm-name M --skill .. --proposal .. --slot-dir skill_i
+    flowrl slot candidate_code     --env ENV --llm-name M --proposal .. --library ..
                                    --candidate-dir skill_i/candidates/cC [--earlier c0 ..]
-    flowrl slot candidate_validate --env ENV --llm_name M --proposal .. --candidate-dir ..
+    flowrl slot candidate_validate --env ENV --llm-name M --proposal .. --candidate-dir ..
     flowrl slot candidate_probe    --env ENV --tree TREE --library .. --proposal ..
                                    --candidate-dir .. --profile P --settings JSON
     flowrl slot select   --slot-dir skill_i --candidates K
     flowrl slot plan     --env ENV --library .. --proposal .. --validation .. --out .. --module ..
     flowrl slot train    --env ENV --tree TREE --plan .. --module .. --slot-dir .. --profile P
-    flowrl slot analyse  --env ENV --llm_name M --proposal .. --train .. --slot-dir ..
-    flowrl slot evaluate --train train.json --slot-dir skill_i [--episodes N]
+    flowrl slot analyse  --env ENV --llm-name M --proposal .. --train .. --slot-dir ..
+    flowrl slot evaluate --train train.json --slot-dir skill_i [--num-episodes N] [--no-gif]
     flowrl slot commit   --env ENV --previous LIB --slot-dirs skill_i... --out library.json
     flowrl slot seed     --source OTHER_TREE --dest TREE --up-to N
 
 Each stage lives in ``flowrl/pipeline/stages/<rule>.py`` (one module per rule file);
 :data:`STAGES` maps the subcommand to it. LLM stages append to ``--ledger``
 (``skill_i/llm_calls.jsonl``) and cache responses in ``--cache-dir``; ``--llm-settings``
-is the workflow config's ``llm:`` section as JSON.
+is the workflow config's ``llm:`` section as JSON. Flags shared with the standalone steps
+(``flowrl train|evaluate|validate|plan``) come from :mod:`flowrl.cli_args`: one spelling.
 """
 
 from __future__ import annotations

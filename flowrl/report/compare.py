@@ -61,7 +61,8 @@ def tree_model(tree: Path, rows: list[dict[str, Any]] | None = None) -> str:
 def _score_columns(rows: list[dict[str, Any]], policy: str) -> dict[str, Any]:
     """Crafter score (mean, 95% interval) and deepest achievement of ``policy``'s rows."""
     score = next((r for r in rows if r["policy"] == policy and r["metric"] == SCORE), None)
-    low, high = (score or {}).get("ci_low"), (score or {}).get("ci_high")
+    fields: dict[str, Any] = score or {}
+    low, high = fields.get("ci_low", ""), fields.get("ci_high", "")
     return {
         "crafter_score": None if score is None else float(score["mean"]),
         "crafter_score_ci": "" if low in (None, "") else f"{float(low):.2f}-{float(high):.2f}",
@@ -75,7 +76,7 @@ def tree_scores(tree: Path) -> dict[str, Any]:
     if not path.is_file():
         return _score_columns([], "")
     with open(path) as fh:
-        rows = [{**r, "mean": float(r["mean"])} for r in csv.DictReader(fh)]
+        rows: list[dict[str, Any]] = [{**r, "mean": float(r["mean"])} for r in csv.DictReader(fh)]
     tree_row = next((r["policy"] for r in rows if r["kind"] == "tree"), "")
     return _score_columns(rows, tree_row)
 

@@ -6,15 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
+from flowrl.cli_args import add_gif, add_max_episode_steps, add_num_episodes, add_seed, spellings
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", required=True, help="checkpoint directory")
     parser.add_argument("--out", required=True, help="output dir (eval.json, rollout.gif)")
-    parser.add_argument("--num_episodes", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max_episode_steps", type=int, default=None)
-    parser.add_argument("--no_gif", action="store_true", help="skip rendering the GIF")
-    parser.add_argument("--gif_max_frames", type=int, default=400)
+    add_num_episodes(parser)
+    add_seed(parser, help="evaluation seed")
+    add_max_episode_steps(parser)
+    add_gif(parser)
+    parser.add_argument(*spellings("gif_max_frames"), type=int, default=400)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         max_episode_steps=args.max_episode_steps,
         out_json=out / "eval.json",
-        gif_path=None if args.no_gif else out / "rollout.gif",
+        gif_path=out / "rollout.gif" if args.gif else None,
         gif_max_frames=args.gif_max_frames,
     )
     brief = {p: result[p]["success_pct"] for p in ("greedy", "sampled")}

@@ -104,7 +104,7 @@ class _ExpertMLP(nn.Module):
                     h = h @ kernel[e] + bias[e]
                     h = h if i == last else act(h)
                 out = h if out is None else jnp.where((expert == e)[:, None], h, out)
-            return out
+            return out  # type: ignore[return-value]  # num_experts >= 1, so out is set
         if self.routing == "gather":
             h = x
             for i, (kernel, bias) in enumerate(layers):
@@ -167,8 +167,8 @@ class ExpertActorCritic(nn.Module):
             activation=self.activation,
             routing=resolve_routing(self.routing, self.num_experts),
         )
-        self.actor = _ExpertMLP(out_dim=self.num_actions, out_scale=0.01, **common)
-        self.critic = _ExpertMLP(out_dim=1, out_scale=1.0, **common)
+        self.actor = _ExpertMLP(out_dim=self.num_actions, out_scale=0.01, **common)  # type: ignore[arg-type]  # **common holds the shared keyword fields of one dataclass
+        self.critic = _ExpertMLP(out_dim=1, out_scale=1.0, **common)  # type: ignore[arg-type]  # **common holds the shared keyword fields of one dataclass
 
     def _route(self, expert: jax.Array) -> jax.Array:
         return jnp.clip(expert.astype(jnp.int32), 0, self.num_experts - 1)
@@ -210,8 +210,8 @@ class ActorCritic(nn.Module):
 
     def setup(self) -> None:
         common = dict(width=self.width, depth=self.depth, activation=self.activation)
-        self.actor = _MLP(out_dim=self.num_actions, out_scale=0.01, **common)
-        self.critic = _MLP(out_dim=1, out_scale=1.0, **common)
+        self.actor = _MLP(out_dim=self.num_actions, out_scale=0.01, **common)  # type: ignore[arg-type]  # **common holds the shared keyword fields of one dataclass
+        self.critic = _MLP(out_dim=1, out_scale=1.0, **common)  # type: ignore[arg-type]  # **common holds the shared keyword fields of one dataclass
 
     def __call__(
         self, obs: jax.Array, expert: jax.Array | None = None

@@ -143,7 +143,7 @@ class PPO:
             key, act_key, env_key = jax.random.split(carry.key, 3)
             expert = self.experts_of(carry.vec_state)
             logits = self.network.apply(carry.params, carry.obs, expert, method="policy")
-            action, log_prob = sample_action(act_key, logits)
+            action, log_prob = sample_action(act_key, logits)  # type: ignore[arg-type]  # flax Module.apply is typed as a union with the mutable-state tuple
             obs, vec_state, reward, done, info = self.vec_env.step(env_key, carry.vec_state, action)
             transition = Transition(
                 obs=carry.obs,
@@ -243,7 +243,7 @@ class PPO:
         """PPO loss over a minibatch whose rows carry ``weight`` (summing to 1; 0 = padding)."""
         cfg = self.config
         if self.by_expert:
-            logits, value = apply_expert(self.network, params, batch.obs)
+            logits, value = apply_expert(self.network, params, batch.obs)  # type: ignore[arg-type]  # self.network is an ExpertActorCritic here
         else:
             logits, value = self.network.apply(params, batch.obs, batch.expert)
         log_probs = jax.nn.log_softmax(logits)
@@ -341,7 +341,7 @@ class PPO:
         (params, opt_state, _), aux = jax.lax.scan(
             epoch, (runner.params, runner.opt_state, update_key), None, length=cfg.update_epochs
         )
-        runner = runner.replace(params=params, opt_state=opt_state, key=key)
+        runner = runner.replace(params=params, opt_state=opt_state, key=key)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
         return runner, jax.tree.map(jnp.mean, aux)
 
     def update_step(self, runner: RunnerState, _: Any = None) -> tuple[RunnerState, Any]:
@@ -358,7 +358,7 @@ class PPO:
         )
         # UPDATE NETWORK
         runner, losses = self._update(runner, traj, advantages, targets)
-        runner = runner.replace(update=runner.update + 1)
+        runner = runner.replace(update=runner.update + 1)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
         return runner, {**metrics, **losses}
 
     def _train_chunk(self, runner: RunnerState) -> tuple[RunnerState, Any]:

@@ -6,20 +6,30 @@ import argparse
 import json
 import logging
 
+from flowrl.cli_args import (
+    add_env,
+    add_profile,
+    add_seed,
+    add_toggle,
+    add_total_timesteps,
+    add_use_wandb,
+    spellings,
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plan", required=True, help="plan module (.py) to train")
-    parser.add_argument("--env", required=True, dest="env_name", help="craftax env name")
+    add_env(parser)
     parser.add_argument("--out", required=True, help="output dir (checkpoint/, train_metrics.csv)")
     parser.add_argument("--init", default=None, help="checkpoint to warm-start experts from")
-    parser.add_argument("--total_timesteps", type=float, default=None, help="step budget (5e6)")
+    add_total_timesteps(parser, help="frame budget (profile default otherwise)")
     parser.add_argument("--config", default=None, help="YAML of training settings")
-    parser.add_argument("--profile", default=None, choices=("cpu", "gpu"), help="preset")
-    parser.add_argument("--num_envs", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--success_threshold", type=float, default=None)
-    parser.add_argument("--use_wandb", action="store_true", help="log to W&B (offline default)")
-    parser.add_argument("--no_progress", action="store_true", help="hide the progress bar")
+    add_profile(parser, default=None)  # None: gpu when JAX sees one, else cpu
+    parser.add_argument(*spellings("num_envs"), type=int, default=None)
+    add_seed(parser, default=None, help="trainer seed (profile default otherwise)")
+    parser.add_argument(*spellings("success_threshold"), type=float, default=None)
+    add_use_wandb(parser)
+    add_toggle(parser, "progress", True, "show the progress bar")
 
 
 def default_profile() -> str:
@@ -43,12 +53,12 @@ def run(args: argparse.Namespace) -> int:
     )
     result = train(
         args.plan,
-        args.env_name,
+        args.env,
         args.out,
         config,
         init=args.init,
         use_wandb=args.use_wandb,
-        progress=not args.no_progress,
+        progress=args.progress,
     )
     summary = {
         "success": result.success,

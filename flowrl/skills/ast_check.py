@@ -139,7 +139,7 @@ class _Checker(ast.NodeVisitor):
             self.reasons.append(reason)
 
     # --- structure ---------------------------------------------------------------
-    def check_module(self, tree: ast.Module) -> None:
+    def check_module(self, tree: ast.Module) -> None:  # noqa: C901  # one branch per kind of module-level statement; being rewritten (sandbox work)
         self.module_functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
@@ -337,7 +337,7 @@ class _Checker(ast.NodeVisitor):
         path = _dotted(node)
         root = path.split(".")[0] if path else None
         if root in MODULE_NAMES and self.kind(root) == _MODULE:
-            self._check_library_path(node, path)
+            self._check_library_path(node, path)  # type: ignore[arg-type]  # root is set, so path is a str
             return
         if (
             isinstance(node.value, ast.Name)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
+from flowrl.cli_args import add_env
 from flowrl.skills.library import Library, LibraryError, kb_library
 from flowrl.skills.planner import plan_skill
 from flowrl.skills.resolver import ResolverError, Step, format_plan
@@ -26,7 +27,7 @@ from flowrl.skills.spec import SpecError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, help="game, e.g. Craftax-Classic-Symbolic-v1")
+    add_env(parser)
     parser.add_argument(
         "--library", required=True, help="library.json, or 'kb' for the knowledge base"
     )

@@ -59,7 +59,7 @@ def explain(err: BaseException, function: str) -> str:
     return f"{where}`{function}` raised {name}: {text}."
 
 
-def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:
+def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:  # noqa: C901  # the checks run in order, each may stop the rest; being rewritten (sandbox work)
     """Run all runtime checks; returns {"reasons": [...], "stats": {...}}."""
     # Deliberately lazy: main() confines the process before JAX (and its threads) load.
     import jax

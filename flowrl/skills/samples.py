@@ -17,7 +17,7 @@ import argparse
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -82,7 +82,7 @@ def _template(env_name: str) -> Any:
 
 def save_samples(samples: FeatureSamples, path: Path, meta: dict[str, Any]) -> None:
     """Write ``samples`` as a compressed .npz, atomically."""
-    arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+    arrays: dict[str, Any] = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
     for part in PARTS:
         for i, leaf in enumerate(jax.tree.leaves(getattr(samples, part))):
             arrays[f"{part}/{i}"] = np.asarray(leaf)
@@ -102,7 +102,7 @@ def load_samples(path: Path, env_name: str, expect: dict[str, Any] | None = None
         shapes = [leaf.shape for leaf in jax.tree.leaves(template)]
         parts = {}
         for part in PARTS:
-            leaves = [data[f"{part}/{i}"] for i in range(treedef.num_leaves)]
+            leaves = [data[f"{part}/{i}"] for i in range(len(shapes))]
             for i, (leaf, shape) in enumerate(zip(leaves, shapes, strict=True)):
                 # JAX clamps out-of-range indices, so a stale shape would be read silently
                 if leaf.shape[1:] != shape:
@@ -123,7 +123,8 @@ def _randomise(features: SymbolicFeatures, key: jax.Array, cap: int) -> Symbolic
         for k, x in zip(keys, leaves, strict=False)
     ]
     intrinsics = jax.random.randint(keys[-1], features.player_intrinsics.shape, 0, 10)
-    return features.replace(
+    return replace(
+        features,
         inventory=jax.tree.unflatten(treedef, leaves),
         player_intrinsics=intrinsics.astype(jnp.float32),
     )

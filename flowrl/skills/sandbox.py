@@ -114,7 +114,7 @@ def confine(
     """
     applied: dict[str, Any] = {"platform": platform.system()}
     for name, layer in (
-        ("rlimits", lambda: _apply_limits(memory_gb, cpu_s) or True),
+        ("rlimits", lambda: _apply_limits(memory_gb, cpu_s) or True),  # type: ignore[func-returns-value]  # the step must return True once the limits are set
         ("netns", _private_network),
         ("landlock", lambda: _landlock(Path(workdir), [*_default_read_roots(), *read_roots])),
     ):

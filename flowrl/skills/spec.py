@@ -206,6 +206,36 @@ def parse_gain(key: str, value: Any, ephemeral_skill: bool = False) -> Gain:
     return Gain(key, default_gain_type(key, ephemeral_skill), parse_amount(value))
 
 
+def _amount_table(data: Mapping[str, Any], section: str, errors: list[str]) -> dict[str, Amount]:
+    """``data[section]`` parsed into amounts; each problem is appended to ``errors``."""
+    raw = data.get(section) or {}
+    if not isinstance(raw, Mapping):
+        errors.append(f"`{section}` must be an object of key -> 'lambda n: a*n + b'")
+        return {}
+    table: dict[str, Amount] = {}
+    for key, value in raw.items():
+        try:
+            table[str(key)] = parse_amount(value)
+        except SpecError as exc:
+            errors.append(f"{section}[{key!r}]: {exc}")
+    return table
+
+
+def _gains(data: Mapping[str, Any], ephemeral: bool, errors: list[str]) -> dict[str, Gain]:
+    """``data["gain"]`` parsed into typed gains; each problem is appended to ``errors``."""
+    raw = data.get("gain") or {}
+    if not isinstance(raw, Mapping):
+        errors.append("`gain` must be an object")
+        return {}
+    gains: dict[str, Gain] = {}
+    for key, value in raw.items():
+        try:
+            gains[str(key)] = parse_gain(str(key), value, ephemeral)
+        except SpecError as exc:
+            errors.append(str(exc))
+    return gains
+
+
 @dataclass(frozen=True)
 class SkillSpec:
     """A parsed skill spec. ``requirements``/``consumption`` map keys to amounts."""
@@ -241,28 +271,11 @@ class SkillSpec:
         if not isinstance(ephemeral, bool):
             errors.append("`ephemeral` must be true or false")
             ephemeral = False
-        tables: dict[str, dict[str, Amount]] = {}
-        for section in ("requirements", "consumption"):
-            raw = data.get(section) or {}
-            if not isinstance(raw, Mapping):
-                errors.append(f"`{section}` must be an object of key -> 'lambda n: a*n + b'")
-                raw = {}
-            tables[section] = {}
-            for key, value in raw.items():
-                try:
-                    tables[section][str(key)] = parse_amount(value)
-                except SpecError as exc:
-                    errors.append(f"{section}[{key!r}]: {exc}")
-        gains: dict[str, Gain] = {}
-        raw_gain = data.get("gain") or {}
-        if not isinstance(raw_gain, Mapping):
-            errors.append("`gain` must be an object")
-            raw_gain = {}
-        for key, value in raw_gain.items():
-            try:
-                gains[str(key)] = parse_gain(str(key), value, ephemeral)
-            except SpecError as exc:
-                errors.append(str(exc))
+        tables = {
+            section: _amount_table(data, section, errors)
+            for section in ("requirements", "consumption")
+        }
+        gains = _gains(data, ephemeral, errors)
         if not gains and not errors:
             errors.append("a skill must gain something (`gain` is empty)")
         for key, amount in tables.get("consumption", {}).items():

@@ -6,10 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
+from flowrl.cli_args import add_env
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("skill", nargs="*", type=Path, help="skill module(s) to check")
-    parser.add_argument("--env", "--env_name", dest="env", default="Craftax-Classic-Symbolic-v1")
+    add_env(parser, required=False)
     parser.add_argument("--n", type=int, default=1, help="target count bound to task_is_done's n")
     parser.add_argument("--timeout", type=float, default=120.0, help="sandbox time limit (s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")

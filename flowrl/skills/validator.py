@@ -204,7 +204,7 @@ def _watch(
     """
     assert proc.stdin and proc.stdout and proc.stderr
     errors: list[bytes] = []
-    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]  # Popen(stderr=PIPE) sets proc.stderr
     drain.start()
     try:
         proc.stdin.write(request.encode())

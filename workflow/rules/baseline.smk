@@ -39,4 +39,4 @@ if BASELINE:
         shell:
             "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl baseline --env {params.env} --out {params.out} --frames {params.frames} "
             "--seed {wildcards.s} --profile {params.profile} --settings {params.settings} "
-            "--episodes {params.episodes} {params.steps} > {log} 2>&1"
+            "--num-episodes {params.episodes} {params.steps} > {log} 2>&1"

@@ -48,4 +48,4 @@ if CANDIDATES > 1:
             "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl slot candidate_probe --env {params.env} --tree {params.tree} --library {input.library} "
             "--proposal {input.proposal} --candidate-dir {params.folder} "
             "--profile {params.profile} --settings {params.settings} "
-            "--episodes {params.episodes} --seed {params.seed} {params.steps} > {log} 2>&1"
+            "--num-episodes {params.episodes} --seed {params.seed} {params.steps} > {log} 2>&1"

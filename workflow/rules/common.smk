@@ -204,7 +204,7 @@ def above(key, levels, of="output"):
 def llm_args(wildcards):
     """Model, ledger, cache and settings of the LLM stages (``flowrl slot <stage>``)."""
     return (
-        f"--llm_name {LLM} --ledger {slot(wildcards.i, 'ledger')} "
+        f"--llm-name {LLM} --ledger {slot(wildcards.i, 'ledger')} "
         f"--cache-dir {llm_cache_dir(config)} --llm-settings {as_arg(config.get('llm') or {})}"
     )
 
@@ -212,7 +212,7 @@ def llm_args(wildcards):
 def candidate_llm_args(wildcards):
     """:func:`llm_args` with the candidate's own ledger (per-candidate LLM cost)."""
     return (
-        f"--llm_name {LLM} --ledger {candidate(wildcards.i, wildcards.c, 'ledger')} "
+        f"--llm-name {LLM} --ledger {candidate(wildcards.i, wildcards.c, 'ledger')} "
         f"--cache-dir {llm_cache_dir(config)} --llm-settings {as_arg(config.get('llm') or {})}"
     )
 

@@ -47,5 +47,5 @@ rule evaluate:
         "../envs/flowrl.yaml"
     shell:
         "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl slot evaluate --train {input.train} --slot-dir {params.slot_dir} "
-        "--episodes {params.episodes} --seed {params.seed} {params.steps} {params.gif} "
+        "--num-episodes {params.episodes} --seed {params.seed} {params.steps} {params.gif} "
         "> {log} 2>&1"

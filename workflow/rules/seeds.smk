@@ -71,5 +71,5 @@ if EXTRA_SEEDS:
             "../envs/flowrl.yaml"
         shell:
             "FLOWRL_JOB_GPUS={resources.gpu} python -m flowrl slot evaluate --train {input.train} --slot-dir {params.seed_dir} "
-            "--episodes {params.episodes} --seed {wildcards.s} {params.steps} --no-gif "
+            "--num-episodes {params.episodes} --seed {wildcards.s} {params.steps} --no-gif "
             "> {log} 2>&1"

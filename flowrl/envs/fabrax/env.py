@@ -45,7 +45,7 @@ class FabraxSymbolicEnvNoAutoReset(CraftaxClassicSymbolicEnvNoAutoReset):
     def step_env(
         self, rng: jax.Array, state: FabraxState, action: int, params: EnvParams
     ) -> tuple[jax.Array, FabraxState, jax.Array, jax.Array, dict[str, Any]]:
-        state, reward = fabrax_step(rng, state, action, params, self.static_env_params)
+        state, reward = fabrax_step(rng, state, action, params, self.static_env_params)  # type: ignore[arg-type]  # craftax-style step takes a traced action
         state = strongly_typed(state)
         done = self.is_terminal(state, params)
         info = compute_score(state, done)

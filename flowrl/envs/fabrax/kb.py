@@ -126,7 +126,7 @@ def _mining_skills() -> list[tuple[dict[str, Any], str]]:
             "ephemeral": False,
         }
         done, gained = _inventory_skill(item, block)
-        out.append((spec, _code(name, spec["description"], done, gained, block)))
+        out.append((spec, _code(name, spec["description"], done, gained, block)))  # type: ignore[arg-type]  # spec values are str here; the dict is typed loosely
     spec = {
         "name": "Collect Leather",
         "description": "Kill a cow (DO on it until it dies); each cow drops one leather.",
@@ -136,7 +136,7 @@ def _mining_skills() -> list[tuple[dict[str, Any], str]]:
         "ephemeral": False,
     }
     done, gained = _inventory_skill("leather", "COW")
-    out.append((spec, _code(spec["name"], spec["description"], done, gained, "COW")))
+    out.append((spec, _code(spec["name"], spec["description"], done, gained, "COW")))  # type: ignore[arg-type]  # spec values are str here; the dict is typed loosely
     return out
 
 

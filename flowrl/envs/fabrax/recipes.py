@@ -199,7 +199,7 @@ def recipe_arrays() -> RecipeArrays:
         stations=stations,
         needs=needs,
         needs_any=needs_any,
-        has_needs_any=needs_any.any(axis=1),
+        has_needs_any=needs_any.any(axis=1),  # type: ignore[arg-type]  # numpy stubs type any(axis=1) as a scalar or array
         places=places,
         achievement=achievement,
         hardens_edge=hardens,

@@ -66,7 +66,7 @@ class FabraxState(EnvState):
 
 def empty_inventory() -> FabraxInventory:
     """All-zero int32 inventory."""
-    return FabraxInventory(**{name: jnp.zeros((), jnp.int32) for name in INVENTORY_FIELDS})
+    return FabraxInventory(**{name: jnp.zeros((), jnp.int32) for name in INVENTORY_FIELDS})  # type: ignore[arg-type]  # flax struct fields are traced arrays, annotated as int
 
 
 def inventory_vector(inventory: Inventory) -> jnp.ndarray:
@@ -75,7 +75,7 @@ def inventory_vector(inventory: Inventory) -> jnp.ndarray:
 
 
 def inventory_from_vector(vector: jnp.ndarray) -> FabraxInventory:
-    return FabraxInventory(**{name: vector[i] for i, name in enumerate(INVENTORY_FIELDS)})
+    return FabraxInventory(**{name: vector[i] for i, name in enumerate(INVENTORY_FIELDS)})  # type: ignore[arg-type]  # flax struct fields are traced arrays, annotated as int
 
 
 def from_classic(state: EnvState) -> FabraxState:
@@ -88,7 +88,7 @@ def from_classic(state: EnvState) -> FabraxState:
         jnp.zeros(len(Achievement), bool).at[: state.achievements.shape[0]].set(state.achievements)
     )
     values.update(inventory=inventory, achievements=achievements)
-    return FabraxState(**values, edge_hardened=jnp.zeros((), bool))
+    return FabraxState(**values, edge_hardened=jnp.zeros((), bool))  # type: ignore[arg-type]  # flax struct fields are traced arrays, annotated as bool
 
 
 def strongly_typed(state: FabraxState) -> FabraxState:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.cli_args import add_num_episodes
 from flowrl.llm import chain, prompts
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
@@ -159,7 +160,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--proposal", required=True, help="proposal.json")
     p.add_argument("--train", required=True, help="train.json")
     p.add_argument("--slot-dir", required=True, help="skill_i (checkpoint/ in, analysis.json out)")
-    p.add_argument("--episodes", type=int, default=16, help="rollout episodes for the evidence")
+    add_num_episodes(p, default=16, help="rollout episodes for the evidence")
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -171,7 +172,7 @@ def _main(args: argparse.Namespace) -> int:
         args.slot_dir,
         args.ledger,
         settings_of(args),
-        episodes=args.episodes,
+        episodes=args.num_episodes,
     )
     return 0
 

@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
-from flowrl.pipeline.config import WANDB_ENV, wandb_from_env
+from flowrl.cli_args import (
+    add_env,
+    add_max_episode_steps,
+    add_num_episodes,
+    add_profile,
+    add_seed,
+    add_use_wandb,
+)
+from flowrl.pipeline.config import wandb_from_env
 from flowrl.pipeline.layout import BASELINE_FILES
 from flowrl.pipeline.status import OK
 
@@ -76,20 +84,15 @@ def baseline(
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", "--env_name", dest="env", required=True, help="the game")
+    add_env(p)
     p.add_argument("--out", required=True, help="baseline_ppo/frames_F/seed_S folder")
     p.add_argument("--frames", type=float, required=True, help="frame budget (the tree's)")
-    p.add_argument("--seed", type=int, default=0, help="trainer and evaluation seed")
-    p.add_argument("--profile", default="cpu", help="trainer profile: cpu or gpu")
+    add_seed(p, help="trainer and evaluation seed")
+    add_profile(p)
     p.add_argument("--settings", default="{}", help="JSON object of TrainConfig settings")
-    p.add_argument("--episodes", type=int, default=64, help="evaluation episodes")
-    p.add_argument("--max-episode-steps", type=int, default=None, help="episode limit")
-    p.add_argument(
-        "--use-wandb",
-        action="store_true",
-        default=wandb_from_env(),
-        help=f"also log to Weights & Biases (default: ${WANDB_ENV}=1)",
-    )
+    add_num_episodes(p)
+    add_max_episode_steps(p)
+    add_use_wandb(p, default=wandb_from_env())  # the workflow hands it in $FLOWRL_USE_WANDB
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         args.seed,
         args.profile,
         settings,
-        args.episodes,
+        args.num_episodes,
         args.max_episode_steps,
         args.use_wandb,
     )

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from flowrl.cli_args import add_max_episode_steps, add_num_episodes, add_profile, add_seed
 from flowrl.pipeline.layout import CANDIDATE_FILES
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
@@ -61,11 +62,11 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--library", required=True, help="library.json before this round")
     p.add_argument("--proposal", required=True, help="proposal.json")
     p.add_argument("--candidate-dir", required=True, help="skill_i/candidates/c{c}")
-    p.add_argument("--profile", default="cpu", help="trainer profile: cpu or gpu")
+    add_profile(p)
     p.add_argument("--settings", default="{}", help="JSON TrainConfig settings (probe budget)")
-    p.add_argument("--episodes", type=int, default=64, help="evaluation episodes per policy")
-    p.add_argument("--seed", type=int, default=0, help="evaluation seed")
-    p.add_argument("--max-episode-steps", type=int, default=None, help="evaluation timeout")
+    add_num_episodes(p)
+    add_seed(p, help="evaluation seed")
+    add_max_episode_steps(p)
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -78,7 +79,7 @@ def _main(args: argparse.Namespace) -> int:
         args.candidate_dir,
         args.profile,
         json.loads(args.settings),
-        episodes=args.episodes,
+        episodes=args.num_episodes,
         seed=args.seed,
         max_episode_steps=args.max_episode_steps,
     )

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from flowrl.cli_args import add_env, add_llm_name
 from flowrl.llm.providers import get_query
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings, load_settings
@@ -15,11 +16,11 @@ from flowrl.pipeline.status import read_json
 
 
 def add_env_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", "--env_name", dest="env", required=True, help="the game")
+    add_env(p)
 
 
 def add_llm_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--llm_name", "--llm-name", dest="llm_name", required=True, help="model")
+    add_llm_name(p)
     p.add_argument("--ledger", required=True, help="llm_calls.jsonl to append to")
     p.add_argument("--cache-dir", default=None, help="LLM response cache folder")
     p.add_argument("--llm-settings", default="{}", help="JSON object of llm settings")
@@ -28,7 +29,7 @@ def add_llm_arguments(p: argparse.ArgumentParser) -> None:
 def llm_settings(section: dict[str, Any] | None, cache_dir: str | None) -> LLMSettings:
     """LLM settings with the workflow config's ``llm:`` section (the precedence order of
     :mod:`flowrl.llm.settings`) and the tree's cache folder."""
-    extra = {"cache_dir": cache_dir} if cache_dir else {}
+    extra: dict[str, Any] = {"cache_dir": cache_dir} if cache_dir else {}
     return load_settings(workflow=dict(section or {}), **extra)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
+from flowrl.cli_args import add_gif, add_max_episode_steps, add_num_episodes, add_seed
 from flowrl.pipeline.jax_runtime import runtime_info
 from flowrl.pipeline.layout import SLOT_FILES
 from flowrl.pipeline.stages import Stage
@@ -70,21 +71,16 @@ def _placeholder_gif(path: Path, gif: bool) -> None:
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train", required=True, help="train.json")
     p.add_argument("--slot-dir", required=True, help="skill_i (checkpoint/ in, eval.json out)")
-    p.add_argument("--episodes", type=int, default=64, help="episodes per policy")
-    p.add_argument("--seed", type=int, default=0, help="evaluation seed")
-    p.add_argument("--max-episode-steps", type=int, default=None, help="episode timeout")
-    p.add_argument(
-        "--gif",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="write rollout.gif of a successful episode",
-    )
+    add_num_episodes(p)
+    add_seed(p, help="evaluation seed")
+    add_max_episode_steps(p)
+    add_gif(p)
 
 
 def _main(args: argparse.Namespace) -> int:
     drop_secrets()  # this process runs generated code and never calls an LLM
     doc = evaluate(
-        args.train, args.slot_dir, args.episodes, args.seed, args.max_episode_steps, args.gif
+        args.train, args.slot_dir, args.num_episodes, args.seed, args.max_episode_steps, args.gif
     )
     rate = (doc.get("greedy") or {}).get("success_rate")
     print(f"evaluate: {doc['status']} greedy success {rate}")

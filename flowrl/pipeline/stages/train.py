@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
-from flowrl.pipeline.config import WANDB_ENV, wandb_from_env
+from flowrl.cli_args import add_profile, add_use_wandb
+from flowrl.pipeline.config import wandb_from_env
 from flowrl.pipeline.jax_runtime import runtime_info
 from flowrl.pipeline.layout import CANDIDATE_FILES, SLOT_FILES, candidate_dirs
 from flowrl.pipeline.stages import Stage
@@ -73,7 +74,7 @@ def train(
         return _finish(out, metrics, rejected("train", f"the plan module does not load: {exc}"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    doc = {
+    doc: dict[str, Any] = {
         "success": bool(result.success),
         "success_rate": None if result.success_rate != result.success_rate else result.success_rate,
         "success_threshold": config.success_threshold,
@@ -161,14 +162,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", required=True, help="plan.json")
     p.add_argument("--module", required=True, help="plan_module.py")
     p.add_argument("--slot-dir", required=True, help="skill_i (gets checkpoint/, train.json)")
-    p.add_argument("--profile", default="cpu", help="trainer profile: cpu or gpu")
+    add_profile(p)
     p.add_argument("--settings", default="{}", help="JSON object of TrainConfig settings")
-    p.add_argument(
-        "--use-wandb",
-        action="store_true",
-        default=wandb_from_env(),
-        help=f"also log to Weights & Biases (default: ${WANDB_ENV}=1)",
-    )
+    add_use_wandb(p, default=wandb_from_env())  # the workflow hands it in $FLOWRL_USE_WANDB
 
 
 def _main(args: argparse.Namespace) -> int:

@@ -1,10 +1,10 @@
-"""Write the README's benchmark tables from the benchmarks' JSON output.
+"""Write the benchmark tables of docs/benchmarks.md from the benchmarks' JSON output.
 
 Reads ``benchmarks/results/{trainer_throughput,scaling,gpu_suite}.json`` (a missing file
-becomes "not measured") and replaces the README text between the ``bench-table`` markers.
-``--check`` exits 1 when the README is out of date instead of writing it.
+becomes "not measured") and replaces the text between the ``bench-table`` markers.
+``--check`` exits 1 when the page is out of date instead of writing it.
 
-    python benchmarks/readme_table.py [--check]
+    python benchmarks/benchmark_tables.py [--check]
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-README = ROOT / "README.md"
-START = "<!-- bench-table:start (written by benchmarks/readme_table.py; do not edit) -->"
+PAGE = ROOT / "docs" / "benchmarks.md"
+START = "<!-- bench-table:start (written by benchmarks/benchmark_tables.py; do not edit) -->"
 END = "<!-- bench-table:end -->"
 
 
@@ -171,24 +171,24 @@ def render() -> str:
 def updated(text: str) -> str:
     head, sep, rest = text.partition(START)
     if not sep or END not in rest:
-        raise SystemExit(f"README lacks the markers {START!r} ... {END!r}")
+        raise SystemExit(f"{PAGE} lacks the markers {START!r} ... {END!r}")
     tail = rest.split(END, 1)[1]
     return f"{head}{START}\n{render()}\n{END}{tail}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if README is stale")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the page is stale")
     args = parser.parse_args(argv)
-    text = README.read_text()
+    text = PAGE.read_text()
     new = updated(text)
     if args.check:
         if new != text:
-            print("README benchmark tables are stale: run python benchmarks/readme_table.py")
+            print(f"{PAGE} tables are stale: run python benchmarks/benchmark_tables.py")
             return 1
         return 0
-    README.write_text(new)
-    print(f"wrote {README}")
+    PAGE.write_text(new)
+    print(f"wrote {PAGE}")
     return 0
 
 
