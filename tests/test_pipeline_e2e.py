@@ -68,7 +68,7 @@ def _mtimes(folder: Path) -> dict[str, float]:
     return {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*") if p.is_file()}
 
 
-def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:
+def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:  # noqa: C901  # one costly run, asserted phase by phase
     env = env_with_llm_api()
     config = {**TINY, "llm_name": "gpt-4o-mini", "results_dir": "results"}
     tree = tmp_path / "results" / CLASSIC / "gpt-4o-mini"

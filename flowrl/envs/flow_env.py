@@ -35,16 +35,29 @@ class Plan(Protocol):
     one implementation; the env layer only names the shape it runs.
     """
 
-    is_done: Sequence[Callable[..., Any]]
-    reward: Sequence[Callable[..., Any]]
-    experts: Sequence[int]
+    @property
+    def names(self) -> Sequence[str]: ...
+
+    @property
+    def is_done(self) -> Sequence[Callable[..., Any]]: ...
+
+    @property
+    def reward(self) -> Sequence[Callable[..., Any]]: ...
+
+    @property
+    def experts(self) -> Sequence[int]: ...
+
+    @property
+    def counts(self) -> Sequence[int]: ...
 
     @property
     def num_tasks(self) -> int: ...
 
+    @property
+    def num_experts(self) -> int: ...
 
-@struct.dataclass
-class FlowState:
+
+class FlowState(struct.PyTreeNode):
     """State of one flow environment."""
 
     env_state: Any

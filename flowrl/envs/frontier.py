@@ -24,8 +24,7 @@ from flax import struct
 from flowrl.envs.resets import VecEnv, VecState, select_rows, take_rows
 
 
-@struct.dataclass
-class FrontierVecState:
+class FrontierVecState(struct.PyTreeNode):
     """The inner batch's state plus the buffer of frontier states."""
 
     inner: VecState

@@ -34,8 +34,7 @@ class SingleEnv(Protocol):
     ) -> tuple[jax.Array, Any, jax.Array, jax.Array, dict[str, Any]]: ...
 
 
-@struct.dataclass
-class VecState:
+class VecState(struct.PyTreeNode):
     """Batched env states plus the reset machinery's own state."""
 
     env_state: Any  # leaves have a leading num_envs axis
@@ -120,7 +119,7 @@ class VecEnv:
         obs, env_state, reward, done, info = self._step_many(
             jax.random.split(step_key, self.num_envs), state.env_state, actions
         )
-        state = state.replace(env_state=env_state, step_count=state.step_count + 1)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
+        state = state.replace(env_state=env_state, step_count=state.step_count + 1)
         mode = self.config.mode
         if mode == "none":
             return obs, state, reward, done, info
@@ -150,7 +149,7 @@ class VecEnv:
         obs, env_state = jax.lax.cond(
             done.any(), reset_some, lambda operand: operand, (obs, state.env_state)
         )
-        return obs, state.replace(env_state=env_state)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
+        return obs, state.replace(env_state=env_state)
 
     def _from_pool(
         self, state: VecState, obs: jax.Array, done: jax.Array
@@ -168,7 +167,7 @@ class VecEnv:
             done.any(), gather, lambda operand: operand, (obs, state.env_state)
         )
         cursor = (state.pool_cursor + done.sum()) % self.pool_size
-        return obs, state.replace(env_state=env_state, pool_cursor=cursor.astype(jnp.int32))  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
+        return obs, state.replace(env_state=env_state, pool_cursor=cursor.astype(jnp.int32))
 
     def _refresh_pool(self, key: jax.Array, state: VecState) -> VecState:
         size = self.config.refresh_size
@@ -189,6 +188,6 @@ class VecEnv:
         cursor = jnp.where(
             due, (state.refresh_cursor + size) % self.pool_size, state.refresh_cursor
         )
-        return state.replace(  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
+        return state.replace(
             pool_obs=pool_obs, pool_state=pool_state, refresh_cursor=cursor.astype(jnp.int32)
         )

@@ -117,7 +117,7 @@ def _as_type(value: Any, hint: Any, path: tuple[str, ...], owner: type) -> Any:
         ):
             return None
         (hint,) = [a for a in args if a is not type(None)][:1] or (str,)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if isinstance(value, str):
             value = _parse(value)
         if not isinstance(value, dict):

@@ -64,7 +64,7 @@ def env_steps_per_second(env_name: str, num_envs: int, steps: int = PROBE_STEPS)
         key, state = carry
         key, act_key, step_key = jax.random.split(key, 3)
         actions = jax.random.randint(act_key, (num_envs,), 0, game.num_actions)
-        _, state, *_ = vec.step(step_key, state, actions)
+        state = vec.step(step_key, state, actions)[1]
         return (key, state), None
 
     run = jax.jit(lambda key, state: jax.lax.scan(body, (key, state), None, length=steps)[0])

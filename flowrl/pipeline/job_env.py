@@ -66,6 +66,6 @@ def gpu_slots_of(global_resources: Mapping[str, object]) -> int:
     value = global_resources.get("gpu")
     value = getattr(value, "value", value)
     try:
-        return max(1, int(value))  # type: ignore[arg-type]
+        return max(1, int(str(value)))
     except (TypeError, ValueError):
         return 1

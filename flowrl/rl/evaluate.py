@@ -34,11 +34,11 @@ def summarize(env: FlowEnv, episodes: dict[str, Any], horizon: int | None = None
         {
             "step": k,
             "name": name,
-            "count": int(env.plan.counts[k]) if k < len(env.plan.counts) else 1,  # type: ignore[attr-defined]  # flow_env.Plan protocol names only what FlowEnv uses
+            "count": int(env.plan.counts[k]) if k < len(env.plan.counts) else 1,
             "reached_pct": float((final >= k).mean() * 100.0),
             "completed_pct": float((final >= k + 1).mean() * 100.0),
         }
-        for k, name in enumerate(env.plan.names)  # type: ignore[attr-defined]  # flow_env.Plan protocol names only what FlowEnv uses
+        for k, name in enumerate(env.plan.names)
     ]
     within = {}
     if horizon is not None:

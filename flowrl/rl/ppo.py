@@ -15,7 +15,7 @@ actor; critic values are computed after it, each expert on its own rows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import flax.linen as nn
 import jax
@@ -41,8 +41,7 @@ from flowrl.rl.train_env import success_horizon
 LOSS_NAMES = ("actor_loss", "value_loss", "entropy", "approx_kl")
 
 
-@struct.dataclass
-class RunnerState:
+class RunnerState(struct.PyTreeNode):
     """Everything that carries from one update to the next."""
 
     params: Any
@@ -53,8 +52,7 @@ class RunnerState:
     update: jax.Array  # int32 (), updates done so far
 
 
-@struct.dataclass
-class Transition:
+class Transition(struct.PyTreeNode):
     obs: jax.Array
     expert: jax.Array
     action: jax.Array
@@ -273,7 +271,9 @@ class PPO:
         flat_obs = obs.reshape((-1, obs.shape[-1]))
         flat_expert = expert.reshape(-1)
         if not self.by_expert:
-            values = self.network.apply(params, flat_obs, flat_expert, method="value")
+            values = cast(
+                jax.Array, self.network.apply(params, flat_obs, flat_expert, method="value")
+            )
             return values.reshape(expert.shape)
         minibatches = expert_minibatches(
             jax.random.PRNGKey(0), flat_expert, self.partition_experts, self.num_minibatches
@@ -341,7 +341,7 @@ class PPO:
         (params, opt_state, _), aux = jax.lax.scan(
             epoch, (runner.params, runner.opt_state, update_key), None, length=cfg.update_epochs
         )
-        runner = runner.replace(params=params, opt_state=opt_state, key=key)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
+        runner = runner.replace(params=params, opt_state=opt_state, key=key)
         return runner, jax.tree.map(jnp.mean, aux)
 
     def update_step(self, runner: RunnerState, _: Any = None) -> tuple[RunnerState, Any]:
@@ -350,15 +350,21 @@ class PPO:
         runner, traj, metrics = self._rollout(runner)
         traj = traj.replace(value=self._values(runner.params, traj.obs, traj.expert))
         # CALCULATE ADVANTAGE (GAE, cut where an episode or a plan step ends)
-        last_value = self.network.apply(
-            runner.params, runner.obs, self.experts_of(runner.vec_state), method="value"
+        last_value = cast(
+            jax.Array,
+            self.network.apply(
+                runner.params,
+                runner.obs,
+                self.experts_of(runner.vec_state),
+                method="value",
+            ),
         )
         advantages, targets = compute_gae(
             traj.reward, traj.value, traj.cut, last_value, self.config.gamma, self.config.gae_lambda
         )
         # UPDATE NETWORK
         runner, losses = self._update(runner, traj, advantages, targets)
-        runner = runner.replace(update=runner.update + 1)  # type: ignore[attr-defined]  # flax struct.dataclass adds replace() at runtime
+        runner = runner.replace(update=runner.update + 1)
         return runner, {**metrics, **losses}
 
     def _train_chunk(self, runner: RunnerState) -> tuple[RunnerState, Any]:

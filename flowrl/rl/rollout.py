@@ -90,7 +90,7 @@ def make_rollout(env: FlowEnv, network, num_episodes: int):
 
     @jax.jit
     def rollout(
-        params: Any, keys: jax.Array, greedy: jax.Array, play_on: jax.Array = NO_PLAY_ON
+        params: Any, keys: jax.Array, greedy: jax.Array, play_on: jax.Array | bool = NO_PLAY_ON
     ) -> dict[str, jax.Array]:
         step = jax.vmap(policy_step(env, network, params, greedy), in_axes=(0, None, 0, 0))
         obs, state = jax.vmap(lambda k: reset_episode(env, k))(keys)

@@ -41,7 +41,7 @@ def overlay(frame: np.ndarray, text: str) -> np.ndarray:
 def render_frames(env: FlowEnv, states: Any, steps: np.ndarray) -> list[np.ndarray]:
     render = jax.jit(jax.vmap(pixel_renderer(env)))
     pixels = np.asarray(render(states)).clip(0, 255).astype(np.uint8)
-    names, total = env.plan.names, env.num_tasks  # type: ignore[attr-defined]  # flow_env.Plan protocol names only what FlowEnv uses
+    names, total = env.plan.names, env.num_tasks
     frames = []
     for t, (image, k) in enumerate(zip(pixels, steps, strict=True)):
         k = int(k)

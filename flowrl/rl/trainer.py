@@ -30,6 +30,7 @@ import numpy as np
 
 from flowrl.atomic_io import write_text_atomic
 from flowrl.clock import utc_now
+from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.frontier import FrontierVecEnv
 from flowrl.rl.checkpoint import (
     load_checkpoint,
@@ -193,13 +194,21 @@ class Start:
     frontier: int = 0  # the plan step frontier starts restart at (0: none)
 
 
+def plan_env(vec: Any) -> FlowEnv:
+    """The single flow env under a batched one."""
+    env = vec.env
+    if not isinstance(env, FlowEnv):
+        raise TypeError(f"expected a batched FlowEnv, got {type(env).__name__}")
+    return env
+
+
 def start(plan: Plan, env_name: str, config: TrainConfig, init: str | Path | None = None) -> Start:
     """The env, network and optimiser of a run; experts of ``init`` loaded by skill name."""
     skills = skill_experts(plan.names, plan.experts)
     old_params, old_meta = load_checkpoint(init) if init is not None else (None, {})
     frontier = frontier_step(plan, set(old_meta.get("skills", {}))) if init is not None else 0
     vec = make_flow_vec_env(config, env_name, plan, frontier)
-    network = build_network(config, plan.num_experts, vec.env.num_actions)
+    network = build_network(config, plan.num_experts, plan_env(vec).num_actions)
     ppo = PPO(config, vec, network)
     key, init_key = jax.random.split(jax.random.PRNGKey(config.seed))
     params = ppo.init_params(init_key)
