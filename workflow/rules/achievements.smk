@@ -26,9 +26,7 @@ rule achievements:
     params:
         tree=above("csv", 2),  # {tree}/report/achievements.csv
         seeds=" ".join(str(s) for s in SEEDS),
-        baseline=lambda wildcards, input: " ".join(
-            str(Path(f).parent) for f in input.baseline
-        ),
+        baseline=lambda wildcards, input: " ".join(str(Path(f).parent) for f in input.baseline),
     conda:
         "../envs/flowrl.yaml"
     shell:

@@ -42,14 +42,10 @@ ENV = config["env_name"]
 LLM = config["llm_name"]
 TREE = tree_dir(config)
 SLOTS = Rounds.from_config(config)  # which slots run, in which rounds
-SEEDS = run_seeds(
-    config
-)  # the first at the slot's own paths, the rest in seeds/seed_{s}/
+SEEDS = run_seeds(config)  # the first at the slot's own paths, the rest in seeds/seed_{s}/
 BASELINE = bool((config.get("baseline") or {}).get("enabled"))
 BASELINE_FRAMES = baseline_frames(config)
-ANALYSE = analyse_enabled(
-    config
-)  # analyse: null -> on for real models, off for offline
+ANALYSE = analyse_enabled(config)  # analyse: null -> on for real models, off for offline
 CANDIDATES = int(config.get("candidates") or 1)  # K reward-code candidates per slot
 PROBE_SETTINGS = {**train_settings(config), "total_timesteps": probe_timesteps(config)}
 START = config.get("start_from") or None
@@ -57,9 +53,7 @@ SELF_CONTINUE = bool(START) and Path(START["tree"]).resolve() == Path(TREE).reso
 # What every job inherits (flowrl/pipeline/job_env.py): `python -m flowrl` from this venv
 # and repository, use_wandb (not a param: W&B on/off reruns nothing), the GPU slots.
 os.environ.update(
-    job_environment(
-        REPO, bool(config.get("use_wandb")), gpu_slots_of(workflow.global_resources)
-    )
+    job_environment(REPO, bool(config.get("use_wandb")), gpu_slots_of(workflow.global_resources))
 )
 RES = config.get("resources") or {}
 _slurm = config.get("slurm") or {}

@@ -25,9 +25,7 @@ if EXTRA_SEEDS:
             tree=above("status", 4),  # {tree}/skill_{i}/seeds/seed_{s}/train.json
             seed_dir=seed_dir,
             profile=config["train"]["profile"],
-            settings=lambda wildcards: as_arg(
-                {**train_settings(config), "seed": int(wildcards.s)}
-            ),
+            settings=lambda wildcards: as_arg({**train_settings(config), "seed": int(wildcards.s)}),
         threads: res("train", "threads", 4)
         resources:
             **SLURM,
