@@ -25,6 +25,7 @@ from flowrl.llm.settings import LLMSettings, load_settings, pricing_file
 from flowrl.llm.types import (
     AuthenticationFailedError,
     BadRequestError,
+    BilledResponseError,
     ConfigurationError,
     LLMError,
     Message,
@@ -271,22 +272,23 @@ class OpenAIProvider:
         if not getattr(response, "choices", None):
             raise LLMError(f"model {self.model!r} at {self.base_url} returned no choices")
         choice = response.choices[0]
-        text = choice.message.content
+        text = choice.message.content or ""
+        model = getattr(response, "model", None) or self.model
+        usage = _usage_from_response(response, messages, text)
         if not text:
             reason = getattr(choice, "finish_reason", None)
-            hint = (
-                " The completion budget was used up (reasoning counts against it): "
-                "raise max_gen / llm.reasoning_max_gen."
-                if reason == "length"
-                else ""
+            hint = {
+                "length": " The completion budget was used up (reasoning counts against it): "
+                "raise max_gen / llm.reasoning_max_gen.",
+                "content_filter": " The server's content filter withheld the answer; "
+                "rephrase the prompt or use another model.",
+            }.get(str(reason), "")
+            raise BilledResponseError(
+                f"model {self.model!r} returned no text (finish_reason={reason!r}).{hint}",
+                usage=usage,
+                model=model,
             )
-            raise LLMError(
-                f"model {self.model!r} returned no text (finish_reason={reason!r}).{hint}"
-            )
-        usage = _usage_from_response(response, messages, text)
-        return RawCompletion(
-            text=text, usage=usage, model=getattr(response, "model", None) or self.model
-        )
+        return RawCompletion(text=text, usage=usage, model=model)
 
 
 # -- llm_api provider ---------------------------------------------------------------------

@@ -41,6 +41,18 @@ class BadRequestError(LLMError):
     """The server refused the request as malformed (400/422). Not retried."""
 
 
+class BilledResponseError(LLMError):
+    """The server answered, and billed, but the answer is unusable (no text because the
+    completion budget ran out, content filtered). ``usage`` and ``model`` are what the server
+    billed, so the ledger can log the call's tokens and dollars with the error."""
+
+    def __init__(self, message: str, *, usage: Usage, model: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.model = model
+        self.attempts = attempts
+
+
 class RetryableError(LLMError):
     """A transient failure (429, 5xx, timeout, connection). The retry policy may try again."""
 
