@@ -29,6 +29,11 @@ class MissingAPIKeyError(ConfigurationError):
         )
 
 
+class EndpointUnreachableError(ConfigurationError):
+    """Nothing answers at the base URL (connection refused, DNS failure, TLS error).
+    Preflight stops on it; waiting would not help."""
+
+
 class AuthenticationFailedError(LLMError):
     """The server rejected the key (401/403). Not retried."""
 
