@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from flowrl.atomic_io import write_text_atomic
 from flowrl.clock import utc_now
+from flowrl.llm.console import announce as console_announce
 from flowrl.llm.ledger import PriceTable, append_record, canonical_json, prompt_hash
 from flowrl.llm.settings import LLMSettings, RetrySettings
 from flowrl.llm.types import (
@@ -197,9 +198,13 @@ class Query:
         cache: ResponseCache | None = None,
         purpose: str = "query",
         report: Callable[[str], None] = print_line,
+        announce: Callable[[str], None] = console_announce,
     ) -> None:
         self.llm_name = llm_name
         self.report = report
+        """Where heartbeats go (the stage's log)."""
+        self.announce = announce
+        """Where retries and giving up go (the log and the run's console)."""
         self.provider = provider
         self.settings = settings
         self.prices = prices
@@ -334,7 +339,7 @@ class Query:
                 raise
 
         def on_retry(k: int, exc: RetryableError, wait: float) -> None:
-            self.report(f"{who}: attempt {k}/{n} failed: {exc}; retrying in {wait:.1f} s")
+            self.announce(f"{who}: attempt {k}/{n} failed: {exc}; retrying in {wait:.1f} s")
 
         try:
             return call_with_retry(
@@ -342,7 +347,7 @@ class Query:
             )
         except RetriesExhaustedError as exc:
             if time.monotonic() < deadline - 0.05:  # the attempts ran out, not the time
-                self.report(f"{who}: giving up: {exc}")
+                self.announce(f"{who}: giving up: {exc}")
                 raise
             timed_out: DeadlineExceededError | RetriesExhaustedError = exc
         except DeadlineExceededError as exc:
@@ -354,7 +359,7 @@ class Query:
             "server is up and serves this model; raise llm.deadline_s / llm.timeout_s only "
             "for a model known to answer this slowly."
         )
-        self.report(f"{who}: giving up: {message}")
+        self.announce(f"{who}: giving up: {message}")
         raise DeadlineExceededError(message, timed_out.attempts) from timed_out
 
     def _log(

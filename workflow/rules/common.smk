@@ -13,6 +13,7 @@ from flowrl.pipeline.config import train_settings, tree_dir
 from flowrl.pipeline.layout import Rounds, baseline_path, candidate_path, comparison_path
 from flowrl.pipeline.layout import seed_path, slot_path, tree_path
 from flowrl.pipeline.run_lock import clear_stale_locks, forget_run, record_run
+from flowrl.pipeline.console_relay import start_console_relay, stop_console_relay
 from flowrl.pipeline.run_summary import print_run_summary
 from flowrl.pipeline.stages.common import llm_settings
 
