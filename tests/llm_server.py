@@ -284,8 +284,12 @@ class ReasoningBiller:
         self,
         answer: Callable[[dict[str, Any]], str],
         faults: dict[int, Reply] | None = None,
+        *,
+        effort_independent: bool = False,
     ) -> None:
         self.answer = answer
+        self.effort_independent = effort_independent
+        """The worst case: reasoning tokens as at ``medium`` whatever ``reasoning_effort`` says."""
         self.faults = dict(faults or {})
         self.seen: list[str] = []
         self.count = 0
@@ -326,7 +330,8 @@ class ReasoningBiller:
         reasoning = 0
         if _is_reasoning(model):
             base = STEP_REASONING_TOKENS.get(step.group(1) if step else "", 1000)
-            reasoning = int(base * EFFORT_FACTOR[effort or "medium"])
+            factor = 1.0 if self.effort_independent else EFFORT_FACTOR[effort or "medium"]
+            reasoning = int(base * factor)
         return ok(
             text,
             model=model,
