@@ -101,7 +101,13 @@ def export_rev(rev: str, into: Path) -> Path:
 
 
 def measure(
-    label: str, model: str, effort: str | None, skills: int, code_root: Path, work: Path
+    label: str,
+    model: str,
+    effort: str | None,
+    skills: int,
+    code_root: Path,
+    work: Path,
+    flat: bool = False,
 ) -> dict[str, Any]:
     """Run the client once against a fresh billing server; totals from its ledger."""
     sys.path.insert(0, str(REPO))
@@ -116,7 +122,7 @@ def measure(
     (work / "llm.yaml").write_text(json.dumps({"llm": llm_config}))
     faults = {0: error(429, "Rate limit reached"), 3: error(500, "The server had an error")}
     with FakeOpenAI(models=(model,)) as server:
-        server.default = ReasoningBiller(ChainAnswers(), faults)
+        server.default = ReasoningBiller(ChainAnswers(), faults, effort_independent=flat)
         env = {
             **os.environ,
             "OPENAI_API_KEY": API_KEY,
@@ -139,11 +145,13 @@ def measure(
         raise SystemExit(f"{label}: client failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert Path(result["flowrl"]).is_relative_to(code_root), result  # the intended version ran
-    records = [r for r in read_ledger(ledger) if not r.get("error")]
+    records = list(read_ledger(ledger))  # failed calls too: the ledger is the bill
     total = summarize(records)
+    billed = server.bill()
+    assert all(total[k] == v for k, v in billed.items()), (total, billed)
     n = max(1, result["accepted"])
     return {
-        "case": label,
+        "case": label + (" (flat reasoning)" if flat else ""),
         "model": model,
         "effort": effort,
         "accepted": result["accepted"],
@@ -183,6 +191,13 @@ def main() -> None:
     parser.add_argument("--skills", type=int, default=2)
     parser.add_argument("--before-rev", default=BEFORE_REV)
     parser.add_argument("--table", action="store_true", help="also by model and effort")
+    parser.add_argument(
+        "--billing",
+        choices=("effort", "flat", "both"),
+        default="effort",
+        help="reasoning tokens scale with reasoning_effort (effort), or not (flat: the worst case)",
+    )
+    parser.add_argument("--no-before", action="store_true", help="skip the --before-rev case")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--model", default="gpt-5", help=argparse.SUPPRESS)
     parser.add_argument("--ledger", help=argparse.SUPPRESS)
@@ -193,10 +208,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="flowrl-cost-") as tmp:
         root = Path(tmp)
         before = export_rev(args.before_rev, root / "before")
-        cases = [
-            (f"before ({args.before_rev})", before, "gpt-5", "default"),
-            ("after", REPO, "gpt-5", "low"),
-        ]
+        cases = (
+            [] if args.no_before else [(f"before ({args.before_rev})", before, "gpt-5", "default")]
+        )
+        cases.append(("after", REPO, "gpt-5", "low"))
         if args.table:
             cases += [("after", REPO, "gpt-5", effort) for effort in ("minimal", "medium", "high")]
             cases += [
@@ -204,12 +219,19 @@ def main() -> None:
                 ("after", REPO, "o4-mini", "low"),
                 ("after", REPO, "gpt-4o", "low"),
             ]
+        flats = {"effort": [False], "flat": [True], "both": [False, True]}[args.billing]
+        cases = [(*case, flat) for flat in flats for case in cases]
         rows = []
-        for k, (label, code_root, model, effort) in enumerate(cases):
-            print(f"[{k + 1}/{len(cases)}] {label}: {model}, effort {effort}", flush=True)
-            rows.append(measure(label, model, effort, args.skills, code_root, root / f"c{k}"))
+        for k, (label, code_root, model, effort, flat) in enumerate(cases):
+            billing = "flat reasoning" if flat else "reasoning by effort"
+            print(
+                f"[{k + 1}/{len(cases)}] {label}: {model}, effort {effort}, {billing}", flush=True
+            )
+            rows.append(measure(label, model, effort, args.skills, code_root, root / f"c{k}", flat))
         print()
         print_rows(rows)
+        if len(rows) < 2 or args.no_before:
+            return
         b, a = rows[0], rows[1]
         print(
             f"\n$ per accepted skill: {b['usd']:.4f} -> {a['usd']:.4f} "

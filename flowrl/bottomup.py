@@ -89,7 +89,11 @@ def main(argv: list[str] | None = None, parallel: bool = False) -> int:
     extra = ["--dry-run"] if args.dry_run else []
     cores = args.cores if args.cores is not None else (None if args.profile else "all")
     ok = run_workflow(overrides, args.configfile, cores=cores, profile=args.profile, extra=extra)
-    return 0 if ok else 1
+    if args.dry_run:
+        return 0 if ok else 1
+    from flowrl.pipeline.run_summary import driver_exit_code, driver_summary
+
+    return driver_exit_code(ok, driver_summary(overrides, args.configfile))
 
 
 if __name__ == "__main__":

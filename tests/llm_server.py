@@ -3,7 +3,8 @@
 It speaks just enough of the Chat Completions API for the real ``openai`` client:
 ``POST /v1/chat/completions`` and ``GET /v1/models``. Replies are scripted per test
 (a queue of :class:`Reply`), falling back to a default answer. Every request body and its
-headers are recorded. It binds an ephemeral port and serves from a daemon thread.
+headers are recorded, and so is every ``usage`` it answered with (``billed``: the server's bill,
+which tests compare with the ledger). It binds an ephemeral port and serves from a daemon thread.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def ok(
     cached_tokens: int = 0,
     reasoning_tokens: int = 0,
     with_usage: bool = True,
+    finish_reason: str = "stop",
 ) -> Reply:
     body: dict[str, Any] = {
         "id": "chatcmpl-test",
@@ -50,7 +52,7 @@ def ok(
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
     }
@@ -78,6 +80,8 @@ class FakeOpenAI:
         self.models = set(models)
         self.script: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.billed: list[dict[str, Any]] = []
+        """``{"model", "usage"}`` of every answer that carried usage, in the order sent."""
         self.default: Callable[[dict[str, Any]], Reply] = lambda req: ok(
             f"echo: {req['messages'][-1]['content'][:40]}", model=req.get("model", "?")
         )
@@ -118,6 +122,22 @@ class FakeOpenAI:
         with self._lock:
             self.script.extend(replies)
 
+    def bill(self) -> dict[str, int]:
+        """Token totals of everything this server billed, by kind (ledger field names)."""
+        total = dict.fromkeys(
+            ("prompt_tokens", "cached_prompt_tokens", "completion_tokens", "reasoning_tokens"), 0
+        )
+        with self._lock:
+            for entry in self.billed:
+                u = entry["usage"]
+                total["prompt_tokens"] += int(u.get("prompt_tokens") or 0)
+                total["completion_tokens"] += int(u.get("completion_tokens") or 0)
+                details = u.get("prompt_tokens_details") or {}
+                total["cached_prompt_tokens"] += int(details.get("cached_tokens") or 0)
+                details = u.get("completion_tokens_details") or {}
+                total["reasoning_tokens"] += int(details.get("reasoning_tokens") or 0)
+        return total
+
     def chat_requests(self) -> list[dict[str, Any]]:
         return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]
 
@@ -140,6 +160,10 @@ class FakeOpenAI:
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 data = json.dumps(reply.body or {}).encode()
+                usage = (reply.body or {}).get("usage")
+                if usage:
+                    with fake._lock:
+                        fake.billed.append({"model": reply.body["model"], "usage": usage})
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
@@ -260,8 +284,12 @@ class ReasoningBiller:
         self,
         answer: Callable[[dict[str, Any]], str],
         faults: dict[int, Reply] | None = None,
+        *,
+        effort_independent: bool = False,
     ) -> None:
         self.answer = answer
+        self.effort_independent = effort_independent
+        """The worst case: reasoning tokens as at ``medium`` whatever ``reasoning_effort`` says."""
         self.faults = dict(faults or {})
         self.seen: list[str] = []
         self.count = 0
@@ -302,7 +330,8 @@ class ReasoningBiller:
         reasoning = 0
         if _is_reasoning(model):
             base = STEP_REASONING_TOKENS.get(step.group(1) if step else "", 1000)
-            reasoning = int(base * EFFORT_FACTOR[effort or "medium"])
+            factor = 1.0 if self.effort_independent else EFFORT_FACTOR[effort or "medium"]
+            reasoning = int(base * factor)
         return ok(
             text,
             model=model,

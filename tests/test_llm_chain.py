@@ -229,7 +229,7 @@ def test_code_step_requires_the_contract_functions(server, remote):
     assert "task_is_done" in server.chat_requests()[2]["messages"][-1]["content"]
 
 
-def test_validate_repairs_with_reasons_and_is_bounded(server, remote):
+def test_validate_repairs_with_reasons_and_is_bounded(server, remote, capsys):
     verdicts = iter(
         [
             SimpleNamespace(ok=False, reasons=["line 2: use jnp.where, not if"]),
@@ -243,6 +243,8 @@ def test_validate_repairs_with_reasons_and_is_bounded(server, remote):
     assert result.value["ok"] and len(result.value["rounds"]) == 2
     ctx = context_of(server.chat_requests()[0]["messages"])
     assert ctx["reasons"] == ["line 2: use jnp.where, not if"] and ctx["source"] == "bad"
+    said = capsys.readouterr().err  # one console line per repair round
+    assert said.count("[llm] Skill B: repair 1/2: line 2: use jnp.where, not if") == 1
 
     server.default = lambda req: ok("```python\n" + module("stone") + "```")
     never = chain.validate_with_repair(

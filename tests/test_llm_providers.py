@@ -17,6 +17,7 @@ from flowrl.llm import (
     AuthenticationFailedError,
     ConfigurationError,
     DeadlineExceededError,
+    EndpointUnreachableError,
     LLMSettings,
     MissingAPIKeyError,
     ModelNotFoundError,
@@ -308,3 +309,18 @@ def test_billing_server_reasoning_depends_on_step_and_effort_and_caches_prefixes
     expected = (uncached * 1.25 + 1408 * 0.125 + second.usage.completion_tokens * 10.0) / 1e6
     assert second.cost_usd == pytest.approx(expected)  # cached tokens at gpt-5's cached rate
     assert list(read_ledger(ledger))[-1]["cached_prompt_tokens"] == 1408
+
+
+def test_preflight_stops_on_a_closed_port(settings, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.delitem(sys.modules, "llm_api", raising=False)
+    with pytest.raises(EndpointUnreachableError, match="OPENAI_BASE_URL") as info:
+        preflight("gpt-5", settings=settings, online=True)
+    assert "Connection refused" in str(info.value) and ".." not in str(info.value)
+
+
+def test_close_matches_rank_the_name_it_extends_first(env, settings):
+    env.models |= {"gpt-5-nano", "gpt-5-mini"}
+    with pytest.raises(ModelNotFoundError, match=r"Did you mean gpt-5 or gpt-5-"):
+        preflight("gpt-5-typo", settings=settings, online=True)

@@ -231,3 +231,18 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:  # noqa:
     for caption in (REPO / "workflow" / "report").glob("*.rst"):
         if caption.stem != "rollout":  # .test/config: evaluate.gif off, no rollout.gif
             assert caption.read_text()[:40] in html, caption.name
+
+def test_dead_endpoint_stops_before_any_tree(tmp_path: Path) -> None:
+    """A closed port fails preflight naming OPENAI_BASE_URL: no tree, no run record."""
+    env = {**os.environ, "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": "http://127.0.0.1:1/v1"}
+    env["JAX_PLATFORMS"] = "cpu"
+    env.pop("PYTHONSAFEPATH", None)
+    config = {**TINY, "llm_name": "gpt-5", "results_dir": "results"}
+    failed = subprocess.run(
+        snakemake_cmd(tmp_path, config), env=env, capture_output=True, text=True, timeout=300
+    )
+    assert failed.returncode != 0, failed.stderr[-3000:]
+    assert "EndpointUnreachableError" in failed.stderr or "nothing answers" in failed.stderr
+    assert "OPENAI_BASE_URL" in failed.stderr, failed.stderr[-3000:]
+    assert not (tmp_path / "results").exists()
+    assert not list((tmp_path / ".snakemake" / "flowrl_runs").glob("*.json"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowrl.llm import prompts
+from flowrl.llm.console import announce
 from flowrl.llm.parsing import (
     ANALYSIS,
     PROPOSAL,
@@ -211,6 +212,11 @@ def validate_with_repair(
         rounds.append({"source": current, "ok": bool(result.ok), "reasons": reasons})
         if result.ok or attempt == repairs:
             break
+        first = reasons[0] if reasons else "validation failed"
+        getattr(query, "announce", announce)(
+            f"[llm] {skill_name}: repair {attempt + 1}/{repairs}: {first[:200]}"
+            + (f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else "")
+        )
         answer = ask(
             query,
             prompts.repair_messages(

@@ -95,7 +95,10 @@ def read_ledger(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
 
 
 def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Totals over ledger records: calls, tokens by kind, dollars (None if any cost unknown)."""
+    """Totals over ledger records: calls, tokens by kind, dollars (None if any cost unknown).
+
+    A failed call counts with what the server billed for it; one without billed tokens
+    (a refused or unanswered request) costs nothing."""
     total: dict[str, Any] = {
         "calls": len(records),
         "cache_hits": sum(1 for r in records if r.get("cache_hit")),
@@ -115,7 +118,8 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
             "reasoning_tokens",
         ):
             total[key] += int(r.get(key) or 0)
-        if r.get("cost_usd") is None and not r.get("error"):
+        billed = any(int(r.get(k) or 0) for k in ("prompt_tokens", "completion_tokens"))
+        if r.get("cost_usd") is None and (billed or not r.get("error")):
             unknown = True
         else:
             total["cost_usd"] += float(r.get("cost_usd") or 0.0)

@@ -25,7 +25,9 @@ from flowrl.llm.settings import LLMSettings, load_settings, pricing_file
 from flowrl.llm.types import (
     AuthenticationFailedError,
     BadRequestError,
+    BilledResponseError,
     ConfigurationError,
+    EndpointUnreachableError,
     LLMError,
     Message,
     MissingAPIKeyError,
@@ -98,6 +100,33 @@ def _retry_after(exc: Any) -> float | None:
         return None
 
 
+def connection_reason(exc: BaseException) -> str:
+    """The innermost cause's text of a connection error (``[Errno 111] Connection refused``),
+    without a trailing period, so messages can go on after it."""
+    reason = str(exc)
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None:
+        reason = str(cause) or reason
+        cause = cause.__cause__ or cause.__context__
+    return reason.rstrip(". ") or type(exc).__name__
+
+
+def connect_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure to connect at all (refused, DNS, TLS handshake), as opposed
+    to a timeout or a connection dropped mid-answer (transient)."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        names = {k.__name__ for k in type(cause).__mro__}
+        if "TimeoutException" in names or isinstance(cause, TimeoutError):
+            return False
+        if names & {"ConnectError", "SSLError", "gaierror", "ConnectionRefusedError"}:
+            return True
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return False
+
+
 def map_openai_error(exc: BaseException, model: str, base_url: str) -> LLMError:
     """Translate an ``openai`` exception into a flowrl error that names the fix."""
     import openai  # deliberately lazy here and below: 0.7 s, and offline/llm_api need none
@@ -107,7 +136,7 @@ def map_openai_error(exc: BaseException, model: str, base_url: str) -> LLMError:
         return RetryableError(f"request for model {model!r} timed out {where} (llm.timeout_s)")
     if isinstance(exc, openai.APIConnectionError):
         return RetryableError(
-            f"cannot connect to {base_url} for model {model!r}: {exc}. "
+            f"cannot connect to {base_url} for model {model!r}: {connection_reason(exc)}. "
             "Check OPENAI_BASE_URL and your network."
         )
     if isinstance(exc, openai.APIStatusError):
@@ -157,6 +186,19 @@ def _usage_from_response(response: Any, messages: list[Message], text: str) -> U
     )
 
 
+PREFLIGHT_TIMEOUT_S = 20.0
+"""At most this long for the model list, so a blackholed address fails preflight quickly."""
+
+
+def close_models(name: str, ids: set[str] | list[str], n: int = 3) -> list[str]:
+    """Listed models close to ``name``, closest first: a listed name that ``name`` extends
+    (``gpt-5`` for ``gpt-5-typo``, the longest such first), then difflib's matches by ratio."""
+    base = [m for m in ids if name.startswith(m) and name[len(m) : len(m) + 1] in ("-", ".", ":")]
+    base.sort(key=len, reverse=True)
+    similar = difflib.get_close_matches(name, sorted(ids), n=n, cutoff=0.6)
+    return list(dict.fromkeys([*base, *similar]))[:n]
+
+
 class OpenAIProvider:
     """One model behind the ``openai`` SDK."""
 
@@ -195,9 +237,24 @@ class OpenAIProvider:
         import openai
 
         try:
-            ids = {m.id for m in self.client.models.list()}
+            listing = self.client.with_options(
+                timeout=min(PREFLIGHT_TIMEOUT_S, self.settings.timeout_s)
+            )
+            ids = {m.id for m in listing.models.list()}
         except openai.NotFoundError:
             return  # server has no /models endpoint: nothing to check against
+        except openai.APIConnectionError as exc:
+            if not isinstance(exc, openai.APITimeoutError) and connect_failed(exc):
+                raise EndpointUnreachableError(
+                    f"nothing answers at {self.base_url} ({connection_reason(exc)}), so model "
+                    f"{self.model!r} cannot be called. Check OPENAI_BASE_URL (unset it for "
+                    "api.openai.com) and that the server is running; nothing was started."
+                ) from exc
+            print(
+                f"[llm] could not read the model list: {map_openai_error(exc, self.model, self.base_url)}",
+                file=sys.stderr,
+            )
+            return
         except openai.APIError as exc:
             mapped = map_openai_error(exc, self.model, self.base_url)
             if isinstance(mapped, RetryableError):  # the calls themselves retry; go on
@@ -205,7 +262,7 @@ class OpenAIProvider:
                 return
             raise mapped from exc
         if ids and self.model not in ids:
-            close = difflib.get_close_matches(self.model, sorted(ids), n=3, cutoff=0.6)
+            close = close_models(self.model, ids)
             shown = ", ".join(sorted(ids)[:20]) + (", ..." if len(ids) > 20 else "")
             hint = f"Did you mean {' or '.join(close)}? " if close else ""
             raise ModelNotFoundError(
@@ -271,22 +328,23 @@ class OpenAIProvider:
         if not getattr(response, "choices", None):
             raise LLMError(f"model {self.model!r} at {self.base_url} returned no choices")
         choice = response.choices[0]
-        text = choice.message.content
+        text = choice.message.content or ""
+        model = getattr(response, "model", None) or self.model
+        usage = _usage_from_response(response, messages, text)
         if not text:
             reason = getattr(choice, "finish_reason", None)
-            hint = (
-                " The completion budget was used up (reasoning counts against it): "
-                "raise max_gen / llm.reasoning_max_gen."
-                if reason == "length"
-                else ""
+            hint = {
+                "length": " The completion budget was used up (reasoning counts against it): "
+                "raise max_gen / llm.reasoning_max_gen.",
+                "content_filter": " The server's content filter withheld the answer; "
+                "rephrase the prompt or use another model.",
+            }.get(str(reason), "")
+            raise BilledResponseError(
+                f"model {self.model!r} returned no text (finish_reason={reason!r}).{hint}",
+                usage=usage,
+                model=model,
             )
-            raise LLMError(
-                f"model {self.model!r} returned no text (finish_reason={reason!r}).{hint}"
-            )
-        usage = _usage_from_response(response, messages, text)
-        return RawCompletion(
-            text=text, usage=usage, model=getattr(response, "model", None) or self.model
-        )
+        return RawCompletion(text=text, usage=usage, model=model)
 
 
 # -- llm_api provider ---------------------------------------------------------------------

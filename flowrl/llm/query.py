@@ -23,9 +23,11 @@ from typing import Any, TypeVar
 
 from flowrl.atomic_io import write_text_atomic
 from flowrl.clock import utc_now
+from flowrl.llm.console import announce as console_announce
 from flowrl.llm.ledger import PriceTable, append_record, canonical_json, prompt_hash
 from flowrl.llm.settings import LLMSettings, RetrySettings
 from flowrl.llm.types import (
+    BilledResponseError,
     Completion,
     DeadlineExceededError,
     LLMError,
@@ -196,9 +198,13 @@ class Query:
         cache: ResponseCache | None = None,
         purpose: str = "query",
         report: Callable[[str], None] = print_line,
+        announce: Callable[[str], None] = console_announce,
     ) -> None:
         self.llm_name = llm_name
         self.report = report
+        """Where heartbeats go (the stage's log)."""
+        self.announce = announce
+        """Where retries and giving up go (the log and the run's console)."""
         self.provider = provider
         self.settings = settings
         self.prices = prices
@@ -253,14 +259,7 @@ class Query:
         try:
             raw, attempts = self._attempts(msgs, params, start, record["purpose"])
         except LLMError as exc:
-            attempts = int(getattr(exc, "attempts", 1))
-            failed = Completion(
-                text="",
-                model=self.provider.model,
-                latency_s=time.monotonic() - start,
-                attempts=attempts,
-            )
-            self._log(ledger_path, record, failed, f"{type(exc).__name__}: {exc}")
+            self._log(ledger_path, record, self._failed(exc, start), f"{type(exc).__name__}: {exc}")
             raise
         completion = Completion(
             text=raw.text,
@@ -279,6 +278,28 @@ class Query:
             self.cache.put(key, raw.text, raw.usage, raw.model)
         self._log(ledger_path, record, completion, None)
         return completion
+
+    def _failed(self, exc: LLMError, start: float) -> Completion:
+        """The ledger's view of a failed call: no text, and what the server billed for it
+        (a :class:`BilledResponseError` carries that usage; other failures billed nothing
+        we can know of, so their cost stays unknown)."""
+        attempts = int(getattr(exc, "attempts", 1))
+        latency = round(time.monotonic() - start, 4)
+        if not isinstance(exc, BilledResponseError):
+            return Completion(
+                text="", model=self.provider.model, latency_s=latency, attempts=attempts
+            )
+        cost = self.prices.cost(exc.model, exc.usage)
+        if cost is None and exc.model != self.provider.model:
+            cost = self.prices.cost(self.provider.model, exc.usage)
+        return Completion(
+            text="",
+            usage=exc.usage,
+            model=exc.model,
+            cost_usd=0.0 if self.provider.kind == "offline" else cost,
+            latency_s=latency,
+            attempts=attempts,
+        )
 
     @property
     def server(self) -> str:
@@ -310,11 +331,15 @@ class Query:
                     f"{elapsed:.0f} s of at most {timeout:.0f} s"
                 )
 
-            with Heartbeat(s.heartbeat_s, beat):
-                return self.provider.complete(msgs, params, timeout=timeout)
+            try:
+                with Heartbeat(s.heartbeat_s, beat):
+                    return self.provider.complete(msgs, params, timeout=timeout)
+            except BilledResponseError as exc:
+                exc.attempts = attempt_no  # not retried: the ledger needs the count
+                raise
 
         def on_retry(k: int, exc: RetryableError, wait: float) -> None:
-            self.report(f"{who}: attempt {k}/{n} failed: {exc}; retrying in {wait:.1f} s")
+            self.announce(f"{who}: attempt {k}/{n} failed: {exc}; retrying in {wait:.1f} s")
 
         try:
             return call_with_retry(
@@ -322,7 +347,7 @@ class Query:
             )
         except RetriesExhaustedError as exc:
             if time.monotonic() < deadline - 0.05:  # the attempts ran out, not the time
-                self.report(f"{who}: giving up: {exc}")
+                self.announce(f"{who}: giving up: {exc}")
                 raise
             timed_out: DeadlineExceededError | RetriesExhaustedError = exc
         except DeadlineExceededError as exc:
@@ -334,7 +359,7 @@ class Query:
             "server is up and serves this model; raise llm.deadline_s / llm.timeout_s only "
             "for a model known to answer this slowly."
         )
-        self.report(f"{who}: giving up: {message}")
+        self.announce(f"{who}: giving up: {message}")
         raise DeadlineExceededError(message, timed_out.attempts) from timed_out
 
     def _log(
@@ -355,7 +380,7 @@ class Query:
             "completion_tokens": usage.completion_tokens,
             "reasoning_tokens": usage.reasoning_tokens,
             "tokens_estimated": usage.estimated,
-            "cost_usd": None if error else completion.cost_usd,
+            "cost_usd": completion.cost_usd,
             "latency_s": round(completion.latency_s, 4),
             "attempts": completion.attempts,
             "cache_hit": completion.cache_hit,

@@ -29,6 +29,11 @@ class MissingAPIKeyError(ConfigurationError):
         )
 
 
+class EndpointUnreachableError(ConfigurationError):
+    """Nothing answers at the base URL (connection refused, DNS failure, TLS error).
+    Preflight stops on it; waiting would not help."""
+
+
 class AuthenticationFailedError(LLMError):
     """The server rejected the key (401/403). Not retried."""
 
@@ -39,6 +44,18 @@ class ModelNotFoundError(LLMError):
 
 class BadRequestError(LLMError):
     """The server refused the request as malformed (400/422). Not retried."""
+
+
+class BilledResponseError(LLMError):
+    """The server answered, and billed, but the answer is unusable (no text because the
+    completion budget ran out, content filtered). ``usage`` and ``model`` are what the server
+    billed, so the ledger can log the call's tokens and dollars with the error."""
+
+    def __init__(self, message: str, *, usage: Usage, model: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.model = model
+        self.attempts = attempts
 
 
 class RetryableError(LLMError):

@@ -96,4 +96,6 @@ def run(args: argparse.Namespace) -> int:
         table = tree / "report" / "achievements.md"
         if table.is_file():
             print(table.read_text())
-    return 0 if ok else 1
+    from flowrl.pipeline.run_summary import driver_exit_code, driver_summary
+
+    return driver_exit_code(ok, driver_summary(overrides, [profile]))

@@ -25,6 +25,8 @@ from flowrl.pipeline.layout import (
 )
 from flowrl.pipeline.layout import seed_path, slot_path, tree_path
 from flowrl.pipeline.run_lock import clear_stale_locks, forget_run, record_run
+from flowrl.pipeline.console_relay import start_console_relay, stop_console_relay
+from flowrl.pipeline.run_summary import print_run_summary
 from flowrl.pipeline.stages.common import llm_settings
 
 REPO = Path(workflow.basedir).parent
