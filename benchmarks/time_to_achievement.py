@@ -148,6 +148,7 @@ def main() -> None:
     p.add_argument("--eval_every", default="2.5e5", help="frames between PPO evaluations")
     p.add_argument("--episodes", type=int, default=32)
     p.add_argument("--json", default=str(RESULTS / "time_to_achievement.json"))
+    p.add_argument("--ppo_json", default=None, help="reuse the PPO part of an earlier JSON")
     args = p.parse_args()
     args.achievements = tuple(args.achievements)
     if args.tree is None:
@@ -161,7 +162,10 @@ def main() -> None:
         args.tree = str(REPO_ROOT / tree_dir(load_config(overrides, [PRESETS["depth"]])))
     tree = tree_times(Path(args.tree), args.achievements)
     budget = (args.ppo_minutes * 60) if args.ppo_minutes else tree["wall_s"]
-    ppo = ppo_times(args, budget)
+    if args.ppo_json:
+        ppo = json.loads(Path(args.ppo_json).read_text())["ppo"]
+    else:
+        ppo = ppo_times(args, budget)
     m = machine()
     print(f"# {describe(m)}")
     text = table(tree, ppo, args.achievements)
