@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.skills.contract import PREDEFINED_TEXT
-from flowrl.skills.sandbox import confine
+from flowrl.skills.sandbox import confine, die_with_parent, limit_cpu_from_now
 
+CPU_GRACE_S = 5.0
 RESET_DONE_LIMIT = 0.5
 """Reject skills whose completion already holds in at least this fraction of fresh worlds."""
 
@@ -249,6 +250,7 @@ def main() -> int:
     raised inside JAX tracing is not reliably propagated), after reporting the timeout.
     """
     request = json.loads(sys.stdin.read())
+    die_with_parent(request.get("parent_pid"))  # a killed validator leaves no sandbox behind
     # Confine first: no thread, no JAX and no skill code exists yet.
     isolation = confine(
         Path.cwd(),
@@ -275,6 +277,8 @@ def main() -> int:
         current["index"] = index
         _emit({"index": index, "started": True})
         signal.setitimer(signal.ITIMER_REAL, per_skill)
+        # CPU time of all threads: holds inside C code the alarm cannot interrupt
+        limit_cpu_from_now(per_skill * max(os.cpu_count() or 1, 1) + CPU_GRACE_S)
         try:
             result = check(item["source"], env_name, int(item.get("n", 1)), seed)
         except Exception as err:  # report, never crash silently
