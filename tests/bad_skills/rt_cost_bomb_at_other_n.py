@@ -1,0 +1,16 @@
+# expect: times a whole game step per state
+# Cheap at n = 1 and n = 10000, five 200x200 matrix products per state at other counts.
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    size = 200 * (n % 10000 > 1) + 1
+    m = jnp.ones((size, size)) * (1.0 + closest_blocks[0, 0, 0] * 0.0)
+    for i in range(5):
+        m = jnp.matmul(m, m) * 0.001
+    return jnp.logical_and(inventory.wood >= n, m.sum() > -1.0)
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    return inventory_diff.wood * 1.0
+
+
+def task_network_number():
+    return 0
