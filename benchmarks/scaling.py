@@ -29,7 +29,8 @@ from trainer_throughput import measure_all, start, trainer_ppo, wood_plan
 
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.networks import ExpertActorCritic
-from flowrl.rl.ppo import PPO, make_flow_vec_env
+from flowrl.rl.ppo import PPO
+from flowrl.rl.train_env import make_flow_vec_env
 
 
 class RoundRobinPPO(PPO):

@@ -38,7 +38,8 @@ from env_throughput import make_runner
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.gae import compute_gae
 from flowrl.rl.networks import ActorCritic, ExpertActorCritic
-from flowrl.rl.ppo import PPO, RunnerState, make_flow_vec_env, sample_action
+from flowrl.rl.ppo import PPO, RunnerState, sample_action
+from flowrl.rl.train_env import make_flow_vec_env
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 
 

@@ -78,7 +78,7 @@ def test_flow_env_runs_a_plan_over_fabrax_blocks(flow):
     assert copper.tolist() == [0, 1]  # the copper ore right of the player is seen
     key = jax.random.PRNGKey(1)
     _, state, reward, done, info = step(key, state, jnp.asarray(Action.DO.value))
-    assert bool(info["task_done"]) and int(info["player_state"]) == 1 and not bool(done)
+    assert bool(info["task_done"]) and int(info["plan_step"]) == 1 and not bool(done)
     assert float(reward) >= 10.0
     game = state.env_state.replace(player_direction=jnp.asarray(Action.RIGHT.value, jnp.int32))
     state = state.replace(env_state=game)

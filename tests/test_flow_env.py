@@ -32,18 +32,18 @@ def test_advances_exactly_when_done_turns_true(classic_marker_env, classic_marke
     key = jax.random.PRNGKey(1)
     # NOOP: nothing collected, still on step 0, step 0's marker paid, no bonus.
     _, state, reward, done, info = step(key, state, Action.NOOP.value)
-    assert int(info["player_state"]) == 0 and not bool(info["task_done"])
+    assert int(info["plan_step"]) == 0 and not bool(info["task_done"])
     assert float(reward) == 0.25 and not bool(done)
     # DO on the tree: 1 wood -> step 0 completes; reward is step 0's marker + bonus.
     _, state, reward, done, info = step(key, state, Action.DO.value)
     assert int(state.env_state.inventory.wood) == 1
-    assert bool(info["task_done"]) and int(info["player_state"]) == 1
-    assert int(info["prev_player_state"]) == 0
+    assert bool(info["task_done"]) and int(info["plan_step"]) == 1
+    assert int(info["prev_plan_step"]) == 0
     np.testing.assert_allclose(float(reward), 0.25 + 10.0)
     assert not bool(done)
     # Now on step 1: its own marker is paid while it is not done.
     _, state, reward, done, info = step(key, state, Action.NOOP.value)
-    assert float(reward) == 0.5 and int(info["player_state"]) == 1 and not bool(done)
+    assert float(reward) == 0.5 and int(info["plan_step"]) == 1 and not bool(done)
 
 
 def test_plan_completion_ends_episode(classic_marker_env, classic_marker_step):
@@ -60,7 +60,7 @@ def test_plan_completion_ends_episode(classic_marker_env, classic_marker_step):
         _, state, reward, done, info = step(key, state, Action.DO.value)
         rewards.append(float(reward))
         dones.append(bool(done))
-        steps.append(int(info["player_state"]))
+        steps.append(int(info["plan_step"]))
     assert steps == [1, 2]
     assert dones == [False, True]
     assert bool(info["plan_complete"]) and not bool(info["game_over"])
@@ -116,7 +116,7 @@ def test_jit_vmap_64_envs(env_name, skill):
             act_key, step_key = jax.random.split(key)
             actions = jax.random.randint(act_key, (64,), 0, env.num_actions)
             obs, state, reward, done, info = vec.step(step_key, state, actions)
-            return state, (obs, reward, done, info["player_state"])
+            return state, (obs, reward, done, info["plan_step"])
 
         return jax.lax.scan(body, state, jax.random.split(key, 8))
 

@@ -179,3 +179,22 @@ def test_select_without_a_trained_candidate_keeps_the_first_rejection(tmp_path: 
     assert select.select(slot, 2)["winner"] == 0
     assert json.loads((slot / "validation.json").read_text())["ok"] is False
     assert not (slot / "validated" / "skill.py").exists()
+
+
+def test_a_retry_resumes_the_attempt_that_got_furthest(tmp_path: Path) -> None:
+    from flowrl.pipeline.stages.plan import resumed_attempt
+    from flowrl.skills.library import Library
+
+    lib = Library("Craftax-Classic-Symbolic-v1")
+    attempts = {2: (0.71, [0.9, 0.6]), 5: (0.02, [0.9, 0.1]), 7: (0.71, [0.9, 0.7])}
+    for slot, (rate, steps) in attempts.items():
+        lib.reject("Collect Iron", "below the threshold", slot, stage="train")
+        meta = {"skills": {"Collect Iron": 1}, "success_rate": rate, "step_completion": steps}
+        folder = tmp_path / f"skill_{slot}" / "checkpoint"
+        folder.mkdir(parents=True)
+        (folder / "metadata.json").write_text(json.dumps(meta))
+    lib.reject("Collect Iron", "invalid code", 8, stage="validate")
+    got = resumed_attempt(lib, "Collect Iron", tmp_path)
+    # slot 5, the latest train rejection, learned least; 2 and 7 tie on success, 7 got deeper
+    assert got is not None and got["slot"] == 7 and got["success_rate"] == 0.71
+    assert resumed_attempt(lib, "Collect Coal", tmp_path) is None

@@ -31,7 +31,7 @@ def run(vec: VecEnv, steps: int):
         def body(carry, key):
             state = carry
             _, state, _reward, done, _info = vec.step(key, state, jnp.zeros(NUM_ENVS, jnp.int32))
-            return state, (done, state.env_state.episode_length, state.env_state.player_state)
+            return state, (done, state.env_state.episode_length, state.env_state.plan_step)
 
         return start, *jax.lax.scan(body, start, jax.random.split(key, steps))
 

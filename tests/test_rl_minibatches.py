@@ -1,4 +1,4 @@
-"""Expert minibatches: a shuffled partition of the batch into single-expert slots."""
+"""Expert minibatches: a shuffled partition of the batch into single-expert minibatches."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowrl.rl.minibatches import expert_minibatches, num_slots
+from flowrl.rl.minibatches import expert_minibatches, minibatch_count
 
 
 @functools.cache
@@ -24,38 +24,38 @@ def check_partition(
     expert: np.ndarray, num_experts: int, num_minibatches: int, seed: int, exact: bool = True
 ):
     partition = _partition(num_experts, num_minibatches, exact)
-    slots = jax.device_get(partition(jax.random.PRNGKey(seed), jnp.asarray(expert)))
+    minibatches = jax.device_get(partition(jax.random.PRNGKey(seed), jnp.asarray(expert)))
     batch = len(expert)
     capacity = batch // num_minibatches
-    assert slots.index.shape == (num_slots(num_minibatches, num_experts), capacity)
+    assert minibatches.index.shape == (minibatch_count(num_minibatches, num_experts), capacity)
 
-    real = slots.weight > 0
-    used_rows = np.sort(slots.index[real])
+    real = minibatches.weight > 0
+    used_rows = np.sort(minibatches.index[real])
     assert len(np.unique(used_rows)) == len(used_rows)  # no sample twice
-    # a slot holds one expert's samples, weights sum to 1 over its real rows
+    # a minibatch holds one expert's samples, weights sum to 1 over its real rows
     for s in range(len(real)):
-        rows = slots.index[s][real[s]]
-        assert slots.valid[s] == (len(rows) > 0)
+        rows = minibatches.index[s][real[s]]
+        assert minibatches.valid[s] == (len(rows) > 0)
         if len(rows):
-            assert set(expert[rows]) == {slots.expert[s]}
-            np.testing.assert_allclose(slots.weight[s].sum(), 1.0, rtol=1e-6)
-    # expert e owns k_e consecutive slots of near-equal size, used slots first
+            assert set(expert[rows]) == {minibatches.expert[s]}
+            np.testing.assert_allclose(minibatches.weight[s].sum(), 1.0, rtol=1e-6)
+    # expert e owns k_e consecutive minibatches of near-equal size, used minibatches first
     counts = np.bincount(expert, minlength=num_experts)
-    if exact:  # ceil(n_e / M) slots, every sample used
+    if exact:  # ceil(n_e / M) minibatches, every sample used
         np.testing.assert_array_equal(used_rows, np.arange(batch))
-        np.testing.assert_array_equal(slots.count, -(-counts // capacity))
-    else:  # round(n_e / M) slots (at least one), at most M / 2 samples left out
+        np.testing.assert_array_equal(minibatches.count, -(-counts // capacity))
+    else:  # round(n_e / M) minibatches (at least one), at most M / 2 samples left out
         want = np.where(counts > 0, np.maximum(np.floor(counts / capacity + 0.5), 1), 0)
-        np.testing.assert_array_equal(slots.count, want)
+        np.testing.assert_array_equal(minibatches.count, want)
     kept = np.bincount(expert[used_rows], minlength=num_experts)
-    np.testing.assert_array_equal(kept, np.minimum(counts, slots.count * capacity))
+    np.testing.assert_array_equal(kept, np.minimum(counts, minibatches.count * capacity))
     assert (counts - kept <= capacity // 2).all()
-    used = slots.count.sum()
-    assert slots.valid[:used].all() and not slots.valid[used:].any()
+    used = minibatches.count.sum()
+    assert minibatches.valid[:used].all() and not minibatches.valid[used:].any()
     for e in range(num_experts):
-        first, k = slots.first[e], slots.count[e]
+        first, k = minibatches.first[e], minibatches.count[e]
         sizes = real[first : first + k].sum(axis=1)
-        assert (slots.expert[first : first + k] == e).all()
+        assert (minibatches.expert[first : first + k] == e).all()
         if k:
             assert sizes.max() - sizes.min() <= 1 and sizes.sum() == kept[e]
 
@@ -78,25 +78,25 @@ def test_partition_invariants(num_experts, num_minibatches, exact, data):
 
 def test_one_expert_is_an_ordinary_random_partition():
     expert = np.zeros(64, np.int32)
-    slots = jax.device_get(_partition(1, 8)(jax.random.PRNGKey(0), jnp.asarray(expert)))
-    assert slots.valid.all() and (slots.weight == 1 / 8).all()
-    assert not np.array_equal(slots.index.reshape(-1), np.arange(64))  # shuffled
+    minibatches = jax.device_get(_partition(1, 8)(jax.random.PRNGKey(0), jnp.asarray(expert)))
+    assert minibatches.valid.all() and (minibatches.weight == 1 / 8).all()
+    assert not np.array_equal(minibatches.index.reshape(-1), np.arange(64))  # shuffled
 
 
-def test_extreme_splits_fit_the_static_slot_count():
-    # one sample on expert 1 costs one extra slot; all on the last expert uses nmb slots
+def test_extreme_splits_fit_the_static_minibatch_count():
+    # one sample on expert 1 costs one extra minibatch; all on the last expert uses nmb minibatches
     for expert in (np.r_[np.zeros(63), 1], np.full(64, 2), np.arange(64) % 3):
         for exact in (True, False):
             check_partition(expert.astype(np.int32), 3, 8, seed=1, exact=exact)
 
 
-def test_rounded_slots_drop_a_fresh_random_subset_each_epoch():
+def test_rounded_minibatches_drop_a_fresh_random_subset_each_epoch():
     expert = (np.arange(64) < 45).astype(np.int32)  # expert 0: 19 samples = 2.4 x M (M=8)
     partition = _partition(2, 8, False)
     left_out = []
     for seed in range(4):
-        slots = jax.device_get(partition(jax.random.PRNGKey(seed), jnp.asarray(expert)))
-        left_out.append(set(range(64)) - set(slots.index[slots.weight > 0].tolist()))
-    # expert 0 gets 2 slots (16 rows): 3 of its samples sit out; expert 1 (45) fits 6 slots
+        minibatches = jax.device_get(partition(jax.random.PRNGKey(seed), jnp.asarray(expert)))
+        left_out.append(set(range(64)) - set(minibatches.index[minibatches.weight > 0].tolist()))
+    # expert 0 gets 2 minibatches (16 rows): 3 of its samples sit out; expert 1 (45) fits 6 minibatches
     assert all(len(s) == 3 and all(expert[i] == 0 for i in s) for s in left_out)
     assert len(set.union(*left_out)) > 3  # not the same samples every epoch

@@ -88,7 +88,7 @@ def test_auto_routing_and_plain_baseline():
 def test_rollouts_vmap_one_env_per_lane_with_any_number_of_experts(setup):
     """Evaluation rolls each env out in its own vmapped lane (a batch of one); ragged_dot
     (auto above 8 experts) cannot be vmapped, so rollouts of such checkpoints use gather."""
-    from flowrl.rl.evaluate import rollout_routing
+    from flowrl.rl.rollout import rollout_routing
 
     assert rollout_routing("auto", 3) == "select" and rollout_routing("auto", 9) == "gather"
     assert rollout_routing("ragged", 2) == "gather" and rollout_routing("select", 20) == "select"

@@ -9,7 +9,8 @@ import pytest
 
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.networks import ExpertActorCritic
-from flowrl.rl.ppo import PPO, RunnerState, Transition, make_flow_vec_env
+from flowrl.rl.ppo import PPO, RunnerState, Transition
+from flowrl.rl.train_env import make_flow_vec_env
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 from tests.conftest import CLASSIC, skill_source
 

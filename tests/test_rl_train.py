@@ -168,7 +168,7 @@ def test_fixed_policy_estimate_matches_fresh_episodes(rl_tiny_run, tmp_path):
     within the horizon and a fresh-episode evaluation of its checkpoint agree within their
     95% intervals. Reuses the warm-start test's compile (lr 0, no annealing)."""
     from flowrl.rl.config import load_config
-    from flowrl.rl.evaluate import load_policy, make_rollout
+    from flowrl.rl.rollout import load_policy, make_rollout
     from flowrl.rl.success import wilson_interval
     from flowrl.rl.trainer import train
 

@@ -1,7 +1,8 @@
 """The flow environment: a craftax game plus a plan of skills the agent works through.
 
-The state carries the plan step the agent is on (``player_state``, 0..num_tasks) and the
-features of the previous state. Each step computes the features once, evaluates the
+The state carries the plan step the agent is on (``plan_step``, 0..num_tasks), the
+features of the previous state, and whether its episode started from a fresh world
+(``fresh``; frontier starts, :mod:`flowrl.envs.frontier`, resume a saved state). Each step computes the features once, evaluates the
 reward and completion of the current plan step only, advances the step on completion,
 and ends the episode on death, timeout, or when the whole plan is complete.
 Single-environment API (reset/step); batch it with ``jax.vmap`` or the wrappers in
@@ -48,9 +49,10 @@ class FlowState:
 
     env_state: Any
     features: SymbolicFeatures
-    player_state: jax.Array  # int32 (), index of the current plan step
+    plan_step: jax.Array  # int32 (), index of the current plan step
     episode_return: jax.Array  # float32 (), shaped return of the running episode
     episode_length: jax.Array  # int32 ()
+    fresh: jax.Array  # bool (), the episode started from a fresh world (not a frontier start)
 
 
 class FlowEnv:
@@ -94,9 +96,9 @@ class FlowEnv:
     def observation_size(self) -> int:
         return int(self.env.observation_space(self.default_params).shape[0])
 
-    def expert_index(self, player_state: jax.Array) -> jax.Array:
-        """Expert (network) index of plan step ``player_state`` (the last one once complete)."""
-        return self.experts[jnp.clip(player_state, 0, self.num_tasks)]
+    def expert_index(self, plan_step: jax.Array) -> jax.Array:
+        """Expert (network) index of plan step ``plan_step`` (the last one once complete)."""
+        return self.experts[jnp.clip(plan_step, 0, self.num_tasks)]
 
     def features(self, env_state: Any) -> SymbolicFeatures:
         return compute_features(self.game, env_state, self.closest_k)
@@ -114,9 +116,10 @@ class FlowEnv:
         return FlowState(
             env_state=env_state,
             features=self.features(env_state),
-            player_state=jnp.zeros((), jnp.int32),
+            plan_step=jnp.zeros((), jnp.int32),
             episode_return=jnp.zeros((), jnp.float32),
             episode_length=jnp.zeros((), jnp.int32),
+            fresh=jnp.ones((), bool),
         )
 
     def step(
@@ -128,17 +131,18 @@ class FlowEnv:
         )
         features = self.features(env_state)
         args = skill_arguments(state.features, features)
-        task_done, task_reward = self._evaluate_step(state.player_state, args)
+        task_done, task_reward = self._evaluate_step(state.plan_step, args)
         # capped: a caller that plays on past completion (evaluation) stays at the last step
-        next_step = jnp.minimum(state.player_state + task_done.astype(jnp.int32), self.num_tasks)
+        next_step = jnp.minimum(state.plan_step + task_done.astype(jnp.int32), self.num_tasks)
         plan_complete = next_step >= self.num_tasks
         reward = task_reward + self.completion_bonus * task_done.astype(jnp.float32)
         done = jnp.logical_or(game_over, plan_complete)
         episode_return = state.episode_return + reward
         episode_length = state.episode_length + 1
         info = {
-            "player_state": next_step,
-            "prev_player_state": state.player_state,
+            "plan_step": next_step,
+            "prev_plan_step": state.plan_step,
+            "fresh": state.fresh,
             "task_done": task_done,
             "plan_complete": plan_complete,
             "game_reward": jnp.asarray(game_reward, jnp.float32),
@@ -150,9 +154,10 @@ class FlowEnv:
         new_state = FlowState(
             env_state=env_state,
             features=features,
-            player_state=next_step,
+            plan_step=next_step,
             episode_return=episode_return,
             episode_length=episode_length,
+            fresh=state.fresh,
         )
         return obs, new_state, reward, done, info
 

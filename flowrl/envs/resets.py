@@ -63,7 +63,9 @@ class ResetConfig:
             raise ValueError("reset_ratio and refresh_every must be >= 1, refresh_size >= 0")
 
 
-def _select(mask: jax.Array, new: Any, old: Any) -> Any:
+def select_rows(mask: jax.Array, new: Any, old: Any) -> Any:
+    """Per batch row: ``new`` where ``mask`` (N,) is true, else ``old`` (pytrees alike)."""
+
     def pick(a: jax.Array, b: jax.Array) -> jax.Array:
         m = mask.reshape(mask.shape + (1,) * (a.ndim - 1))
         return jnp.where(m, a, b)
@@ -71,7 +73,8 @@ def _select(mask: jax.Array, new: Any, old: Any) -> Any:
     return jax.tree.map(pick, new, old)
 
 
-def _take(tree: Any, index: jax.Array) -> Any:
+def take_rows(tree: Any, index: jax.Array) -> Any:
+    """The rows ``index`` of every leaf of ``tree``."""
     return jax.tree.map(lambda x: x[index], tree)
 
 
@@ -94,7 +97,7 @@ class VecEnv:
         if self.config.mode == "pool":
             pool_obs, pool_state = self._reset_many(jax.random.split(pool_key, self.pool_size))
             index = jnp.arange(self.num_envs) % self.pool_size
-            obs, env_state = _take(pool_obs, index), _take(pool_state, index)
+            obs, env_state = take_rows(pool_obs, index), take_rows(pool_state, index)
             cursor = self.num_envs % self.pool_size
         else:
             obs, env_state = self._reset_many(jax.random.split(env_key, self.num_envs))
@@ -123,8 +126,8 @@ class VecEnv:
             return obs, state, reward, done, info
         if mode == "naive":
             new_obs, new_state = self._reset_many(jax.random.split(reset_key, self.num_envs))
-            obs = _select(done, new_obs, obs)
-            state = state.replace(env_state=_select(done, new_state, state.env_state))
+            obs = select_rows(done, new_obs, obs)
+            state = state.replace(env_state=select_rows(done, new_state, state.env_state))
             return obs, state, reward, done, info
         if mode == "optimistic":
             obs, state = self._optimistic(reset_key, state, obs, done)
@@ -141,8 +144,8 @@ class VecEnv:
             obs, env_state = operand
             new_obs, new_state = self._reset_many(jax.random.split(key, self.num_resets))
             slot = (jnp.cumsum(done) - 1) % self.num_resets
-            fresh_obs, fresh_state = _take(new_obs, slot), _take(new_state, slot)
-            return _select(done, fresh_obs, obs), _select(done, fresh_state, env_state)
+            fresh_obs, fresh_state = take_rows(new_obs, slot), take_rows(new_state, slot)
+            return select_rows(done, fresh_obs, obs), select_rows(done, fresh_state, env_state)
 
         obs, env_state = jax.lax.cond(
             done.any(), reset_some, lambda operand: operand, (obs, state.env_state)
@@ -155,8 +158,11 @@ class VecEnv:
         def gather(operand: tuple[jax.Array, Any]) -> tuple[jax.Array, Any]:
             obs, env_state = operand
             index = (state.pool_cursor + jnp.cumsum(done) - 1) % self.pool_size
-            fresh_obs, fresh_state = _take(state.pool_obs, index), _take(state.pool_state, index)
-            return _select(done, fresh_obs, obs), _select(done, fresh_state, env_state)
+            fresh_obs, fresh_state = (
+                take_rows(state.pool_obs, index),
+                take_rows(state.pool_state, index),
+            )
+            return select_rows(done, fresh_obs, obs), select_rows(done, fresh_state, env_state)
 
         obs, env_state = jax.lax.cond(
             done.any(), gather, lambda operand: operand, (obs, state.env_state)
@@ -176,7 +182,7 @@ class VecEnv:
         new_obs, new_state = jax.lax.cond(
             due,
             lambda: self._reset_many(jax.random.split(key, size)),
-            lambda: (_take(state.pool_obs, index), _take(state.pool_state, index)),
+            lambda: (take_rows(state.pool_obs, index), take_rows(state.pool_state, index)),
         )
         pool_obs = jax.tree.map(lambda p, n: p.at[index].set(n), state.pool_obs, new_obs)
         pool_state = jax.tree.map(lambda p, n: p.at[index].set(n), state.pool_state, new_state)

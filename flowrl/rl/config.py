@@ -65,6 +65,21 @@ class TrainConfig:
     early_stop_after: float = 0.25
     early_stop_below: float = 0.1
     early_stop_patience: int = 0
+    # more frames for a run still rising: when the budget is spent below the threshold and
+    # the best estimate rose within the last extend_patience chunks, go on, chunk by chunk,
+    # up to extend_max x the budget in extra frames (0 turns it off); the learning rate
+    # anneals over the budget plus that cap, so extra updates never run at rate 0
+    extend_max: float = 0.5
+    extend_patience: int = 4
+    # frontier starts (flowrl.envs.frontier): a share of finished episodes restarts from a
+    # state saved where the plan entered its frontier step (the first step whose expert is
+    # not warm-started). The share is frontier_share while that step is unreliable from
+    # its saved states and falls linearly to frontier_min_share as their success rate
+    # climbs to success_threshold (flowrl.rl.trainer.frontier_share). 0 turns it off.
+    # Success estimates count fresh episodes only.
+    frontier_share: float = 0.5
+    frontier_min_share: float = 0.1
+    frontier_size: int = 0  # saved states per batch; 0 -> num_envs
     # flow env
     completion_bonus: float = 1.0
     max_episode_steps: int | None = None
@@ -91,11 +106,19 @@ class TrainConfig:
                 f"num_envs*num_steps ({self.batch_size}) must divide by num_minibatches "
                 f"({self.num_minibatches})"
             )
-        for name in ("success_threshold", "early_stop_after", "early_stop_below"):
+        for name in (
+            "success_threshold",
+            "early_stop_after",
+            "early_stop_below",
+            "frontier_share",
+            "frontier_min_share",
+        ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1]")
         if self.success_horizon < 0 or self.early_stop_patience < 0:
             raise ValueError("success_horizon and early_stop_patience must be >= 0")
+        if self.extend_max < 0 or self.extend_patience < 1 or self.frontier_size < 0:
+            raise ValueError("extend_max and frontier_size must be >= 0, extend_patience >= 1")
         if min(self.num_envs, self.num_steps, self.updates_per_chunk, self.success_window) < 1:
             raise ValueError("num_envs, num_steps, updates_per_chunk, success_window must be >= 1")
 
@@ -111,6 +134,11 @@ class TrainConfig:
     def num_updates(self) -> int:
         """Updates the step budget allows (at least one)."""
         return max(1, int(self.total_timesteps) // self.batch_size)
+
+    @property
+    def max_updates(self) -> int:
+        """Updates with the largest extension (the learning rate anneals over these)."""
+        return self.num_updates + int(self.num_updates * self.extend_max)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -3,8 +3,9 @@
 :class:`PPO` owns the batched env, the network and the optimiser. ``train_chunk`` runs
 ``updates_per_chunk`` updates (``lax.scan``) without leaving the device and returns
 per-update metrics; the Python loop in :mod:`flowrl.rl.trainer` shows progress, logs,
-checkpoints and stops between chunks. Works for a flow env (one expert per plan step,
-bootstrapping cut at plan-step boundaries) and for a plain game env (expert 0, no plan).
+checkpoints and stops between chunks. The env is a batched flow env
+(:mod:`flowrl.rl.train_env`): one expert per plan step, bootstrapping cut at plan-step
+boundaries; plain PPO on the game's reward is a one-step plan (:mod:`flowrl.rl.baseline`).
 
 With several experts the update uses expert minibatches (:mod:`flowrl.rl.minibatches`):
 each minibatch step trains one expert's parameter slice with its own Adam state, so an
@@ -23,10 +24,11 @@ import optax
 from flax import struct
 
 from flowrl.envs.flow_env import FlowEnv
-from flowrl.envs.resets import ResetConfig, VecEnv
+from flowrl.envs.frontier import FrontierVecEnv
+from flowrl.envs.resets import VecEnv
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.gae import compute_gae, plan_step_cuts
-from flowrl.rl.minibatches import Slots, expert_minibatches
+from flowrl.rl.minibatches import ExpertMinibatches, expert_minibatches
 from flowrl.rl.networks import (
     ExpertActorCritic,
     apply_expert,
@@ -34,6 +36,7 @@ from flowrl.rl.networks import (
     set_expert_params,
 )
 from flowrl.rl.success import age_bins, horizon_counts
+from flowrl.rl.train_env import success_horizon
 
 LOSS_NAMES = ("actor_loss", "value_loss", "entropy", "approx_kl")
 
@@ -61,16 +64,6 @@ class Transition:
     cut: jax.Array
 
 
-def reset_config(config: TrainConfig) -> ResetConfig:
-    return ResetConfig(
-        mode=config.reset_mode,
-        reset_ratio=config.reset_ratio,
-        pool_size=config.pool_size,
-        refresh_every=config.refresh_every,
-        refresh_size=config.refresh_size,
-    )
-
-
 def sample_action(key: jax.Array, logits: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Sampled action and its log-probability."""
     action = jax.random.categorical(key, logits)
@@ -81,23 +74,22 @@ def sample_action(key: jax.Array, logits: jax.Array) -> tuple[jax.Array, jax.Arr
 class PPO:
     """Jitted PPO over ``vec_env`` with ``network(obs, expert) -> (logits, value)``."""
 
-    def __init__(self, config: TrainConfig, vec_env: VecEnv, network: nn.Module) -> None:
+    def __init__(
+        self, config: TrainConfig, vec_env: VecEnv | FrontierVecEnv, network: nn.Module
+    ) -> None:
         self.config = config
         self.vec_env = vec_env
         self.network = network
-        single = vec_env.env
-        self.flow = single if isinstance(single, FlowEnv) else None
-        self.num_tasks = self.flow.num_tasks if self.flow else 1
-        self.num_experts = self.flow.plan.num_experts if self.flow else 1
-        self.obs_size = int(
-            self.flow.observation_size()
-            if self.flow
-            else single.env.observation_space(single.params).shape[0]
-        )
+        flow = vec_env.env
+        if not isinstance(flow, FlowEnv):
+            raise TypeError("PPO trains on a batched FlowEnv (flowrl.rl.train_env)")
+        self.flow: FlowEnv = flow
+        self.num_tasks = flow.num_tasks
+        self.num_experts = flow.plan.num_experts
+        self.obs_size = flow.observation_size()
         self.num_minibatches = config.num_minibatches
         # success within a horizon, counted by episode start (flowrl.rl.success.HorizonTracker)
-        limit = int(self.flow.default_params.max_timesteps) if self.flow else None
-        self.horizon = success_horizon(config, limit)
+        self.horizon = success_horizon(config, int(flow.default_params.max_timesteps))
         self.age_bins = age_bins(self.horizon, config.num_steps)
         # expert minibatching: each minibatch trains one expert's slice of the params with
         # that expert's own optimiser state (experts share no parameters)
@@ -142,10 +134,8 @@ class PPO:
         )
 
     def experts_of(self, vec_state: Any) -> jax.Array:
-        """Expert index of each env's current plan step (zeros for a plain game)."""
-        if self.flow is None:
-            return jnp.zeros((self.vec_env.num_envs,), jnp.int32)
-        return self.flow.expert_index(vec_state.env_state.player_state)
+        """Expert index of each env's current plan step."""
+        return self.flow.expert_index(vec_state.env_state.plan_step)
 
     # --- one update ---------------------------------------------------------------
     def _rollout(self, runner: RunnerState) -> tuple[RunnerState, Transition, dict[str, Any]]:
@@ -155,14 +145,6 @@ class PPO:
             logits = self.network.apply(carry.params, carry.obs, expert, method="policy")
             action, log_prob = sample_action(act_key, logits)
             obs, vec_state, reward, done, info = self.vec_env.step(env_key, carry.vec_state, action)
-            if self.flow is None:
-                task_done = jnp.zeros_like(done)
-                plan_complete = jnp.zeros_like(done)
-                final_step = jnp.zeros_like(expert)
-            else:
-                task_done = info["task_done"]
-                plan_complete = info["plan_complete"]
-                final_step = info["player_state"]
             transition = Transition(
                 obs=carry.obs,
                 expert=expert,
@@ -170,27 +152,30 @@ class PPO:
                 log_prob=log_prob,
                 value=jnp.zeros_like(log_prob),  # filled in by _values after the rollout
                 reward=reward,
-                cut=plan_step_cuts(done, task_done),
+                cut=plan_step_cuts(done, info["task_done"]),
             )
-            stats = (done, jnp.logical_and(done, plan_complete), final_step, info)
+            stats = (done, info)
             carry = carry.replace(vec_state=vec_state, obs=obs, key=key)
             return carry, (transition, stats)
 
         update = runner.update
-        runner, (traj, stats) = jax.lax.scan(step, runner, None, length=self.config.num_steps)
-        done, completed, final_step, info = stats
-        metrics = self._episode_metrics(done, completed, final_step, info, traj.expert)
-        metrics.update(self._horizon_metrics(update, done, completed, info))
+        runner, (traj, (done, info)) = jax.lax.scan(
+            step, runner, None, length=self.config.num_steps
+        )
+        # estimates count episodes that started fresh; frontier starts are practice only
+        fresh_done = done & info["fresh"]
+        completed = fresh_done & info["plan_complete"]
+        metrics = self._episode_metrics(fresh_done, completed, info["plan_step"], info, traj.expert)
+        metrics.update(self._horizon_metrics(update, fresh_done, completed, info))
+        frontier_done = done & ~info["fresh"]
+        metrics["frontier_episodes"] = frontier_done.sum()
+        metrics["frontier_completed"] = (frontier_done & info["plan_complete"]).sum()
         return runner, traj, metrics
 
     def _horizon_metrics(self, update: jax.Array, done, completed, info) -> dict[str, jax.Array]:
-        """Episodes resolved this update (ended within the horizon, or passed it still
-        running) and those that completed the plan within it, binned by age = this update
-        minus the update the episode started in."""
-        bins = self.age_bins
-        if "episode_length" not in info:
-            zeros = jnp.zeros((bins,), jnp.int32)
-            return {"horizon_resolved": zeros, "horizon_succeeded": zeros}
+        """Fresh episodes resolved this update (ended within the horizon, or passed it
+        still running) and those that completed the plan within it, binned by age = this
+        update minus the update the episode started in."""
         return horizon_counts(
             update,
             done,
@@ -198,7 +183,8 @@ class PPO:
             info["episode_length"],
             self.horizon,
             self.config.num_steps,
-            bins,
+            self.age_bins,
+            fresh=info["fresh"],
         )
 
     def _episode_metrics(
@@ -211,22 +197,20 @@ class PPO:
         return {
             "episodes": finished,
             "plans_completed": completed.sum(),
-            "episode_return": jnp.where(done, info["episode_return"], 0.0).sum() / denom
-            if "episode_return" in info
-            else jnp.zeros(()),
-            "episode_length": jnp.where(done, info["episode_length"], 0).sum() / denom
-            if "episode_length" in info
-            else jnp.zeros(()),
+            "episode_return": jnp.where(done, info["episode_return"], 0.0).sum() / denom,
+            "episode_length": jnp.where(done, info["episode_length"], 0).sum() / denom,
             "final_step_counts": reached.sum(axis=(0, 1)),
             "frames_per_expert": jnp.bincount(expert.reshape(-1), length=self.num_experts),
         }
 
     def learning_rate(self, update: jax.Array) -> jax.Array:
-        """The learning rate of update number ``update`` (linear anneal to 0 if enabled)."""
+        """The learning rate of update number ``update``: with ``anneal_lr``, linear toward 0
+        at the budget's end plus the largest extension (``TrainConfig.max_updates``), so
+        every update that runs, extended ones included, has a positive rate."""
         cfg = self.config
         if not cfg.anneal_lr:
             return jnp.asarray(cfg.lr, jnp.float32)
-        return cfg.lr * jnp.maximum(1.0 - update / cfg.num_updates, 0.0)
+        return cfg.lr * jnp.maximum(1.0 - update / (cfg.max_updates + 1), 0.0)
 
     def _take(self, tree: Any, expert: jax.Array) -> Any:
         return expert_params(tree, expert) if self.by_expert else tree
@@ -234,19 +218,21 @@ class PPO:
     def _put(self, tree: Any, expert: jax.Array, sub: Any) -> Any:
         return set_expert_params(tree, expert, sub) if self.by_expert else sub
 
-    def _over_expert_slots(self, slots: Slots, step, state: Any, acc: Any) -> tuple[Any, Any]:
+    def _over_expert_minibatches(
+        self, minibatches: ExpertMinibatches, step, state: Any, acc: Any
+    ) -> tuple[Any, Any]:
         """For each expert e: take its slice of ``state``, run ``step(sub, acc, i)`` over
-        its slots ``i`` (a dynamic count), put the slice back. Slicing happens once per
-        expert, not once per slot."""
+        its minibatches ``i`` (a dynamic count), put the slice back. Slicing happens once per
+        expert, not once per minibatch."""
 
         def one_expert(e, carry):
             state, acc = carry
 
             def body(j, inner):
                 sub, acc = inner
-                return step(sub, acc, slots.first[e] + j)
+                return step(sub, acc, minibatches.first[e] + j)
 
-            sub, acc = jax.lax.fori_loop(0, slots.count[e], body, (self._take(state, e), acc))
+            sub, acc = jax.lax.fori_loop(0, minibatches.count[e], body, (self._take(state, e), acc))
             return self._put(state, e, sub), acc
 
         return jax.lax.fori_loop(0, self.partition_experts, one_expert, (state, acc))
@@ -289,64 +275,68 @@ class PPO:
         if not self.by_expert:
             values = self.network.apply(params, flat_obs, flat_expert, method="value")
             return values.reshape(expert.shape)
-        slots = expert_minibatches(
+        minibatches = expert_minibatches(
             jax.random.PRNGKey(0), flat_expert, self.partition_experts, self.num_minibatches
         )
 
         def step(sub, values, i):
-            index = slots.index[i]
+            index = minibatches.index[i]
             v = apply_expert(self.network, sub, flat_obs[index], method="value")
-            return sub, values.at[index].add(jnp.where(slots.weight[i] > 0, v, 0.0))
+            return sub, values.at[index].add(jnp.where(minibatches.weight[i] > 0, v, 0.0))
 
         zeros = jnp.zeros(flat_expert.shape, jnp.float32)
-        _, values = self._over_expert_slots(slots, step, params, zeros)
+        _, values = self._over_expert_minibatches(minibatches, step, params, zeros)
         return values.reshape(expert.shape)
 
     def _update(self, runner: RunnerState, traj: Transition, advantages, targets):
         """Epochs of minibatch steps; with expert minibatching each step trains one expert."""
         cfg = self.config
+        # FLATTEN THE ROLLOUT: (num_steps, num_envs, ...) -> (batch, ...)
         flat = jax.tree.map(lambda x: x.reshape((cfg.batch_size, *x.shape[2:])), traj)
         flat_adv, flat_tgt = advantages.reshape(-1), targets.reshape(-1)
         grad_fn = jax.value_and_grad(self._loss, has_aux=True)
         lr = self.learning_rate(runner.update)
 
-        def train_slot(carry, slots: Slots, i: jax.Array):
-            """Minibatch step on slot ``i``; ``carry`` = (params, optimiser state) of one
+        # UPDATE ON ONE MINIBATCH: loss, gradient, Adam direction, annealed step
+        def train_minibatch(carry, minibatches: ExpertMinibatches, i: jax.Array):
+            """Minibatch step on minibatch ``i``; ``carry`` = (params, optimiser state) of one
             expert (or of the whole network without expert minibatching)."""
             sub, sub_opt = carry
-            index, weight = slots.index[i], slots.weight[i]
+            index, weight = minibatches.index[i], minibatches.weight[i]
             mb = jax.tree.map(lambda x: x[index], flat)
             (_, aux), grads = grad_fn(sub, mb, flat_adv[index], flat_tgt[index], weight)
             direction, sub_opt = self.optimizer.update(grads, sub_opt, sub)
             sub = jax.tree.map(lambda p, d: p - lr * d, sub, direction)
             return (sub, sub_opt), aux
 
+        # UPDATE EPOCH: shuffle into (expert) minibatches, one step per minibatch
         def epoch(carry, _):
             params, opt_state, key = carry
             key, perm_key = jax.random.split(key)
-            slots = expert_minibatches(
+            minibatches = expert_minibatches(
                 perm_key, flat.expert, self.partition_experts, self.num_minibatches, self.exact
             )
-            if self.partition_experts == 1:  # one network, every slot full
+            if self.partition_experts == 1:  # one network, every minibatch full
                 (params, opt_state), aux = jax.lax.scan(
-                    lambda carry, i: train_slot(carry, slots, i),
+                    lambda carry, i: train_minibatch(carry, minibatches, i),
                     (params, opt_state),
                     jnp.arange(self.num_minibatches),
                 )
                 return (params, opt_state, key), jax.tree.map(jnp.mean, aux)
 
-            # expert by expert, each on its own slots (slots no expert needs never run)
+            # expert by expert, each on its own minibatches (empty ones never run)
             def step(sub, total, i):
-                sub, aux = train_slot(sub, slots, i)
+                sub, aux = train_minibatch(sub, minibatches, i)
                 return sub, jax.tree.map(jnp.add, total, aux)
 
             zero = {name: jnp.zeros((), jnp.float32) for name in LOSS_NAMES}
-            (params, opt_state), total = self._over_expert_slots(
-                slots, step, (params, opt_state), zero
+            (params, opt_state), total = self._over_expert_minibatches(
+                minibatches, step, (params, opt_state), zero
             )
-            used = slots.valid.sum()
+            used = minibatches.valid.sum()
             return (params, opt_state, key), jax.tree.map(lambda x: x / used, total)
 
+        # EPOCHS
         key, update_key = jax.random.split(runner.key)
         (params, opt_state, _), aux = jax.lax.scan(
             epoch, (runner.params, runner.opt_state, update_key), None, length=cfg.update_epochs
@@ -356,40 +346,20 @@ class PPO:
 
     def update_step(self, runner: RunnerState, _: Any = None) -> tuple[RunnerState, Any]:
         """One PPO update: rollout, GAE with plan-step cuts, epochs of minibatch steps."""
+        # COLLECT TRAJECTORIES (actor only), then the critic's values of every step
         runner, traj, metrics = self._rollout(runner)
         traj = traj.replace(value=self._values(runner.params, traj.obs, traj.expert))
+        # CALCULATE ADVANTAGE (GAE, cut where an episode or a plan step ends)
         last_value = self.network.apply(
             runner.params, runner.obs, self.experts_of(runner.vec_state), method="value"
         )
         advantages, targets = compute_gae(
             traj.reward, traj.value, traj.cut, last_value, self.config.gamma, self.config.gae_lambda
         )
+        # UPDATE NETWORK
         runner, losses = self._update(runner, traj, advantages, targets)
         runner = runner.replace(update=runner.update + 1)
         return runner, {**metrics, **losses}
 
     def _train_chunk(self, runner: RunnerState) -> tuple[RunnerState, Any]:
         return jax.lax.scan(self.update_step, runner, None, length=self.config.updates_per_chunk)
-
-
-def success_horizon(config: TrainConfig, episode_limit: int | None) -> int:
-    """Steps from an episode's start within which a plan must complete to count as a
-    success: ``config.success_horizon`` (0: the episode limit), capped at the limit."""
-    horizon = config.success_horizon or episode_limit or 0
-    if episode_limit:
-        horizon = min(horizon, episode_limit)
-    if horizon < 1:
-        raise ValueError("success_horizon needs a positive value or an episode limit")
-    return int(horizon)
-
-
-def make_flow_vec_env(config: TrainConfig, env_name: str, plan: Any) -> VecEnv:
-    """The batched flow env a training run of ``plan`` uses."""
-    env = FlowEnv(
-        env_name,
-        plan,
-        closest_k=config.closest_k,
-        completion_bonus=config.completion_bonus,
-        max_episode_steps=config.max_episode_steps,
-    )
-    return VecEnv(env, config.num_envs, reset_config(config))

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from flowrl.envs.flow_env import FlowEnv
+from flowrl.rl.rollout import replay
 
 BLOCK_PIXELS = 16
 BAND_PIXELS = 14
@@ -25,39 +25,6 @@ def pixel_renderer(env: FlowEnv):
         return make(BLOCK_PIXELS, do_night_noise=False)
     except TypeError:  # craftax_classic's renderer takes only the block size
         return make(BLOCK_PIXELS)
-
-
-def replay(
-    env: FlowEnv, network, params, key: jax.Array, greedy: bool, length: int
-) -> tuple[Any, np.ndarray, bool]:
-    """Re-run one episode alone for ``length`` steps: (states, plan step per frame, success)."""
-    from flowrl.rl.evaluate import RESET_SALT, _policy_step
-
-    step = _policy_step(env, network, params, greedy)
-
-    @jax.jit
-    def run(key: jax.Array):
-        obs, state = env.reset(jax.random.fold_in(key, RESET_SALT))
-
-        def body(carry, t):
-            obs, state, finished, success = carry
-            new_obs, new_state, done, info = step(key, t, obs, state)
-            success = success | (~finished & done & info["plan_complete"])
-            return (new_obs, new_state, finished | done, success), (
-                state.env_state,
-                state.player_state,
-            )
-
-        init = (obs, state, jnp.zeros((), bool), jnp.zeros((), bool))
-        (_, last, _, success), (states, steps) = jax.lax.scan(
-            body, init, jnp.arange(length, dtype=jnp.int32)
-        )
-        states = jax.tree.map(lambda xs, x: jnp.concatenate([xs, x[None]]), states, last.env_state)
-        steps = jnp.concatenate([steps, last.player_state[None]])
-        return states, steps, success
-
-    states, steps, success = run(key)
-    return states, np.asarray(steps), bool(success)
 
 
 def overlay(frame: np.ndarray, text: str) -> np.ndarray:

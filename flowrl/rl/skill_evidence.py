@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flowrl.rl.evaluate import load_policy
+from flowrl.rl.rollout import load_policy
 
 EVIDENCE_SALT = 7919  # keeps these episodes apart from training and evaluation resets
 
@@ -71,12 +71,12 @@ def collect_evidence(
 
         def body(carry: Any, t: jax.Array) -> Any:
             obs, state, live, acc = carry
-            expert = env.expert_index(state.player_state)[None]
+            expert = env.expert_index(state.plan_step)[None]
             logits = network.apply(params, obs[None], expert, method="policy")
             act_key, env_key = jax.random.split(jax.random.fold_in(key, t))
             action = jax.random.categorical(act_key, logits[0])
             obs2, state2, _, done, info = env.step(env_key, state, action)
-            active = live & jnp.any(state.player_state == targets)
+            active = live & jnp.any(state.plan_step == targets)
             delta = flat(state2.env_state.inventory) - flat(state.env_state.inventory)
             new = state2.env_state.achievements & ~state.env_state.achievements
             a = active.astype(jnp.int32)

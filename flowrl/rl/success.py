@@ -91,13 +91,16 @@ def age_bins(horizon: int, num_steps: int) -> int:
     return (horizon + num_steps) // num_steps + 2
 
 
-def horizon_counts(update, done, completed, length, horizon: int, num_steps: int, bins: int):
+def horizon_counts(
+    update, done, completed, length, horizon: int, num_steps: int, bins: int, fresh=None
+):
     """Per-age counts of one update's rollout (arrays ``(num_steps, num_envs)``, jnp or np).
 
     ``length`` is each env's episode length after the step (of the finished episode where
     ``done``). An episode is resolved when it ends within ``horizon`` steps (a success if it
     completed the plan) or when it is still running at step ``horizon + 1`` (a failure);
-    its age is ``update`` minus the update its first step belonged to.
+    its age is ``update`` minus the update its first step belonged to. With ``fresh``, only
+    episodes that started from a fresh world count (frontier starts are left out).
     """
     import jax.numpy as jnp
 
@@ -106,7 +109,9 @@ def horizon_counts(update, done, completed, length, horizon: int, num_steps: int
     age = jnp.clip(update - jnp.floor_divide(start, num_steps), 0, bins - 1).reshape(-1)
     ended = done & (length <= horizon)
     resolved = ended | (length == horizon + 1)
-    succeeded = ended & completed
+    if fresh is not None:
+        resolved = resolved & fresh
+    succeeded = resolved & ended & completed
     zeros = jnp.zeros((bins,), jnp.int32)
     return {
         "horizon_resolved": zeros.at[age].add(resolved.reshape(-1).astype(jnp.int32)),

@@ -3,7 +3,13 @@
 :func:`train` is what the pipeline and ``flowrl train`` call. It writes into ``out_dir``:
 ``checkpoint/`` (see :mod:`flowrl.rl.checkpoint`) and ``train_metrics.csv`` (one row per
 update: frames, episodes, raw and smoothed success, losses, SPS; the last row carries the
-verdict).
+verdict). Its phases, each a function of its own:
+
+1. :func:`start`: the batched env, the network, a warm start of known experts (parameters
+   and Adam state), the PPO runner.
+2. the chunk loop: ``PPO.train_chunk`` (jitted updates), then :meth:`Run.record_chunk`
+   (CSV rows, success estimate, best snapshot, warnings), then the stopping rules.
+3. :func:`checkpoint_metadata`: what ``metadata.json`` says about the saved parameters.
 """
 
 from __future__ import annotations
@@ -19,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from flowrl.atomic_io import write_text_atomic
 from flowrl.clock import utc_now
+from flowrl.envs.frontier import FrontierVecEnv
 from flowrl.rl.checkpoint import (
     load_checkpoint,
     load_optimizer_state,
@@ -32,11 +40,12 @@ from flowrl.rl.checkpoint import (
     warm_start,
     warm_start_optimizer,
 )
-from flowrl.rl.config import TrainConfig
+from flowrl.rl.config import TrainConfig, load_config
 from flowrl.rl.monitor import RunMonitor
 from flowrl.rl.networks import ExpertActorCritic
-from flowrl.rl.ppo import PPO, make_flow_vec_env
+from flowrl.rl.ppo import PPO, RunnerState
 from flowrl.rl.success import HorizonTracker, SuccessTracker, reached
+from flowrl.rl.train_env import frontier_step, make_flow_vec_env
 from flowrl.skills.plan_module import Plan, load_plan, load_plan_file
 
 log = logging.getLogger(__name__)
@@ -98,6 +107,9 @@ class TrainResult:
     warm_started: list[str] = field(default_factory=list)
     success_policy: str = SUCCESS_POLICY
     warm_started_optimizer: list[str] = field(default_factory=list)
+    step_completion: list[float | None] = field(default_factory=list)
+    extended_frames: int = 0
+    frontier_step: int = 0
     last_success_rate: float = math.nan
     best_update: int = 0
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -166,6 +178,276 @@ class _Progress:
             self.bar.close()
 
 
+@dataclass
+class Start:
+    """What training starts from: the PPO runner and what the warm start loaded."""
+
+    plan: Plan
+    ppo: PPO
+    runner: RunnerState
+    skills: dict[str, int]  # skill name -> expert index
+    warm: list[str] = field(default_factory=list)  # experts whose parameters were loaded
+    warm_opt: list[str] = field(default_factory=list)  # ... and whose Adam state was
+    frames_before: dict[str, int] = field(default_factory=dict)  # their earlier frames
+    init: str | None = None
+    frontier: int = 0  # the plan step frontier starts restart at (0: none)
+
+
+def start(plan: Plan, env_name: str, config: TrainConfig, init: str | Path | None = None) -> Start:
+    """The env, network and optimiser of a run; experts of ``init`` loaded by skill name."""
+    skills = skill_experts(plan.names, plan.experts)
+    old_params, old_meta = load_checkpoint(init) if init is not None else (None, {})
+    frontier = frontier_step(plan, set(old_meta.get("skills", {}))) if init is not None else 0
+    vec = make_flow_vec_env(config, env_name, plan, frontier)
+    network = build_network(config, plan.num_experts, vec.env.num_actions)
+    ppo = PPO(config, vec, network)
+    key, init_key = jax.random.split(jax.random.PRNGKey(config.seed))
+    params = ppo.init_params(init_key)
+    if init is None:
+        return Start(plan, ppo, ppo.init(key, params), skills)
+    frontier = frontier if isinstance(vec, FrontierVecEnv) else 0
+    params, warm = warm_start(params, skills, old_params, old_meta["skills"])
+    old_frames = old_meta.get("frames_per_skill", {})
+    frames_before = {name: int(old_frames.get(name, 0)) for name in warm}
+    log.info("warm start from %s: %s", init, ", ".join(warm) or "no shared skills")
+    runner = ppo.init(key, params)
+    opt_state, warm_opt = warm_start_optimizer(
+        runner.opt_state, skills, load_optimizer_state(init), old_meta["skills"]
+    )
+    if warm and not warm_opt:
+        log.info("warm start: optimiser state not restored (none saved or not per expert)")
+    runner = runner.replace(opt_state=opt_state)
+    return Start(plan, ppo, runner, skills, warm, warm_opt, frames_before, str(init), frontier)
+
+
+@dataclass
+class Run:
+    """The chunk loop's bookkeeping: rows, counters, success estimate, best snapshot."""
+
+    config: TrainConfig
+    num_experts: int
+    age_bins: int
+    budget_frames: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    frames: int = 0
+    updates: int = 0
+    compile_s: float = 0.0
+    rate: float = math.nan
+    estimate: tuple[float, float, float, int] = (math.nan, math.nan, math.nan, 0)
+    best_state: Any = None
+    latest_is_best: bool = True  # while success has not fallen since its best, keep the newest
+    # host copies of (params, opt_state) at chunk ends, by updates done: the estimate is
+    # about episodes that started a while ago, so the best state is an earlier snapshot
+    snapshots: dict[int, Any] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+    frontier_counts: list[tuple[int, int]] = field(default_factory=list)  # (episodes, done)
+    step_counts: list[np.ndarray] = field(default_factory=list)  # fresh final-step counts
+    shares: list[float] = field(default_factory=list)  # frontier share of each chunk
+    extended_chunks: int = 0
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        self.frames_per_expert = np.zeros(self.num_experts, np.int64)
+        self.finished = SuccessTracker(cfg.success_window, cfg.min_episodes)
+        self.tracker = HorizonTracker(cfg.success_window, cfg.min_episodes, self.age_bins)
+        self.monitor = RunMonitor(
+            threshold=cfg.success_threshold,
+            budget_frames=self.budget_frames,
+            collapse_drop=cfg.collapse_drop,
+            early_stop_after=cfg.early_stop_after,
+            early_stop_below=cfg.early_stop_below,
+            early_stop_patience=cfg.early_stop_patience,
+        )
+
+    def record_chunk(self, chunk: int, metrics: dict[str, Any], elapsed: float, runner) -> dict:
+        """Rows, estimate, best snapshot and warnings of one chunk; its CSV rows are returned
+        as well (for loggers)."""
+        cfg = self.config
+        if chunk == 0:
+            self.compile_s = elapsed  # includes the first chunk's run
+        finished = self.finished.add(metrics["episodes"], metrics["plans_completed"])
+        curve = self.tracker.add(metrics["horizon_resolved"], metrics["horizon_succeeded"])
+        self.frames_per_expert += metrics["frames_per_expert"].sum(axis=0)
+        for i in range(cfg.updates_per_chunk):
+            self.frontier_counts.append(
+                (int(metrics["frontier_episodes"][i]), int(metrics["frontier_completed"][i]))
+            )
+            self.step_counts.append(np.asarray(metrics["final_step_counts"][i]))
+        sps = cfg.frames_per_chunk / max(elapsed, 1e-9)
+        new_rows = []
+        for i in range(cfg.updates_per_chunk):
+            self.updates += 1
+            self.frames += cfg.batch_size
+            episodes = int(metrics["episodes"][i])
+            completed = int(metrics["plans_completed"][i])
+            row = {
+                "update": self.updates,
+                "frames": self.frames,
+                "wall_s": round(time.perf_counter() - self.started, 3),
+                "sps": round(sps, 1),
+                "episodes": episodes,
+                "plans_completed": completed,
+                "success_raw": completed / episodes if episodes else math.nan,
+                "success_finished": float(finished[i]),
+                "success_rate": curve[i][0],
+                "success_low": curve[i][1],
+                "success_high": curve[i][2],
+                "success_episodes": curve[i][3],
+                "reached": reached(curve[i][0], cfg.success_threshold),
+                "verdict": "",
+            }
+            for name in LOSS_FIELDS:
+                row[name] = float(metrics[name][i])
+            new_rows.append(row)
+        self.rows.extend(new_rows)
+        self.estimate = self.tracker.estimate()
+        self.rate = self.estimate[0]
+        self._keep_best(chunk, runner)
+        return {"rows": new_rows, "sps": sps}
+
+    def _keep_best(self, chunk: int, runner: RunnerState) -> None:
+        """Snapshot this chunk; keep the one the best estimate is about; warn on collapse."""
+        cfg, monitor = self.config, self.monitor
+        self.snapshots[self.updates] = _host_copy(runner)
+        first, last = self.tracker.cohorts()
+        policy_update = max([u for u in self.snapshots if u <= (first + last) // 2] or [0])
+        for u in [u for u in self.snapshots if u < policy_update]:
+            del self.snapshots[u]
+        warned = len(monitor.warnings)
+        recent = [r["episode_return"] for r in self.rows[-cfg.success_window :] if r["episodes"]]
+        recent_return = float(np.mean(recent)) if recent else math.nan
+        improved = monitor.observe(
+            chunk, self.updates, self.frames, self.estimate, recent_return, policy_update
+        )
+        if improved:
+            self.best_state = self.snapshots[policy_update]
+        if not math.isnan(self.rate):
+            self.latest_is_best = improved
+        if len(monitor.warnings) > warned:
+            message = monitor.warnings[-1]["message"]
+            log.warning("%s", message)
+            print(f"flowrl train: warning: {message}", file=sys.stderr, flush=True)
+
+    def frontier_rate(self) -> float:
+        """Plan success of frontier-start episodes over the window (NaN with too few)."""
+        recent = self.frontier_counts[-self.config.success_window :]
+        episodes = sum(e for e, _ in recent)
+        if episodes < self.config.min_episodes:
+            return math.nan
+        return sum(c for _, c in recent) / episodes
+
+    def step_completion(self) -> list[float | None]:
+        """Share of the window's fresh episodes that completed each plan step (an earlier
+        step falling here while the new one trains is forgetting)."""
+        if not self.step_counts:
+            return []
+        counts = np.sum(self.step_counts[-self.config.success_window :], axis=0)
+        total = counts.sum()
+        reached = counts[::-1].cumsum()[::-1]  # episodes that ended at step >= j
+        return [float(reached[k + 1] / total) if total else None for k in range(len(counts) - 1)]
+
+    def still_rising(self, chunk: int) -> bool:
+        """The best estimate (a real one) rose within the last ``extend_patience`` chunks."""
+        best = self.monitor.best
+        return not math.isnan(best.rate) and best.chunk > chunk - self.config.extend_patience
+
+    def should_stop(self, chunk: int) -> bool:
+        """The threshold is reached, or the monitor stops a hopeless run."""
+        cfg = self.config
+        if reached(self.rate, cfg.success_threshold):
+            log.info("success rate %.3f reached %.2f", self.rate, cfg.success_threshold)
+            return True
+        if self.monitor.should_stop_early(chunk, self.frames, self.rate):
+            message = f"stopped early: {self.monitor.stop_reason}"
+            saved = self.budget_frames - self.frames
+            log.warning("%s; %d frames of the budget saved", message, saved)
+            print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+            return True
+        return False
+
+
+def frontier_share(config: TrainConfig, rate: float) -> float:
+    """The share of resets that start at the frontier, given the frontier episodes' success
+    ``rate``: ``frontier_share`` while it is unknown or low, falling linearly to
+    ``frontier_min_share`` as it climbs to the success threshold. Frames go where the plan
+    fails; once the new step succeeds from its saved states, fresh episodes (what
+    acceptance measures, and the earlier steps' rehearsal) get most of them."""
+    high, low = config.frontier_share, min(config.frontier_min_share, config.frontier_share)
+    if math.isnan(rate):
+        return high
+    progress = min(max(rate / max(config.success_threshold, 1e-9), 0.0), 1.0)
+    return high - (high - low) * progress
+
+
+def checkpoint_metadata(
+    begin: Start, run: Run, env_name: str, verdict: bool | None, saved: str
+) -> dict[str, Any]:
+    """``metadata.json`` of a checkpoint: skills, plan, network, frames, the estimate of the
+    saved parameters, warnings, settings and versions."""
+    config, plan, ppo, best = run.config, begin.plan, begin.ppo, run.monitor.best
+    per_skill = {
+        name: begin.frames_before.get(name, 0) + int(run.frames_per_expert[expert])
+        for name, expert in begin.skills.items()
+    }
+    return {
+        "env_name": env_name,
+        "skills": begin.skills,
+        "plan": {
+            "names": list(plan.names),
+            "experts": list(plan.experts),
+            "counts": list(plan.counts),
+        },
+        "network": {
+            "kind": "ExpertActorCritic",
+            "num_experts": plan.num_experts,
+            "num_actions": ppo.flow.num_actions,
+            "obs_size": ppo.obs_size,
+            "width": config.width,
+            "depth": config.depth,
+            "activation": config.activation,
+            "routing": config.routing,
+        },
+        "frames": run.frames,
+        "updates": run.updates,
+        "frames_per_expert": run.frames_per_expert.tolist(),
+        "frames_per_skill": per_skill,
+        # the estimate of the parameters saved here (the best chunk's when there is one)
+        "success_rate": None if math.isnan(best.rate) else best.rate,
+        "success_interval": None if math.isnan(best.rate) else [best.low, best.high],
+        "success_episodes": best.episodes,
+        "best": best.as_dict(),
+        "saved_params": saved,  # "best": an earlier snapshot, success fell after it
+        "last_success_rate": None if math.isnan(run.rate) else run.rate,
+        "last_success_interval": _interval(run.estimate),
+        "warnings": run.monitor.warnings,
+        "stopped_early": run.monitor.stop_reason,
+        "budget_frames": run.budget_frames,
+        "extended_frames": run.extended_chunks * config.frames_per_chunk,
+        "frontier": {
+            "step": begin.frontier,
+            "share_first": run.shares[0] if run.shares else None,
+            "share_last": run.shares[-1] if run.shares else None,
+            "success_rate": None if math.isnan(run.frontier_rate()) else run.frontier_rate(),
+            "episodes": sum(e for e, _ in run.frontier_counts),
+        }
+        if begin.frontier
+        else None,
+        "step_completion": run.step_completion(),
+        "success_horizon": ppo.horizon,
+        "success_policy": SUCCESS_POLICY,
+        "success_threshold": config.success_threshold,
+        "success": verdict,
+        "warm_started": begin.warm,
+        "warm_started_optimizer": begin.warm_opt,
+        "optimizer": {"kind": "clip_by_global_norm+adam", "per_expert": ppo.by_expert},
+        "init": begin.init,
+        "config": config.to_dict(),
+        "config_hash": config.hash(),
+        "versions": package_versions(),
+        "created": utc_now(),
+    }
+
+
 def train(
     plan: Plan | str | Path,
     env_name: str,
@@ -191,210 +473,78 @@ def train(
     """
     if keep not in ("best", "last"):
         raise ValueError(f"keep={keep!r}: choose 'best' or 'last'")
-    from flowrl.rl.config import load_config
-
     config = config or load_config("cpu")
     plan = _as_plan(plan, env_name)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    skills = skill_experts(plan.names, plan.experts)
+    metrics_csv, checkpoint_dir = out_dir / METRICS_FILE, out_dir / CHECKPOINT_DIR
 
-    vec = make_flow_vec_env(config, env_name, plan)
-    network = build_network(config, plan.num_experts, vec.env.num_actions)
-    ppo = PPO(config, vec, network)
-    key = jax.random.PRNGKey(config.seed)
-    key, init_key = jax.random.split(key)
-    params = ppo.init_params(init_key)
-    warm: list[str] = []
-    frames_before: dict[str, int] = {}
-    if init is not None:
-        old_params, old_meta = load_checkpoint(init)
-        params, warm = warm_start(params, skills, old_params, old_meta["skills"])
-        old_frames = old_meta.get("frames_per_skill", {})
-        frames_before = {name: int(old_frames.get(name, 0)) for name in warm}
-        log.info("warm start from %s: %s", init, ", ".join(warm) or "no shared skills")
-    runner = ppo.init(key, params)
-    warm_opt: list[str] = []
-    if init is not None:
-        opt_state, warm_opt = warm_start_optimizer(
-            runner.opt_state, skills, load_optimizer_state(init), old_meta["skills"]
-        )
-        runner = runner.replace(opt_state=opt_state)
-        if warm and not warm_opt:
-            log.info("warm start: optimiser state not restored (none saved or not per expert)")
-
+    # START: env, network, warm start, optimiser
+    begin = start(plan, env_name, config, init)
+    runner = begin.runner
+    num_chunks = math.ceil(config.num_updates / config.updates_per_chunk)
+    run = Run(config, plan.num_experts, begin.ppo.age_bins, num_chunks * config.frames_per_chunk)
+    run.snapshots[0] = _host_copy(runner)
     logger = None
     if use_wandb:
         from flowrl.rl.wandb_log import WandbLogger
 
         logger = WandbLogger(out_dir, config.to_dict(), name=" -> ".join(plan.names))
+    bar = _Progress(run.budget_frames, progress, plan.names[-1])
 
-    finished_tracker = SuccessTracker(config.success_window, config.min_episodes)
-    tracker = HorizonTracker(config.success_window, config.min_episodes, ppo.age_bins)
-    num_chunks = math.ceil(config.num_updates / config.updates_per_chunk)
-    bar = _Progress(num_chunks * config.frames_per_chunk, progress, plan.names[-1])
-    rows: list[dict[str, Any]] = []
-    frames_per_expert = np.zeros(plan.num_experts, np.int64)
-    metrics_csv = out_dir / METRICS_FILE
-    checkpoint_dir = out_dir / CHECKPOINT_DIR
-    start = time.perf_counter()
-    compile_s = 0.0
-    frames = updates = 0
-    rate = math.nan
-    estimate: tuple[float, float, float, int] = (math.nan, math.nan, math.nan, 0)
-    budget_frames = num_chunks * config.frames_per_chunk
-    monitor = RunMonitor(
-        threshold=config.success_threshold,
-        budget_frames=budget_frames,
-        collapse_drop=config.collapse_drop,
-        early_stop_after=config.early_stop_after,
-        early_stop_below=config.early_stop_below,
-        early_stop_patience=config.early_stop_patience,
-    )
-    # host copies of (params, opt_state) at chunk ends, by updates done: the estimate is
-    # about episodes that started a while ago, so the best state is an earlier snapshot
-    snapshots: dict[int, Any] = {0: _host_copy(runner)}
-    best_state: Any = None
-    latest_is_best = True  # while success has not fallen since its best, keep the newest
-
-    def checkpoint(verdict: bool | None, state: Any, saved: str = "last") -> None:
-        best = monitor.best
-        per_skill = {
-            name: frames_before.get(name, 0) + int(frames_per_expert[expert])
-            for name, expert in skills.items()
-        }
-        meta = {
-            "env_name": env_name,
-            "skills": skills,
-            "plan": {
-                "names": list(plan.names),
-                "experts": list(plan.experts),
-                "counts": list(plan.counts),
-            },
-            "network": {
-                "kind": "ExpertActorCritic",
-                "num_experts": plan.num_experts,
-                "num_actions": vec.env.num_actions,
-                "obs_size": ppo.obs_size,
-                "width": config.width,
-                "depth": config.depth,
-                "activation": config.activation,
-                "routing": config.routing,
-            },
-            "frames": frames,
-            "updates": updates,
-            "frames_per_expert": frames_per_expert.tolist(),
-            "frames_per_skill": per_skill,
-            # the estimate of the parameters saved here (the best chunk's when there is one)
-            "success_rate": None if math.isnan(best.rate) else best.rate,
-            "success_interval": None if math.isnan(best.rate) else [best.low, best.high],
-            "success_episodes": best.episodes,
-            "best": best.as_dict(),
-            "saved_params": saved,  # "best": an earlier snapshot, success fell after it
-            "last_success_rate": None if math.isnan(rate) else rate,
-            "last_success_interval": _interval(estimate),
-            "warnings": monitor.warnings,
-            "stopped_early": monitor.stop_reason,
-            "budget_frames": budget_frames,
-            "success_horizon": ppo.horizon,
-            "success_policy": SUCCESS_POLICY,
-            "success_threshold": config.success_threshold,
-            "success": verdict,
-            "warm_started": warm,
-            "warm_started_optimizer": warm_opt,
-            "optimizer": {"kind": "clip_by_global_norm+adam", "per_expert": ppo.by_expert},
-            "init": str(init) if init else None,
-            "config": config.to_dict(),
-            "config_hash": config.hash(),
-            "versions": package_versions(),
-            "created": utc_now(),
-        }
+    def save(verdict: bool | None, state: Any, saved: str = "last") -> None:
+        meta = checkpoint_metadata(begin, run, env_name, verdict, saved)
         save_checkpoint(checkpoint_dir, state[0], meta, plan.source, opt_state=state[1])
 
+    # RUN CHUNKS: jitted updates, then record, then the stopping rules
+    max_chunks = num_chunks + math.ceil(num_chunks * config.extend_max)
     try:
-        for chunk in range(num_chunks):
+        chunk = 0
+        while chunk < max_chunks:
+            if begin.frontier:  # the share of frontier starts for this chunk
+                share = frontier_share(config, run.frontier_rate())
+                run.shares.append(share)
+                vec_state = runner.vec_state.replace(prob=jnp.asarray(share, jnp.float32))
+                runner = runner.replace(vec_state=vec_state)
             t0 = time.perf_counter()
-            runner, metrics = ppo.train_chunk(runner)
+            runner, metrics = begin.ppo.train_chunk(runner)
             metrics = jax.device_get(metrics)
-            elapsed = time.perf_counter() - t0
-            if chunk == 0:
-                compile_s = elapsed  # includes the first chunk's run
-            finished = finished_tracker.add(metrics["episodes"], metrics["plans_completed"])
-            curve = tracker.add(metrics["horizon_resolved"], metrics["horizon_succeeded"])
-            frames_per_expert += metrics["frames_per_expert"].sum(axis=0)
-            sps = config.frames_per_chunk / max(elapsed, 1e-9)
-            for i in range(config.updates_per_chunk):
-                updates += 1
-                frames += config.batch_size
-                episodes = int(metrics["episodes"][i])
-                completed = int(metrics["plans_completed"][i])
-                row = {
-                    "update": updates,
-                    "frames": frames,
-                    "wall_s": round(time.perf_counter() - start, 3),
-                    "sps": round(sps, 1),
-                    "episodes": episodes,
-                    "plans_completed": completed,
-                    "success_raw": completed / episodes if episodes else math.nan,
-                    "success_finished": float(finished[i]),
-                    "success_rate": curve[i][0],
-                    "success_low": curve[i][1],
-                    "success_high": curve[i][2],
-                    "success_episodes": curve[i][3],
-                    "reached": reached(curve[i][0], config.success_threshold),
-                    "verdict": "",
-                }
-                for name in LOSS_FIELDS:
-                    row[name] = float(metrics[name][i])
-                rows.append(row)
-                if logger is not None:
-                    logger.log({k: v for k, v in row.items() if k != "verdict"}, step=frames)
-            estimate = tracker.estimate()
-            rate = estimate[0]
-            snapshots[updates] = _host_copy(runner)
-            first, last = tracker.cohorts()
-            policy_update = max([u for u in snapshots if u <= (first + last) // 2] or [0])
-            for u in [u for u in snapshots if u < policy_update]:
-                del snapshots[u]
-            warned = len(monitor.warnings)
-            recent = [r["episode_return"] for r in rows[-config.success_window :] if r["episodes"]]
-            recent_return = float(np.mean(recent)) if recent else math.nan
-            improved = monitor.observe(
-                chunk, updates, frames, estimate, recent_return, policy_update
-            )
-            if improved:
-                best_state = snapshots[policy_update]
-            if not math.isnan(rate):
-                latest_is_best = improved
-            if len(monitor.warnings) > warned:
-                message = monitor.warnings[-1]["message"]
-                log.warning("%s", message)
-                print(f"flowrl train: warning: {message}", file=sys.stderr, flush=True)
-            bar.update(config.frames_per_chunk, rate, sps)
-            _write_csv(metrics_csv, rows)
-            if reached(rate, config.success_threshold):
-                log.info("success rate %.3f reached %.2f", rate, config.success_threshold)
-                break
-            if monitor.should_stop_early(chunk, frames, rate):
-                message = f"stopped early: {monitor.stop_reason}"
-                log.warning("%s; %d frames of the budget saved", message, budget_frames - frames)
-                print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+            recorded = run.record_chunk(chunk, metrics, time.perf_counter() - t0, runner)
+            if logger is not None:
+                for row in recorded["rows"]:
+                    logger.log({k: v for k, v in row.items() if k != "verdict"}, step=row["frames"])
+            bar.update(config.frames_per_chunk, run.rate, recorded["sps"])
+            _write_csv(metrics_csv, run.rows)
+            if run.should_stop(chunk):
                 break
             every = config.checkpoint_every_chunks
             if every and (chunk + 1) % every == 0:
-                checkpoint(None, _host_copy(runner))
+                save(None, _host_copy(runner))
+            chunk += 1
+            if chunk >= num_chunks:  # budget spent: go on only while success still rises
+                if chunk >= max_chunks or not run.still_rising(chunk - 1):
+                    break
+                run.extended_chunks += 1
+                if run.extended_chunks == 1:
+                    message = (
+                        f"budget spent at {run.rate:.3f} while success still rose; extending "
+                        f"by up to {(max_chunks - num_chunks) * config.frames_per_chunk:,} frames"
+                    )
+                    log.info("%s", message)
+                    print(f"flowrl train: {message}", file=sys.stderr, flush=True)
     finally:
         bar.close()
         if logger is not None:
             logger.finish()
 
-    best = monitor.best
+    # CHECKPOINT: the best snapshot (or the last parameters) with the verdict
+    best = run.monitor.best
     success = reached(best.rate, config.success_threshold)
-    rows[-1]["verdict"] = "success" if success else "failure"
-    _write_csv(metrics_csv, rows)
-    keep_best = keep == "best" and best_state is not None and not latest_is_best
+    run.rows[-1]["verdict"] = "success" if success else "failure"
+    _write_csv(metrics_csv, run.rows)
+    keep_best = keep == "best" and run.best_state is not None and not run.latest_is_best
     saved = "best" if keep_best else "last"
-    checkpoint(success, best_state if keep_best else _host_copy(runner), saved)
+    save(success, run.best_state if keep_best else _host_copy(runner), saved)
     return TrainResult(
         out_dir=out_dir,
         checkpoint_dir=checkpoint_dir,
@@ -403,16 +553,19 @@ def train(
         success=success,
         success_interval=(best.low, best.high),
         success_episodes=best.episodes,
-        success_horizon=ppo.horizon,
-        last_success_rate=rate,
+        success_horizon=begin.ppo.horizon,
+        last_success_rate=run.rate,
         best_update=best.update,
-        warnings=monitor.warnings,
-        stopped_early=monitor.stop_reason,
-        frames_saved=budget_frames - frames if monitor.stop_reason else 0,
-        frames=frames,
-        updates=updates,
-        wall_s=time.perf_counter() - start,
-        compile_s=compile_s,
-        warm_started=warm,
-        warm_started_optimizer=warm_opt,
+        warnings=run.monitor.warnings,
+        stopped_early=run.monitor.stop_reason,
+        frames_saved=run.budget_frames - run.frames if run.monitor.stop_reason else 0,
+        frames=run.frames,
+        updates=run.updates,
+        wall_s=time.perf_counter() - run.started,
+        compile_s=run.compile_s,
+        warm_started=begin.warm,
+        warm_started_optimizer=begin.warm_opt,
+        step_completion=run.step_completion(),
+        extended_frames=run.extended_chunks * config.frames_per_chunk,
+        frontier_step=begin.frontier,
     )

@@ -41,7 +41,7 @@ def rollout_text(checkpoint: Path, env_name: str, steps: int = 300, seed: int = 
     import jax
     import jax.numpy as jnp
 
-    from flowrl.rl.evaluate import load_policy
+    from flowrl.rl.rollout import load_policy
     from flowrl.skills.trajectory import summarize_trajectory
 
     env, network, params, _ = load_policy(checkpoint)
@@ -53,7 +53,7 @@ def rollout_text(checkpoint: Path, env_name: str, steps: int = 300, seed: int = 
 
         def body(carry: Any, t: jax.Array) -> Any:
             obs, state = carry
-            expert = env.expert_index(state.player_state)[None]
+            expert = env.expert_index(state.plan_step)[None]
             logits = network.apply(params, obs[None], expert, method="policy")
             act_key, env_key = jax.random.split(jax.random.fold_in(key, t))
             action = jax.random.categorical(act_key, logits[0])

@@ -26,10 +26,15 @@ SPEC_KEYS = ("name", "description", "requirements", "consumption", "gain", "ephe
 
 
 def resumed_attempt(lib: Library, name: str, tree: Path) -> dict[str, Any] | None:
-    """The latest slot that trained ``name`` and was rejected at ``train`` (below the
-    threshold), when its checkpoint holds the skill's expert: ``{"slot", "checkpoint"
-    (relative to the tree), "success_rate", "frames"}``; else None."""
-    for entry in reversed(lib.rejected):
+    """The slot that got furthest among those that trained ``name`` and were rejected at
+    ``train`` (below the threshold), when its checkpoint holds the skill's expert:
+    ``{"slot", "checkpoint" (relative to the tree), "success_rate", "frames"}``; else None.
+
+    Furthest = the highest success estimate, then the deepest mean step completion of its
+    fresh episodes, then the latest: a retry goes on from the attempt that learned most,
+    not from a later attempt that got nowhere."""
+    found: list[tuple[tuple[float, float, int], dict[str, Any]]] = []
+    for entry in lib.rejected:
         if entry.get("name") != name or entry.get("stage") != "train":
             continue
         rel = f"{slot_name(entry['iteration'])}/{SLOT_FILES['checkpoint']}"
@@ -39,13 +44,25 @@ def resumed_attempt(lib: Library, name: str, tree: Path) -> dict[str, Any] | Non
         meta = read_json(meta_path)
         if name not in (meta.get("skills") or {}):
             continue
-        return {
-            "slot": entry["iteration"],
-            "checkpoint": rel,
-            "success_rate": meta.get("success_rate"),
-            "frames": (meta.get("frames_per_skill") or {}).get(name),
-        }
-    return None
+        rate = meta.get("success_rate")
+        steps = [c for c in meta.get("step_completion") or [] if c is not None]
+        rank = (
+            -1.0 if rate is None else float(rate),
+            sum(steps) / len(steps) if steps else 0.0,
+            int(entry["iteration"]),
+        )
+        found.append(
+            (
+                rank,
+                {
+                    "slot": entry["iteration"],
+                    "checkpoint": rel,
+                    "success_rate": rate,
+                    "frames": (meta.get("frames_per_skill") or {}).get(name),
+                },
+            )
+        )
+    return max(found, key=lambda item: item[0])[1] if found else None
 
 
 def plan(
