@@ -2,8 +2,8 @@
 # A scalar at n = 1 and n = 10000 (the counts validation used to try), a (2,) array at
 # the counts a plan binds.
 def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
-    width = 1 + (n % 10000 > 1)
-    return jnp.ones((width,), bool) & (inventory.wood >= n)
+    shape = (2,) * (n % 10000 > 1)
+    return jnp.ones(shape, bool) & (inventory.wood >= n)
 
 
 def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
