@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
+import traceback
+from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +23,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--success_threshold", type=float, default=None)
     parser.add_argument("--use_wandb", action="store_true", help="log to W&B (offline default)")
     parser.add_argument("--no_progress", action="store_true", help="hide the progress bar")
+
+
+ERROR_LOG = "train_error.log"
+
+
+def _report_failure(err: BaseException, out: Path) -> int:
+    """Print one sentence naming the problem; write the traceback to ``out/train_error.log``."""
+    from flowrl.rl.guard import PoisonedTraining
+    from flowrl.skills.loader import SkillCodeError
+
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / ERROR_LOG
+    log_path.write_text("".join(traceback.format_exception(err)))
+    if isinstance(err, PoisonedTraining):
+        sentence = err.reason
+    elif isinstance(err, SkillCodeError):
+        sentence = f"the plan module does not load: {err}"
+    else:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        sentence = f"{type(err).__name__}: {first}".rstrip(": ")
+    print(f"flowrl train: error: {sentence} (traceback in {log_path})", file=sys.stderr)
+    return 1
 
 
 def default_profile() -> str:
@@ -41,15 +66,18 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         success_threshold=args.success_threshold,
     )
-    result = train(
-        args.plan,
-        args.env_name,
-        args.out,
-        config,
-        init=args.init,
-        use_wandb=args.use_wandb,
-        progress=not args.no_progress,
-    )
+    try:
+        result = train(
+            args.plan,
+            args.env_name,
+            args.out,
+            config,
+            init=args.init,
+            use_wandb=args.use_wandb,
+            progress=not args.no_progress,
+        )
+    except Exception as err:  # one sentence on stderr, the traceback in the log
+        return _report_failure(err, Path(args.out))
     summary = {
         "success": result.success,
         "success_rate": result.success_rate,

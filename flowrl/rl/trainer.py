@@ -41,6 +41,7 @@ from flowrl.rl.checkpoint import (
     warm_start_optimizer,
 )
 from flowrl.rl.config import TrainConfig, load_config
+from flowrl.rl.guard import PoisonedTraining, chunk_problem
 from flowrl.rl.monitor import RunMonitor
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO, RunnerState
@@ -509,6 +510,10 @@ def train(
             t0 = time.perf_counter()
             runner, metrics = begin.ppo.train_chunk(runner)
             metrics = jax.device_get(metrics)
+            problem = chunk_problem(metrics, runner.params, plan.names, run.updates)
+            if problem:  # keep the last finite parameters, then stop
+                save(False, run.snapshots[max(run.snapshots)], "last finite")
+                raise PoisonedTraining(problem)
             recorded = run.record_chunk(chunk, metrics, time.perf_counter() - t0, runner)
             if logger is not None:
                 for row in recorded["rows"]:

@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from flowrl.skills.contract import PREDEFINED_TEXT
+from flowrl.skills.contract import PREDEFINED_TEXT, REWARD_LIMIT
 from flowrl.skills.sandbox import confine, die_with_parent, limit_cpu_from_now
 
 CPU_GRACE_S = 5.0
@@ -235,8 +235,6 @@ MAX_NETWORK_NUMBER = 64
 """``task_network_number`` hints an expert index below this (the planner assigns experts)."""
 N_PROBES = (1, 3, 10, 10_000)  # 10_000: PROBE_N, the reward-cycle probe's target
 """Target counts ``task_is_done`` is compiled and checked at, besides the requested one."""
-REWARD_LIMIT = 1e3
-"""Per-step rewards beyond this magnitude are refused (a completion bonus is about 1)."""
 TRIVIAL_DONE_LIMIT = 0.5
 """Refuse done conditions that one action from a fresh world makes true this often."""
 
