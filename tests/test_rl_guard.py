@@ -77,3 +77,21 @@ def test_nan_rewards_of_a_later_step_stop_training_and_keep_finite_params(tmp_pa
     assert meta["saved_params"] == "last finite" and meta["success"] is False
     assert all(bool(jnp.isfinite(leaf).all()) for leaf in jax.tree.leaves(params))
     assert json.dumps(meta)  # metadata stays plain JSON
+
+
+def test_a_step_far_dearer_than_the_game_step_is_named_before_training():
+    from flowrl.rl.guard import slow_step_warnings
+    from flowrl.skills.plan_module import load_plan
+
+    bomb = (
+        "jnp.clip(jnp.matmul(jnp.matmul(jnp.ones((200, 200)) + inventory_diff.wood, "
+        "jnp.ones((200, 200))), jnp.ones((200, 200))).sum(), 0.0, 0.0)"
+    )
+    plan = load_plan(
+        'STEP_NAMES = ("Cheap", "Matrices")\n\n'
+        + _step(0, "inventory.wood >= n", "inventory_diff.wood * 1.0")
+        + _step(1, "inventory.wood >= n", bomb),
+        CLASSIC,
+    )
+    (warning,) = slow_step_warnings(plan, CLASSIC)
+    assert warning.startswith("plan step 1 (Matrices) costs about")

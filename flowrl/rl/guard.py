@@ -81,3 +81,38 @@ def chunk_problem(
         f"training stopped in the chunk after update {updates_before}: {'; '.join(what)}. "
         f"{culprit}. The checkpoint keeps the last finite parameters."
     )
+
+
+def slow_step_warnings(plan: Any, env_name: str) -> list[str]:
+    """One warning per plan step whose done + reward cost more than
+    :data:`flowrl.skills.cost.COST_LIMIT` plain flow-env steps per state: timed here, on the
+    validation samples, next to the reference skill (the env-step ratio of the samples'
+    ``step_over_reference``). Training would run that many times slower than the game."""
+    from flowrl.envs.features import call_with_features, skill_arguments
+    from flowrl.skills import cost
+    from flowrl.skills.samples import load_or_collect
+
+    samples = load_or_collect(env_name)
+    if samples.step_over_reference <= 0:
+        return []
+    batch = samples.probe_batch()
+    prev, cur = jax.tree.map(lambda x: x[: cost.TIMING_BATCH], (batch.prev, batch.cur))
+    reference = cost.reference_seconds(prev, cur)
+    warnings = []
+    for k in range(plan.num_tasks):
+
+        def pair(p: Any, c: Any, k: int = k) -> tuple[Any, Any]:
+            args = skill_arguments(p, c)
+            return call_with_features(plan.is_done[k], args), call_with_features(
+                plan.reward[k], args
+            )
+
+        seconds = cost.seconds_per_state(jax.jit(jax.vmap(pair)), prev, cur, repeats=2)
+        ratio = seconds / reference / samples.step_over_reference
+        if ratio > cost.COST_LIMIT:
+            warnings.append(
+                f"plan step {k} ({plan.names[k]}) costs about {ratio:.0f} plain env steps per "
+                "state: training runs that much slower than the game; simplify its "
+                "task_is_done / task_reward"
+            )
+    return warnings

@@ -41,7 +41,7 @@ from flowrl.rl.checkpoint import (
     warm_start_optimizer,
 )
 from flowrl.rl.config import TrainConfig, load_config
-from flowrl.rl.guard import PoisonedTraining, chunk_problem
+from flowrl.rl.guard import PoisonedTraining, chunk_problem, slow_step_warnings
 from flowrl.rl.monitor import RunMonitor
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO, RunnerState
@@ -482,6 +482,9 @@ def train(
 
     # START: env, network, warm start, optimiser
     begin = start(plan, env_name, config, init)
+    for message in slow_step_warnings(plan, env_name):
+        log.warning("%s", message)
+        print(f"flowrl train: warning: {message}", file=sys.stderr, flush=True)
     runner = begin.runner
     num_chunks = math.ceil(config.num_updates / config.updates_per_chunk)
     run = Run(config, plan.num_experts, begin.ppo.age_bins, num_chunks * config.frames_per_chunk)
