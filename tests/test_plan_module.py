@@ -102,3 +102,19 @@ def test_a_step_whose_output_is_not_a_scalar_at_its_count_is_named():
     with pytest.raises(SkillCodeError, match=r"plan step 0 \(step 0, n=3\): `task_is_done`"):
         FlowEnv(CLASSIC, plan)
     FlowEnv(CLASSIC, load_plan(_hand_written(1, 0, done), CLASSIC))  # a scalar at n = 1
+
+
+def test_a_plan_edited_on_disk_to_hold_a_big_integer_is_refused_at_load(tmp_path: Path):
+    """The trainer has no sandbox: the static integer limits hold when it loads a plan."""
+    path = tmp_path / "plan_module.py"
+    path.write_text(build_plan_module([PlanStep("A", WOOD, 1, 0)], CLASSIC))
+    for bomb in ("pow(7, 10 ** 8)", "7 ** (10 ** 8)", "1 << (10 ** 9)"):
+        path.write_text(
+            path.read_text().replace(
+                "return inventory.wood >= n", f"return inventory.wood >= n + {bomb} % 2", 1
+            )
+        )
+        assert bomb in path.read_text()
+        with pytest.raises(SkillCodeError, match=r"number literal up to 64|nested powers"):
+            load_plan_file(path, CLASSIC)
+        path.write_text(build_plan_module([PlanStep("A", WOOD, 1, 0)], CLASSIC))

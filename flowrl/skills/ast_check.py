@@ -553,6 +553,15 @@ class _Checker(ast.NodeVisitor):
     def visit_For(self, node: ast.For) -> None:
         if node.orelse:
             self.fail(node, "for/else is not allowed")
+        for sub in ast.walk(node):
+            # arrays too: a builtin such as len() makes a Python int of a traced value
+            if _squares_itself(sub):
+                self.fail(
+                    sub,
+                    "a value multiplied by itself in a loop grows exponentially (a Python "
+                    "integer has no size limit); multiply by a constant, or compute with "
+                    "jnp arrays of fixed size",
+                )
         self._check_bounded_iter(node.iter, node)
         self.generic_visit(node)
 
@@ -707,6 +716,34 @@ def _int_literal(node: ast.AST) -> int | None:
 
 def _target_names(target: ast.AST) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _squares_itself(node: ast.AST) -> str | None:
+    """The name ``v`` of ``v = v * v``, ``v *= v``, ``v = v ** 2 ...``: a statement that
+    multiplies a name by itself (repeated in a loop, it doubles the number's size every
+    pass); None for anything else."""
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+        name = node.target.id
+        mentions = sum(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value))
+        squares = isinstance(node.op, ast.Pow) or (
+            isinstance(node.op, ast.Mult | ast.LShift) and mentions >= 1
+        )
+        return name if squares else None
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        if not isinstance(target, ast.Name):
+            return None
+        for sub in ast.walk(node.value):
+            if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mult | ast.Pow):
+                sides = [sub.left] if isinstance(sub.op, ast.Pow) else [sub.left, sub.right]
+                uses = sum(
+                    isinstance(n, ast.Name) and n.id == target.id
+                    for side in sides
+                    for n in ast.walk(side)
+                )
+                if uses >= (1 if isinstance(sub.op, ast.Pow) else 2):
+                    return target.id
+    return None
 
 
 def _is_immutable_literal(node: ast.AST) -> bool:
