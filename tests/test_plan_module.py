@@ -94,14 +94,14 @@ def test_network_numbers_outside_the_plan_are_refused_when_it_loads(expert: int)
 
 
 def test_a_step_whose_output_is_not_a_scalar_at_its_count_is_named():
-    from flowrl.envs.flow_env import FlowEnv
+    from flowrl.skills.plan_check import check_step_outputs
 
     # a scalar at n = 1 and n = 10000, a (2,) array at the plan's n = 3
     done = "jnp.ones((2,) * (n % 10000 > 1), bool) & (inventory.wood >= n)"
     plan = load_plan(_hand_written(3, 0, done), CLASSIC)
     with pytest.raises(SkillCodeError, match=r"plan step 0 \(step 0, n=3\): `task_is_done`"):
-        FlowEnv(CLASSIC, plan)
-    FlowEnv(CLASSIC, load_plan(_hand_written(1, 0, done), CLASSIC))  # a scalar at n = 1
+        check_step_outputs(plan, CLASSIC)
+    check_step_outputs(load_plan(_hand_written(1, 0, done), CLASSIC), CLASSIC)  # scalar at 1
 
 
 def test_a_plan_edited_on_disk_to_hold_a_big_integer_is_refused_at_load(tmp_path: Path):

@@ -83,7 +83,6 @@ class FlowEnv:
         self.env = game_env.env
         self.default_params = game_env.params
         self.experts = jnp.asarray((*plan.experts, plan.experts[-1]), jnp.int32)
-        self._check_step_outputs()
 
     # --- API ------------------------------------------------------------------
     @property
@@ -163,40 +162,6 @@ class FlowEnv:
         return obs, new_state, reward, done, info
 
     # --- internals ---------------------------------------------------------------
-    def _check_step_outputs(self) -> None:
-        """Each plan step's done and reward, traced (not run) at the step's bound count,
-        must give one scalar: else a SkillCodeError naming the step, not a reshape error
-        deep inside training."""
-        from flowrl.skills.loader import SkillCodeError
-
-        def reset_args(key: jax.Array) -> dict[str, Any]:
-            features = self.features(self.env.reset_env(key, self.default_params)[1])
-            return skill_arguments(features, features)
-
-        args = jax.eval_shape(reset_args, jax.random.PRNGKey(0))
-        names = getattr(self.plan, "names", ())
-        counts = getattr(self.plan, "counts", ())
-        problems = []
-        for k in range(self.num_tasks):
-            step = f"plan step {k}" + (f" ({names[k]}, n={counts[k]})" if k < len(names) else "")
-            for what, fn, kinds in (
-                ("task_is_done", self.plan.is_done[k], "bui"),
-                ("task_reward", self.plan.reward[k], "buif"),
-            ):
-                try:
-                    out = jax.eval_shape(lambda a, fn=fn: call_with_features(fn, a), args)
-                except Exception as err:  # the code itself fails at this step's count
-                    problems.append(f"{step}: `{what}` fails: {type(err).__name__}: {err}.")
-                    continue
-                shape, dtype = getattr(out, "shape", None), getattr(out, "dtype", None)
-                if shape != () or dtype is None or dtype.kind not in kinds:
-                    problems.append(
-                        f"{step}: `{what}` must return one {'boolean' if kinds == 'bui' else 'number'} "
-                        f"scalar per state, got shape {shape} of {dtype}; fix the skill's code."
-                    )
-        if problems:
-            raise SkillCodeError(problems)
-
     def _evaluate_step(self, step: jax.Array, args: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
         """Completion and reward of plan step ``step`` only (one switch branch per step)."""
 
