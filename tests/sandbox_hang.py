@@ -11,9 +11,12 @@ import signal
 import sys
 import time
 
+from flowrl.skills.sandbox import die_with_parent
+
 
 def main() -> None:
-    json.loads(sys.stdin.read())
+    request = json.loads(sys.stdin.read())
+    die_with_parent(request.get("parent_pid"))  # as the real sandbox does
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGTERM})
     sys.stdout.write('\n{"index": 0, "started": true}\n')
     sys.stdout.flush()

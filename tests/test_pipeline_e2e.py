@@ -232,6 +232,7 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:  # noqa:
         if caption.stem != "rollout":  # .test/config: evaluate.gif off, no rollout.gif
             assert caption.read_text()[:40] in html, caption.name
 
+
 def test_dead_endpoint_stops_before_any_tree(tmp_path: Path) -> None:
     """A closed port fails preflight naming OPENAI_BASE_URL: no tree, no run record."""
     env = {**os.environ, "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": "http://127.0.0.1:1/v1"}

@@ -17,19 +17,36 @@ CLASSIC = "Craftax-Classic-Symbolic-v1"
 
 @pytest.fixture(scope="module")
 def tiny():
-    return S.collect_samples(CLASSIC, seed=3, num_envs=2, steps=3)
+    return S.collect_samples(CLASSIC, seed=3, num_envs=2, steps=3, measure_cost=False)
 
 
 def test_collect_pairs_consecutive_states(tiny):
     n = tiny.num_transitions
-    assert n == 2 * 2 * 3  # rollout pairs + their randomised copies
     assert tiny.reset.achievements.shape == (2, 22)
     assert tiny.cur.closest_blocks.shape == (n, 17 + 3, 2, 5)  # blocks, then mobs
-    # the first half is real play: each prev is the state before its cur (timestep + 1 apart
-    # is not stored, but intrinsics move by at most one per step)
-    real = slice(0, n // 2)
-    diff = np.abs(tiny.cur.player_intrinsics[real] - tiny.prev.player_intrinsics[real])
+    assert len(tiny.labels) == n
+    # real play: each prev is the state before its cur (intrinsics move by at most one)
+    play = np.array([tiny.label(i).startswith("random play") for i in range(n)])
+    assert play.sum() == 2 * 3 + 2 * 2  # 3 steps of plain play, 2 kept of stocked play
+    diff = np.abs(tiny.cur.player_intrinsics[play] - tiny.prev.player_intrinsics[play])
     assert diff.max() <= 1.0
+
+
+def test_samples_reach_states_random_play_from_reset_does_not(tiny):
+    """The stocked start, the feature edits and the first steps after a reset."""
+    labels = [tiny.label(i) for i in range(tiny.num_transitions)]
+    stocked = [i for i, name in enumerate(labels) if "stocked start" in name]
+    assert stocked and (np.asarray(tiny.cur.inventory.wood)[stocked] > 0).all()
+    table = get_game(CLASSIC).constants.BlockType.CRAFTING_TABLE.value
+    adjacent = np.abs(tiny.cur.closest_blocks[:, table, :, 0]).sum(axis=-1) == 1
+    assert any(adjacent[i] and "CRAFTING_TABLE" in labels[i] for i in range(len(labels)))
+    assert "nothing in view (night or open ground)" in labels
+    # one step from each of the 2 reset worlds with each of the 17 actions
+    assert tiny.first_cur.achievements.shape[0] == 2 * 17 == len(tiny.first_actions)
+    np.testing.assert_array_equal(
+        tiny.first_prev.player_intrinsics[:2], tiny.reset.player_intrinsics
+    )
+    assert tiny.probe_batch().size == tiny.num_transitions + 2 * 17 + 2
 
 
 def test_npz_round_trip(tiny, tmp_path):
@@ -65,7 +82,8 @@ def test_shipped_samples_fit_the_installed_game(env_name):
         meta = json.loads(bytes(data["meta"]).decode())
     assert meta["craftax"] == version("craftax"), "regenerate: python -m flowrl.skills.samples"
     samples = S.load_samples(path, env_name, expect=S._meta(env_name, 0))
-    assert samples.num_transitions == 1024
+    assert samples.num_transitions > 1024
+    assert samples.step_over_reference > 1  # the cost baseline was measured
     assert samples.cur.closest_blocks.shape[1] == get_game(env_name).num_feature_rows
     assert not samples.reset.achievements.any()  # fresh worlds unlock nothing
 
@@ -73,6 +91,6 @@ def test_shipped_samples_fit_the_installed_game(env_name):
 def test_load_or_collect_prefers_cache_then_shipped(tmp_path, monkeypatch, tiny):
     monkeypatch.setenv("FLOWRL_CACHE_DIR", str(tmp_path))
     shipped = S.load_or_collect(CLASSIC, 0)  # empty cache -> the shipped file, no rollout
-    assert shipped.num_transitions == 1024
+    assert shipped.num_transitions > 1024
     S.save_samples(tiny, S.sample_path(CLASSIC, 0), S._meta(CLASSIC, 0))
     assert S.load_or_collect(CLASSIC, 0).num_transitions == tiny.num_transitions

@@ -6,11 +6,15 @@ sandbox and confines itself the same way; then it tries what hostile code would 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +26,7 @@ from flowrl.skills.sandbox import (
     landlock_abi,
     launch_command,
 )
+from flowrl.skills.validator import remove_stale_sandboxes
 
 CANARY = "sk-flowrl-canary-0123456789"
 
@@ -138,3 +143,54 @@ def test_drop_secrets_keeps_what_training_needs(monkeypatch):
 def test_landlock_probe_is_harmless():
     assert landlock_abi() >= 0  # asking the version never restricts the caller
     assert callable(confine)
+
+
+# --- lifetime: a sandbox never outlives the validator that started it ---------------
+_VALIDATOR = """
+import sys
+from flowrl.skills import validator
+validator._run_sandbox([{"source": "", "n": 1}], "Craftax-Classic-Symbolic-v1", 0, 300.0, 1.0,
+                       module="tests.sandbox_hang")
+"""
+
+
+def _sandbox_of(validator_pid: int, root: Path, timeout: float = 60.0) -> tuple[Path, int]:
+    """The folder and pid of the sandbox ``validator_pid`` started, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for folder in root.glob(f"flowrl-sandbox-{validator_pid}-*"):
+            for proc in Path("/proc").glob("[0-9]*"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(proc / "cwd") == str(folder):
+                        return folder, int(proc.name)
+        time.sleep(0.2)
+    raise AssertionError("the sandbox did not start")
+
+
+def _gone(pid: int, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat")
+        if not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z":
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])
+def test_a_killed_validator_leaves_no_sandbox_and_no_folder(tmp_path, sig):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    validator = subprocess.Popen([sys.executable, "-c", _VALIDATOR], env=env, cwd=root)
+    folder, sandbox = _sandbox_of(validator.pid, tmp_path)
+    time.sleep(0.5)  # the stand-in has read its request and armed its parent-death signal
+    validator.send_signal(sig)
+    validator.wait(timeout=30)
+    assert _gone(sandbox), "the sandbox outlived its validator"
+    if sig == signal.SIGTERM:
+        assert not folder.exists()  # cleaned up on the way out
+    else:
+        assert remove_stale_sandboxes(tmp_path) == [folder]  # swept by the next validation
+    assert not folder.exists()

@@ -177,6 +177,19 @@ def test_good_skills_pass(name: str, env: str):
     result = validate_source((GOOD / name).read_text(), env)
     assert result.ok, result.reasons
     assert result.stats["done_at_reset_rate"] < 0.5
+    assert result.stats["done_after_one_step_rate"] < 0.5
+    assert {1, 3, 10, 10_000} <= set(result.stats["n_probed"])
+    assert 0 < result.stats["cost_ratio"] < 1.0  # recorded, far below the budget of 5
+
+
+def test_refusals_name_the_state_that_broke_the_contract(runtime_results):
+    """A reward infinite only next to a crafting table is caught on a later or scripted
+    state (validation used to see the first 32 random steps only) and the reason says
+    which state, so the LLM knows what to guard."""
+    (reason,) = runtime_results["rt_inf_next_to_table.py"].reasons
+    assert "e.g. on: " in reason and "guard divisions" in reason
+    (slow,) = runtime_results["rt_cost_bomb_at_other_n.py"].reasons
+    assert "times a whole game step" in slow
 
 
 def test_reward_that_pays_for_gathering_but_not_for_spending_is_flagged():

@@ -28,6 +28,7 @@ from flowrl.envs.frontier import FrontierVecEnv
 from flowrl.envs.resets import VecEnv
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.gae import compute_gae, plan_step_cuts
+from flowrl.rl.guard import suspect_reward_counts
 from flowrl.rl.minibatches import ExpertMinibatches, expert_minibatches
 from flowrl.rl.networks import (
     ExpertActorCritic,
@@ -168,6 +169,11 @@ class PPO:
         frontier_done = done & ~info["fresh"]
         metrics["frontier_episodes"] = frontier_done.sum()
         metrics["frontier_completed"] = (frontier_done & info["plan_complete"]).sum()
+        # for flowrl.rl.guard: which plan step paid a non-finite or huge reward
+        metrics["nonfinite_rewards"] = (~jnp.isfinite(traj.reward)).sum()
+        metrics["suspect_rewards"] = suspect_reward_counts(
+            traj.reward, info["prev_plan_step"], self.num_tasks
+        )
         return runner, traj, metrics
 
     def _horizon_metrics(self, update: jax.Array, done, completed, info) -> dict[str, jax.Array]:

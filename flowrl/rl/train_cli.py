@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
+import traceback
+from pathlib import Path
 
 from flowrl.cli_args import (
     add_env,
@@ -32,6 +35,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_toggle(parser, "progress", True, "show the progress bar")
 
 
+ERROR_LOG = "train_error.log"
+
+
+def _report_failure(err: BaseException, out: Path) -> int:
+    """Print one sentence naming the problem; write the traceback to ``out/train_error.log``."""
+    from flowrl.rl.guard import PoisonedTraining
+    from flowrl.skills.loader import SkillCodeError
+
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / ERROR_LOG
+    log_path.write_text("".join(traceback.format_exception(err)))
+    if isinstance(err, PoisonedTraining):
+        sentence = err.reason
+    elif isinstance(err, SkillCodeError):
+        sentence = f"the plan module does not load: {err}"
+    else:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        sentence = f"{type(err).__name__}: {first}".rstrip(": ")
+    print(f"flowrl train: error: {sentence} (traceback in {log_path})", file=sys.stderr)
+    return 1
+
+
 def default_profile() -> str:
     import jax
 
@@ -51,15 +76,18 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         success_threshold=args.success_threshold,
     )
-    result = train(
-        args.plan,
-        args.env,
-        args.out,
-        config,
-        init=args.init,
-        use_wandb=args.use_wandb,
-        progress=args.progress,
-    )
+    try:
+        result = train(
+            args.plan,
+            args.env,
+            args.out,
+            config,
+            init=args.init,
+            use_wandb=args.use_wandb,
+            progress=args.progress,
+        )
+    except Exception as err:  # one sentence on stderr, the traceback in the log
+        return _report_failure(err, Path(args.out))
     summary = {
         "success": result.success,
         "success_rate": result.success_rate,

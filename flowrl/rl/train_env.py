@@ -14,6 +14,7 @@ from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.frontier import FrontierVecEnv
 from flowrl.envs.resets import ResetConfig, VecEnv
 from flowrl.rl.config import TrainConfig
+from flowrl.skills.plan_check import check_step_outputs
 
 
 def reset_config(config: TrainConfig) -> ResetConfig:
@@ -65,6 +66,7 @@ def make_flow_vec_env(
 ) -> VecEnv | FrontierVecEnv:
     """The batched flow env a training run of ``plan`` uses; with ``frontier`` >= 1 and
     ``config.frontier_share`` > 0, finished episodes may restart at that plan step."""
+    check_step_outputs(plan, env_name)  # a step broken at its own count, named
     vec = VecEnv(make_flow_env(config, env_name, plan), config.num_envs, reset_config(config))
     if frontier < 1 or config.frontier_share <= 0:
         return vec

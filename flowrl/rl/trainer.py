@@ -42,6 +42,7 @@ from flowrl.rl.checkpoint import (
     warm_start_optimizer,
 )
 from flowrl.rl.config import TrainConfig, load_config
+from flowrl.rl.guard import PoisonedTraining, chunk_problem, slow_step_warnings
 from flowrl.rl.monitor import RunMonitor
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO, RunnerState
@@ -360,6 +361,22 @@ class Run:
         best = self.monitor.best
         return not math.isnan(best.rate) and best.chunk > chunk - self.config.extend_patience
 
+    def extend(self, chunk: int, num_chunks: int, max_chunks: int) -> bool:
+        """With the budget (``num_chunks``) spent: one chunk more while success still
+        rises, up to ``max_chunks`` in all."""
+        if chunk >= max_chunks or not self.still_rising(chunk - 1):
+            return False
+        self.extended_chunks += 1
+        if self.extended_chunks == 1:
+            extra = (max_chunks - num_chunks) * self.config.frames_per_chunk
+            message = (
+                f"budget spent at {self.rate:.3f} while success still rose; extending "
+                f"by up to {extra:,} frames"
+            )
+            log.info("%s", message)
+            print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+        return True
+
     def should_stop(self, chunk: int) -> bool:
         """The threshold is reached, or the monitor stops a hopeless run."""
         cfg = self.config
@@ -490,6 +507,9 @@ def train(
 
     # START: env, network, warm start, optimiser
     begin = start(plan, env_name, config, init)
+    for message in slow_step_warnings(plan, env_name):
+        log.warning("%s", message)
+        print(f"flowrl train: warning: {message}", file=sys.stderr, flush=True)
     runner = begin.runner
     num_chunks = math.ceil(config.num_updates / config.updates_per_chunk)
     run = Run(config, plan.num_experts, begin.ppo.age_bins, num_chunks * config.frames_per_chunk)
@@ -518,6 +538,10 @@ def train(
             t0 = time.perf_counter()
             runner, metrics = begin.ppo.train_chunk(runner)
             metrics = jax.device_get(metrics)
+            problem = chunk_problem(metrics, runner.params, plan.names, run.updates)
+            if problem:  # keep the last finite parameters, then stop
+                save(False, run.snapshots[max(run.snapshots)], "last finite")
+                raise PoisonedTraining(problem)
             recorded = run.record_chunk(chunk, metrics, time.perf_counter() - t0, runner)
             if logger is not None:
                 for row in recorded["rows"]:
@@ -530,17 +554,8 @@ def train(
             if every and (chunk + 1) % every == 0:
                 save(None, _host_copy(runner))
             chunk += 1
-            if chunk >= num_chunks:  # budget spent: go on only while success still rises
-                if chunk >= max_chunks or not run.still_rising(chunk - 1):
-                    break
-                run.extended_chunks += 1
-                if run.extended_chunks == 1:
-                    message = (
-                        f"budget spent at {run.rate:.3f} while success still rose; extending "
-                        f"by up to {(max_chunks - num_chunks) * config.frames_per_chunk:,} frames"
-                    )
-                    log.info("%s", message)
-                    print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+            if chunk >= num_chunks and not run.extend(chunk, num_chunks, max_chunks):
+                break
     finally:
         bar.close()
         if logger is not None:

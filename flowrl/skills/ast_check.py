@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from typing import cast
 
 from flowrl.skills.allowlist import (
     AT_METHODS,
@@ -130,6 +131,7 @@ class _Checker(ast.NodeVisitor):
         self.tainted: set[str] = set()  # names holding traced values inside the current function
         self.allowed_bare: set[int] = set()  # ids of Name nodes where a module/enum/function fits
         self.called: set[int] = set()  # ids of nodes in call position
+        self.stringish: set[str] = set()  # names that may hold a string (no `%` on them)
 
     def fail(self, node: ast.AST, message: str) -> None:
         line = getattr(node, "lineno", None)
@@ -141,6 +143,7 @@ class _Checker(ast.NodeVisitor):
     # --- structure ---------------------------------------------------------------
     def check_module(self, tree: ast.Module) -> None:  # noqa: C901  # one branch per kind of module-level statement; being rewritten (sandbox work)
         self.module_functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        self.stringish = _stringish_names(tree)
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
                 self._check_binding(node, node.name)
@@ -222,8 +225,14 @@ class _Checker(ast.NodeVisitor):
                 f"in this order, but has ({', '.join(names)})",
             )
         for default in args.defaults:
-            if not _is_literal(default):
-                self.fail(default, "parameter defaults must be literal constants")
+            if not _is_immutable_literal(default):
+                self.fail(
+                    default,
+                    "parameter defaults must be literal constants that cannot change: numbers, "
+                    "strings, True/False/None or tuples of them (a list, dict or set default "
+                    "keeps what one call put in it for the next call); build the value inside "
+                    "the function instead",
+                )
         for arg in args.args:
             self._check_binding(arg, arg.arg)
             if arg.annotation is not None:
@@ -456,6 +465,11 @@ class _Checker(ast.NodeVisitor):
                 node,
                 "call functions by name (helper(x), jnp.sum(x), x.sum()), not the result of an expression",
             )
+        if isinstance(func, ast.Name) and func.id == "pow" and self.kind("pow") == _BUILTIN:
+            if len(node.args) != 2 or node.keywords:
+                self.fail(node, "call pow with two arguments only: pow(x, 2)")
+            else:
+                self._check_exponent(node, node.args[1], "exponent of `pow`")
         if isinstance(func, ast.Name) and func.id in ("len", "list", "tuple", "reversed"):
             for arg in node.args:
                 if isinstance(arg, ast.Name) and arg.id in ENUM_NAMES:
@@ -481,17 +495,38 @@ class _Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
-        if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant):
-            exponent = node.right.value
-            if isinstance(exponent, int | float) and abs(exponent) > MAX_POWER:
-                self.fail(node, f"exponents above {MAX_POWER} are not allowed")
         left_pow = isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Pow)
         if isinstance(node.op, ast.Pow) and (left_pow or isinstance(node.right, ast.BinOp)):
             self.fail(node, "nested powers are not allowed")
+        elif isinstance(node.op, ast.Pow | ast.LShift):
+            what = "exponent of `**`" if isinstance(node.op, ast.Pow) else "shift count of `<<`"
+            self._check_exponent(node, node.right, what)
         for side in (node.left, node.right):
             if isinstance(side, ast.Constant) and isinstance(side.value, (str, bytes)):
                 self.fail(node, "string arithmetic is not allowed; skill code returns numbers only")
+                break
+        else:
+            if isinstance(node.op, ast.Mod) and any(
+                _mentions(side, self.stringish) for side in (node.left, node.right)
+            ):
+                self.fail(
+                    node,
+                    "string formatting with `%` is not allowed; skill code returns numbers "
+                    "only (`%` is fine on numbers and arrays)",
+                )
         self.generic_visit(node)
+
+    def _check_exponent(self, node: ast.AST, exponent: ast.AST, what: str) -> None:
+        """Powers and shifts take only small number literals: Python integers grow without
+        bound, and one such C-level operation cannot be interrupted."""
+        value = _number_literal(exponent)
+        if value is None or abs(value) > MAX_POWER:
+            self.fail(
+                node,
+                f"the {what} must be a number literal up to {MAX_POWER}, e.g. `x ** 2`: Python "
+                "integers grow without bound; for a computed exponent use jnp.power(x, k), "
+                "which works on fixed-size numbers",
+            )
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         if isinstance(node.op, ast.Not) and self._is_tainted(node.operand):
@@ -519,6 +554,15 @@ class _Checker(ast.NodeVisitor):
     def visit_For(self, node: ast.For) -> None:
         if node.orelse:
             self.fail(node, "for/else is not allowed")
+        for sub in ast.walk(node):
+            # arrays too: a builtin such as len() makes a Python int of a traced value
+            if _squares_itself(sub):
+                self.fail(
+                    sub,
+                    "a value multiplied by itself in a loop grows exponentially (a Python "
+                    "integer has no size limit); multiply by a constant, or compute with "
+                    "jnp arrays of fixed size",
+                )
         self._check_bounded_iter(node.iter, node)
         self.generic_visit(node)
 
@@ -675,12 +719,102 @@ def _target_names(target: ast.AST) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
-def _is_literal(node: ast.AST) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
+def _squares_itself(node: ast.AST) -> str | None:
+    """The name ``v`` of ``v = v * v``, ``v *= v``, ``v = v ** 2 ...``: a statement that
+    multiplies a name by itself (repeated in a loop, it doubles the number's size every
+    pass); None for anything else."""
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+        name = node.target.id
+        mentions = sum(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value))
+        squares = isinstance(node.op, ast.Pow) or (
+            isinstance(node.op, ast.Mult | ast.LShift) and mentions >= 1
+        )
+        return name if squares else None
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        if not isinstance(target, ast.Name):
+            return None
+        for sub in ast.walk(node.value):
+            if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mult | ast.Pow):
+                sides = [sub.left] if isinstance(sub.op, ast.Pow) else [sub.left, sub.right]
+                uses = sum(
+                    isinstance(n, ast.Name) and n.id == target.id
+                    for side in sides
+                    for n in ast.walk(side)
+                )
+                if uses >= (1 if isinstance(sub.op, ast.Pow) else 2):
+                    return target.id
+    return None
+
+
+def _is_immutable_literal(node: ast.AST) -> bool:
+    """Numbers, strings, bools, None, and tuples of them: values no call can change."""
+    if isinstance(node, ast.Tuple):
+        return all(_is_immutable_literal(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return _number_literal(node) is not None
+    return isinstance(node, ast.Constant) and not isinstance(node.value, type(...))
+
+
+def _number_literal(node: ast.AST) -> int | float | None:
+    """The value of ``5``, ``-2.5`` ... (no bools); None for anything else."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = _number_literal(node.operand)
+        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return cast(int | float, node.value)
+    return None
+
+
+def _mentions(node: ast.AST, names: set[str]) -> bool:
+    """True when ``node`` holds a string constant, or a name or call of ``names``."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str | bytes):
+            return True
+        if isinstance(sub, ast.Name) and sub.id in names:
+            return True
+    return False
+
+
+def _stringish_names(tree: ast.Module) -> set[str]:
+    """Names that may hold a string anywhere in the module (scope-blind, conservative):
+    assigned or defaulted from an expression with a string in it, helper parameters some
+    call passes one, and helpers that return one."""
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    names: set[str] = set()
+    while True:
+        before = len(names)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
+                if _mentions(node.value, names):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    names.update(n for t in targets for n in _target_names(t))
+            elif isinstance(node, ast.For | ast.comprehension) and _mentions(node.iter, names):
+                names.update(_target_names(node.target))
+            elif isinstance(node, ast.FunctionDef):
+                params = node.args.args
+                for arg, default in zip(
+                    params[len(params) - len(node.args.defaults) :], node.args.defaults, strict=True
+                ):
+                    if _mentions(default, names):
+                        names.add(arg.arg)
+                if any(
+                    isinstance(r, ast.Return) and r.value is not None and _mentions(r.value, names)
+                    for r in ast.walk(node)
+                ):
+                    names.add(node.name)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in functions
+            ):
+                param_names = [a.arg for a in functions[node.func.id].args.args]
+                for param, passed in zip(param_names, node.args, strict=False):
+                    if _mentions(passed, names):
+                        names.add(param)
+                names.update(k.arg for k in node.keywords if k.arg and _mentions(k.value, names))
+        if len(names) == before:
+            return names
 
 
 def parse_source(source: str, skills: int = 1) -> tuple[ast.Module | None, list[str]]:

@@ -24,6 +24,10 @@ REWARD = "task_reward"
 NETWORK_NUMBER = "task_network_number"
 REQUIRED_FUNCTIONS = (IS_DONE, REWARD, NETWORK_NUMBER)
 
+REWARD_LIMIT = 1e3
+"""Per-step rewards must stay within +-this (a completed step is worth about 1): validation
+refuses larger ones and the trainer names the step that pays them."""
+
 
 @dataclass(frozen=True)
 class Signature:

@@ -175,14 +175,30 @@ def load_plan(source: str, env_name: str) -> Plan:
             ["The plan module must define task_0_* ... task_{K-1}_* without gaps."]
         )
     names = tuple(header.get("STEP_NAMES", tuple(f"step {k}" for k in steps)))
-    counts = tuple(header.get("STEP_COUNTS", tuple(1 for _ in steps)))
+    counts = _bound_counts(modules)
+    stated = header.get("STEP_COUNTS")
+    if stated is not None and tuple(stated) != counts:
+        raise SkillCodeError(
+            [
+                f"STEP_COUNTS says {tuple(stated)} but the steps' task_k_is_done bind n="
+                f"{counts}; make STEP_COUNTS match the bound counts (or remove it)."
+            ]
+        )
     is_done, reward, experts = [], [], []
     for k, module in modules.items():
         required = tuple(f"task_{k}_{suffix}" for suffix in ("is_done", "reward", "network_number"))
         namespace = exec_tree(module, env_name, f"<plan step {k}>", required=required)
         is_done.append(namespace[required[0]])
         reward.append(namespace[required[1]])
-        experts.append(int(namespace[required[2]]()))
+        expert = namespace[required[2]]()
+        if isinstance(expert, bool) or not isinstance(expert, int) or not 0 <= expert < len(steps):
+            raise SkillCodeError(
+                [
+                    f"task_{k}_network_number() returns {expert!r}; a plan of {len(steps)} steps "
+                    f"numbers its experts 0..{len(steps) - 1}: return one of those."
+                ]
+            )
+        experts.append(expert)
     return Plan(
         names=names,
         is_done=tuple(is_done),
@@ -191,6 +207,32 @@ def load_plan(source: str, env_name: str) -> Plan:
         counts=counts,
         source=source,
     )
+
+
+def _bound_counts(modules: dict[int, ast.Module]) -> tuple[int, ...]:
+    """The target count each step's ``task_k_is_done`` binds as its ``n`` default."""
+    counts = []
+    for k, module in modules.items():
+        fn = next(
+            (
+                n
+                for n in module.body
+                if isinstance(n, ast.FunctionDef) and n.name == f"task_{k}_is_done"
+            ),
+            None,
+        )
+        default = fn.args.defaults[-1] if fn is not None and fn.args.defaults else None
+        names = [a.arg for a in fn.args.args] if fn is not None else []
+        value = default.value if isinstance(default, ast.Constant) else None
+        if not names or names[-1] != "n" or type(value) is not int or value < 1:
+            raise SkillCodeError(
+                [
+                    f"task_{k}_is_done must bind its target count as its last parameter, "
+                    f"`n=<int >= 1>` (as build_plan_module writes it)."
+                ]
+            )
+        counts.append(value)
+    return tuple(counts)
 
 
 def load_plan_file(path: str | Path, env_name: str) -> Plan:

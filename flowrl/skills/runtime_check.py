@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -17,9 +18,10 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from flowrl.skills.contract import PREDEFINED_TEXT
-from flowrl.skills.sandbox import confine
+from flowrl.skills.contract import PREDEFINED_TEXT, REWARD_LIMIT
+from flowrl.skills.sandbox import confine, die_with_parent, limit_cpu_from_now
 
+CPU_GRACE_S = 5.0
 RESET_DONE_LIMIT = 0.5
 """Reject skills whose completion already holds in at least this fraction of fresh worlds."""
 
@@ -38,7 +40,8 @@ def explain(err: BaseException, function: str) -> str:
     where = _where(err)
     name = type(err).__name__
     text = str(err).strip().splitlines()[0].rstrip(".") if str(err).strip() else name
-    if isinstance(err, MemoryError) or "RESOURCE_EXHAUSTED" in text:
+    # an allocation refused by the address-space limit surfaces from XLA's CPU kernels
+    if isinstance(err, MemoryError) or "RESOURCE_EXHAUSTED" in text or "YNNPACK" in text:
         return (
             f"{where}`{function}` needs more memory than the sandbox allows ({text}); "
             "avoid large intermediate arrays."
@@ -63,16 +66,23 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]: 
     """Run all runtime checks; returns {"reasons": [...], "stats": {...}}."""
     # Deliberately lazy: main() confines the process before JAX (and its threads) load.
     import jax
-    import jax.numpy as jnp
     import numpy as np
 
     from flowrl.envs.features import call_with_features, skill_arguments
+    from flowrl.envs.games import get_game
     from flowrl.skills.contract import IS_DONE, NETWORK_NUMBER, REWARD
     from flowrl.skills.loader import SkillCodeError, exec_checked
     from flowrl.skills.samples import load_or_collect
 
     reasons: list[str] = []
     stats: dict[str, Any] = {}
+
+    def refuse(reason: str) -> None:
+        # one sentence per problem: the same failure at another n adds nothing
+        same = re.sub(r" \(n=\d+\)", "", reason)
+        if all(re.sub(r" \(n=\d+\)", "", r) != same for r in reasons):
+            reasons.append(reason)
+
     try:
         namespace = exec_checked(source, env_name, filename="<skill>")
     except SkillCodeError as err:
@@ -80,113 +90,267 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]: 
 
     try:
         number = namespace[NETWORK_NUMBER]()
-        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            reasons.append(
-                f"`{NETWORK_NUMBER}` must return a non-negative Python int, got {number!r}."
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, int)
+            or not 0 <= number < MAX_NETWORK_NUMBER
+        ):
+            refuse(
+                f"`{NETWORK_NUMBER}` must return a Python int from 0 to {MAX_NETWORK_NUMBER - 1} "
+                f"(a hint: the planner assigns the expert), got {number!r}; return 0."
             )
     except Exception as err:
-        reasons.append(explain(err, NETWORK_NUMBER))
+        refuse(explain(err, NETWORK_NUMBER))
 
     samples = load_or_collect(env_name, seed)
     is_done, reward = namespace[IS_DONE], namespace[REWARD]
+    probes = sorted({int(n), *N_PROBES})
+    stats["n_probed"] = probes
 
-    def done_fn(prev: Any, cur: Any, n: int = n) -> Any:
-        return call_with_features(is_done, {**skill_arguments(prev, cur), "n": n})
+    def done_at(target: int) -> Any:
+        def done_fn(prev: Any, cur: Any) -> Any:
+            return call_with_features(is_done, {**skill_arguments(prev, cur), "n": target})
 
-    def far_done_fn(prev: Any, cur: Any) -> Any:  # the cycle probe: a target never reached
-        return done_fn(prev, cur, PROBE_N)
+        return jax.jit(jax.vmap(done_fn))
 
     def reward_fn(prev: Any, cur: Any) -> Any:
         return call_with_features(reward, skill_arguments(prev, cur))
 
+    compiled = {REWARD: jax.jit(jax.vmap(reward_fn))}
+    for probe_n in probes:
+        compiled[f"{IS_DONE}@{probe_n}"] = done_at(probe_n)
+    # One batch for every probe, so each function compiles once: the transitions, one
+    # step from each fresh world with each action, and the fresh worlds themselves.
+    parts = samples.probe_batch()
+    forward, backward = (parts.prev, parts.cur), (parts.cur, parts.prev)
+    calls: list[tuple[str, str, tuple[Any, Any]]] = [
+        (REWARD, REWARD, forward),
+        *((f"{IS_DONE}@{t}", f"{IS_DONE}@{t}", forward) for t in probes),
+        # the reward-cycle probe: the same transitions walked back
+        (f"{REWARD}@back", REWARD, backward),
+        (f"{IS_DONE}@back", f"{IS_DONE}@{PROBE_N}", backward),
+    ]
     results: dict[str, Any] = {}
-    compiled = {
-        IS_DONE: jax.jit(jax.vmap(done_fn)),
-        REWARD: jax.jit(jax.vmap(reward_fn)),
-        "far": jax.jit(jax.vmap(far_done_fn)),
-    }
-    for name, pairs in (
-        (IS_DONE, (samples.prev, samples.cur)),
-        (REWARD, (samples.prev, samples.cur)),
-        (IS_DONE + "@reset", (samples.reset, samples.reset)),
-        # the reward-cycle probe: the same transitions walked back, and which pairs are live
-        # (not done either way) for a count target no state reaches
-        (REWARD + "@back", (samples.cur, samples.prev)),
-        ("far@forward", (samples.prev, samples.cur)),
-        ("far@back", (samples.cur, samples.prev)),
-    ):
-        label = name.split("@")[0]
-        probe = name.startswith("far") or name.endswith("@back")
-        if probe and {IS_DONE, REWARD} - results.keys():
-            continue  # a forward call failed and was reported
-        start = time.perf_counter()
+    seconds: dict[str, float] = {}
+    failed: set[str] = set()
+    for name, fn, pairs in calls:
+        if fn in failed:
+            continue  # reported once
+        label, _, target = fn.partition("@")
         try:
-            out = compiled[label](*pairs)
-            results[name] = np.asarray(jax.block_until_ready(jnp.asarray(out)))
+            out, compile_s, per_state_s = _run_chunked(compiled[fn], *pairs, size=parts.size)
         except Exception as err:
-            reason = explain(err, label)
-            if reason not in reasons:
-                reasons.append(reason)
+            failed.add(fn)
+            why = explain(err, label)
+            refuse(why.replace(f"`{label}`", f"`{label}` (n={target})", 1) if target else why)
             continue
-        if not probe:
-            stats[f"{name}_compile_s"] = round(time.perf_counter() - start, 3)
-
-    batch = samples.num_transitions
-    done = results.get(IS_DONE)
-    if done is not None:
-        if done.shape != (batch,):
-            reasons.append(
-                f"`{IS_DONE}` must return one boolean scalar per state, but returned shape {done.shape[1:]}; reduce it (e.g. with .all() or .any())."
-            )
-        elif not (done.dtype == np.bool_ or np.issubdtype(done.dtype, np.integer)):
-            reasons.append(
-                f"`{IS_DONE}` must return a boolean (e.g. `inventory.wood >= n`), not {done.dtype}."
-            )
+        if name == fn:
+            stats[f"{name}_compile_s"] = round(compile_s, 3)
+            seconds[fn] = per_state_s
+        reason = _shape_reason(label, target, out, (parts.size,))
+        if reason:
+            failed.add(fn)
+            refuse(reason)
         else:
-            stats["done_rate"] = float(done.astype(bool).mean())
+            results[name] = out
+    # split each output back into its parts
+    for name in list(results):
+        out = results.pop(name)
+        for part, piece in parts.split(out).items():
+            results[name if part == "transitions" else f"{name}#{part}"] = piece
+    results[f"{REWARD}@first"] = results.get(f"{REWARD}#first")
+    results[f"{IS_DONE}@reset"] = results.get(f"{IS_DONE}@{n}#reset")
+    results[f"{IS_DONE}@first"] = results.get(f"{IS_DONE}@{n}#first")
+
+    actions = get_game(env_name).constants.Action
+
+    def first_label(i: int) -> str:
+        action = actions(int(samples.first_actions[i])).name
+        return f"one step with action {action} from a fresh world"
+
     rew = results.get(REWARD)
     if rew is not None:
-        if rew.shape != (batch,):
-            reasons.append(
-                f"`{REWARD}` must return one scalar per state, but returned shape {rew.shape[1:]}; sum or index the array."
-            )
-        elif not (np.issubdtype(rew.dtype, np.number) or rew.dtype == np.bool_):
-            reasons.append(f"`{REWARD}` must return a number, not {rew.dtype}.")
+        rew = rew.astype(np.float64)
+        first_rew = results.get(f"{REWARD}@first")
+        reason = _reward_values_reason(rew, samples.label) or (
+            _reward_values_reason(first_rew.astype(np.float64), first_label)
+            if first_rew is not None
+            else None
+        )
+        if reason:
+            refuse(reason)
         else:
-            rew = rew.astype(np.float64)
-            bad = ~np.isfinite(rew)
-            if bad.all():
-                reasons.append(
-                    f"`{REWARD}` returns NaN or infinity on every state; guard divisions and logs."
-                )
-            elif bad.any():
-                reasons.append(
-                    f"`{REWARD}` returns NaN or infinity on {int(bad.sum())} of {batch} real states; guard divisions and logs."
-                )
-            else:
-                stats["reward_mean"] = float(rew.mean())
-                stats["reward_std"] = float(rew.std())
-                if rew.std() == 0.0 and rew.mean() == 0.0:
-                    stats["warning"] = "reward is zero on every sampled state"
-                cycle = _reward_cycle_rate(
-                    rew,
-                    results.get(REWARD + "@back"),
-                    results.get("far@forward"),
-                    results.get("far@back"),
-                )
-                if cycle is not None:
-                    stats["reward_cycle_rate"] = round(cycle, 4)
-                    if cycle >= CYCLE_RATE_LIMIT:
-                        stats["warning"] = CYCLE_WARNING.format(rate=cycle)
-    at_reset = results.get(IS_DONE + "@reset")
-    if at_reset is not None and at_reset.shape == (samples.reset.achievements.shape[0],):
+            stats["reward_mean"] = float(rew.mean())
+            stats["reward_std"] = float(rew.std())
+            stats["reward_max_abs"] = float(np.abs(rew).max())
+            if rew.std() == 0.0 and rew.mean() == 0.0:
+                stats["warning"] = "reward is zero on every sampled state"
+            real = samples.real_play() if len(samples.labels) == len(rew) else slice(None)
+            back = results.get(f"{REWARD}@back")
+            far_fwd, far_back = results.get(f"{IS_DONE}@{PROBE_N}"), results.get(f"{IS_DONE}@back")
+            cycle = _reward_cycle_rate(
+                rew[real],
+                None if back is None else back[real],
+                None if far_fwd is None else far_fwd[real],
+                None if far_back is None else far_back[real],
+            )
+            if cycle is not None:
+                stats["reward_cycle_rate"] = round(cycle, 4)
+                if cycle >= CYCLE_RATE_LIMIT:
+                    stats["warning"] = CYCLE_WARNING.format(rate=cycle)
+    done = results.get(f"{IS_DONE}@{n}")
+    if done is not None:
+        stats["done_rate"] = float(done.astype(bool).mean())
+    at_reset = results.get(f"{IS_DONE}@reset")
+    if at_reset is not None:
         rate = float(at_reset.astype(bool).mean())
         stats["done_at_reset_rate"] = rate
         if rate >= RESET_DONE_LIMIT:
-            reasons.append(
+            refuse(
                 f"`{IS_DONE}` is already true in {rate:.0%} of fresh worlds (n={n}); the task must require the agent to act."
             )
+    at_first = results.get(f"{IS_DONE}@first")
+    if at_first is not None and len(samples.first_actions) == len(at_first):
+        rates = {
+            int(a): float(at_first[samples.first_actions == a].astype(bool).mean())
+            for a in np.unique(samples.first_actions)
+        }
+        worst = max(rates, key=lambda a: rates[a])
+        stats["done_after_one_step_rate"] = round(rates[worst], 4)
+        if rates[worst] >= TRIVIAL_DONE_LIMIT and not (
+            at_reset is not None and float(at_reset.astype(bool).mean()) >= RESET_DONE_LIMIT
+        ):
+            refuse(
+                f"`{IS_DONE}` is trivially done: one step from a fresh world (action "
+                f"{actions(worst).name}, n={n}) already makes it true in {rates[worst]:.0%} "
+                "of worlds; test the skill's own result (e.g. inventory.wood >= n, an "
+                "achievement just unlocked), not that something changed."
+            )
+    if not reasons:
+        _check_cost(seconds, parts, samples.step_over_reference, env_name, stats, refuse)
     return {"reasons": reasons, "stats": stats}
+
+
+MAX_NETWORK_NUMBER = 64
+"""``task_network_number`` hints an expert index below this (the planner assigns experts)."""
+N_PROBES = (1, 3, 10, 10_000)  # 10_000: PROBE_N, the reward-cycle probe's target
+"""Target counts ``task_is_done`` is compiled and checked at, besides the requested one."""
+TRIVIAL_DONE_LIMIT = 0.5
+"""Refuse done conditions that one action from a fresh world makes true this often."""
+
+
+CHUNK = 512  # flowrl.skills.cost.TIMING_BATCH: the baselines are timed at this size too
+"""Sample states per call: each function compiles for this batch once, and memory per call
+stays what one chunk needs."""
+
+
+def _run_chunked(fn: Any, prev: Any, cur: Any, size: int) -> tuple[Any, float, float]:
+    """``fn`` over ``size`` batched pairs in chunks of :data:`CHUNK` (the last one padded):
+    (output, seconds of the first call (compiling), compiled seconds per state)."""
+    import jax
+    import numpy as np
+
+    outs, compile_s = [], 0.0
+    for start in range(0, size, CHUNK):
+        rows = np.minimum(np.arange(start, start + CHUNK), size - 1)
+        chunk = jax.tree.map(lambda x, rows=rows: np.asarray(x)[rows], (prev, cur))
+        begin = time.perf_counter()
+        outs.append(np.asarray(jax.block_until_ready(fn(*chunk))))
+        if start == 0:
+            compile_s = time.perf_counter() - begin
+            begin = time.perf_counter()  # again, compiled: the cost per state
+            jax.block_until_ready(fn(*chunk))
+            per_state_s = (time.perf_counter() - begin) / CHUNK
+    out = np.concatenate(outs)[:size] if outs[0].ndim else outs[0]
+    return out, compile_s, per_state_s
+
+
+def _shape_reason(label: str, where: str, out: Any, expected: tuple[int, ...]) -> str | None:
+    """Why ``out`` (one call's output over a batch) breaks the contract, or None."""
+    import numpy as np
+
+    from flowrl.skills.contract import IS_DONE, REWARD
+
+    at = f" (n={where})" if where else ""
+    if out.shape != expected:
+        got = out.shape[1:] if out.shape[:1] == expected else out.shape
+        if label == IS_DONE:
+            return f"`{IS_DONE}`{at} must return one boolean scalar per state, but returned shape {got}; reduce it (e.g. with .all() or .any())."
+        return f"`{REWARD}` must return one scalar per state, but returned shape {got}; sum or index the array."
+    if label == IS_DONE and not (out.dtype == np.bool_ or np.issubdtype(out.dtype, np.integer)):
+        return (
+            f"`{IS_DONE}`{at} must return a boolean (e.g. `inventory.wood >= n`), not {out.dtype}."
+        )
+    if label == REWARD and not (np.issubdtype(out.dtype, np.number) or out.dtype == np.bool_):
+        return f"`{REWARD}` must return a number, not {out.dtype}."
+    return None
+
+
+def _reward_values_reason(rew: Any, label: Any) -> str | None:
+    """Refuse non-finite or huge rewards, naming the first state that produced one."""
+    import numpy as np
+
+    from flowrl.skills.contract import REWARD
+
+    bad = ~np.isfinite(rew)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        return (
+            f"`{REWARD}` returns NaN or infinity ({rew[i]}) on {int(bad.sum())} of {len(rew)} "
+            "real states, e.g. "
+            f"on: {label(i)}; guard divisions, logs and exponentials (e.g. divide by "
+            "jnp.maximum(d, 1), clip before jnp.exp)."
+        )
+    big = np.abs(rew) > REWARD_LIMIT
+    if big.any():
+        i = int(np.flatnonzero(big)[0])
+        return (
+            f"`{REWARD}` returns {rew[i]:.3g} on {int(big.sum())} of {len(rew)} real states, "
+            f"e.g. on: {label(i)}; per-step rewards must stay within +-{REWARD_LIMIT:g} "
+            "(a completed step is worth about 1): scale or clip it."
+        )
+    return None
+
+
+def _check_cost(
+    seconds: dict[str, float],
+    batch: Any,
+    step_over_reference: float,
+    env_name: str,
+    stats: dict[str, Any],
+    refuse: Any,
+) -> None:
+    """The compute budget: done (the dearest n) + reward per state against the flow env's
+    own step (see :mod:`flowrl.skills.cost`)."""
+    from flowrl.skills import cost
+    from flowrl.skills.contract import IS_DONE, REWARD
+
+    done_s = max(v for k, v in seconds.items() if k.startswith(IS_DONE))
+    skill_s = done_s + seconds[REWARD]
+    stats["cost_us_per_state"] = round(1e6 * skill_s, 3)
+    if step_over_reference > 0:
+        reference = _cached("reference", lambda: cost.reference_seconds(batch.prev, batch.cur))
+        ratio = skill_s / reference / step_over_reference
+        stats["cost_ratio"] = round(ratio, 4)
+        stats["cost_measured"] = "estimate"
+        if ratio < cost.EXACT_FROM * cost.COST_LIMIT:
+            return
+    step_s = _cached("env_step", lambda: cost.env_step_seconds(env_name))
+    ratio = skill_s / step_s
+    stats["cost_ratio"] = round(ratio, 4)
+    stats["cost_measured"] = "env step, same run"
+    if ratio > cost.COST_LIMIT:
+        refuse(cost.budget_reason(ratio, f"`{IS_DONE}` and `{REWARD}`"))
+
+
+_CACHE: dict[str, float] = {}
+
+
+def _cached(key: str, measure: Any) -> float:
+    """Baselines measured once per sandbox (every skill it checks is compared with them)."""
+    if key not in _CACHE:
+        _CACHE[key] = float(measure())
+    return _CACHE[key]
 
 
 # The reward-cycle probe (reward hacking): walking a sampled transition forward and back
@@ -249,6 +413,7 @@ def main() -> int:
     raised inside JAX tracing is not reliably propagated), after reporting the timeout.
     """
     request = json.loads(sys.stdin.read())
+    die_with_parent(request.get("parent_pid"))  # a killed validator leaves no sandbox behind
     # Confine first: no thread, no JAX and no skill code exists yet.
     isolation = confine(
         Path.cwd(),
@@ -275,6 +440,8 @@ def main() -> int:
         current["index"] = index
         _emit({"index": index, "started": True})
         signal.setitimer(signal.ITIMER_REAL, per_skill)
+        # CPU time of all threads: holds inside C code the alarm cannot interrupt
+        limit_cpu_from_now(per_skill * max(os.cpu_count() or 1, 1) + CPU_GRACE_S)
         try:
             result = check(item["source"], env_name, int(item.get("n", 1)), seed)
         except Exception as err:  # report, never crash silently

@@ -1,8 +1,19 @@
 """Real game states for validating skill code, collected once per env and cached on disk.
 
-Random-action rollouts of the released game give pairs of consecutive feature sets
-(``prev``, ``cur``); a second half with randomised inventories and intrinsics covers
-states random play rarely reaches. Reset states give the "already done at reset" check.
+Validation must see the states training sees, so the transitions (``prev``, ``cur``) come
+from several sources, each transition labelled with where it came from (a refusal names
+the state that produced it):
+
+* random play over long episodes (the first steps and then every few steps up to 256);
+* random play from a scripted start: a stocked inventory (tables and furnaces get placed,
+  tools made), low food, drink and energy, at dusk;
+* one step from every reset world with every action ("the first steps after a reset");
+* copies with randomised inventories and intrinsics (0 included);
+* feature edits of real states: each block and mob kind on the player's cell, next to it
+  and two cells away, nothing in view (night), every achievement just unlocked.
+
+Reset states give the "already done at reset" check; ``first_prev``/``first_cur`` (one step
+from each reset with each action) the "trivially done" check.
 
 Samples are stored as ``.npz`` (no pickle: safe to load). flowrl ships samples for its
 games under ``flowrl/resources/samples/`` so validation needs no game compile at all;
@@ -17,7 +28,7 @@ import argparse
 import io
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -29,23 +40,77 @@ import numpy as np
 from flowrl.atomic_io import write_bytes_atomic
 from flowrl.envs.features import SymbolicFeatures, compute_features
 from flowrl.envs.game_env import GameEnv
+from flowrl.envs.games import UNSEEN_DISTANCE
 
-SAMPLE_FORMAT = 3  # 3: closest_blocks gained the mob rows
+SAMPLE_FORMAT = 4  # 3: closest_blocks gained the mob rows; 4: labels, first steps, scripted
 SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "samples"
-PARTS = ("prev", "cur", "reset")
+PARTS = ("prev", "cur", "reset", "first_prev", "first_cur")
+REAL_PLAY = ("random play", "random play from a stocked start", "randomised inventory")
+"""Label prefixes of the transitions the reward-cycle probe walks (not the feature edits)."""
 
 
 @dataclass
 class FeatureSamples:
-    """Batched features: ``prev``/``cur`` transitions and ``reset`` states (numpy leaves)."""
+    """Batched features (numpy leaves): ``prev``/``cur`` transitions with a label each,
+    ``reset`` states, and ``first_prev``/``first_cur``: one step from a reset per action
+    (``first_actions`` names each one's action)."""
 
     prev: SymbolicFeatures
     cur: SymbolicFeatures
     reset: SymbolicFeatures
+    first_prev: SymbolicFeatures
+    first_cur: SymbolicFeatures
+    labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    label_names: tuple[str, ...] = ()
+    first_actions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    step_over_reference: float = 0.0  # flowrl.skills.cost: env step / reference skill (0: unknown)
 
     @property
     def num_transitions(self) -> int:
         return int(self.cur.achievements.shape[0])
+
+    def label(self, i: int) -> str:
+        """Where transition ``i`` came from, e.g. "random play, step 37"."""
+        if i < len(self.labels) and int(self.labels[i]) < len(self.label_names):
+            return self.label_names[int(self.labels[i])]
+        return f"sample {i}"
+
+    def probe_batch(self) -> ProbeBatch:
+        """Transitions, first steps and reset states (as a no-op pair) in one batch."""
+        pieces = [
+            (self.prev, self.cur),
+            (self.first_prev, self.first_cur),
+            (self.reset, self.reset),
+        ]
+        return ProbeBatch(
+            prev=_concat([p for p, _ in pieces]),
+            cur=_concat([c for _, c in pieces]),
+            sizes=tuple(int(c.achievements.shape[0]) for _, c in pieces),
+        )
+
+    def real_play(self) -> np.ndarray:
+        """Mask of the transitions from play (not feature edits)."""
+        names = np.array([n.startswith(REAL_PLAY) for n in self.label_names] + [False])
+        return names[np.minimum(self.labels, len(self.label_names))]
+
+
+@dataclass(frozen=True)
+class ProbeBatch:
+    """Every sample pair in one batch (one compile per function): ``split`` undoes it."""
+
+    prev: Any
+    cur: Any
+    sizes: tuple[int, ...]
+    parts: tuple[str, ...] = ("transitions", "first", "reset")
+
+    @property
+    def size(self) -> int:
+        return sum(self.sizes)
+
+    def split(self, out: Any) -> dict[str, Any]:
+        """One output over the batch, by part."""
+        bounds = np.cumsum([0, *self.sizes])
+        return {p: out[a:b] for p, a, b in zip(self.parts, bounds, bounds[1:], strict=False)}
 
 
 def cache_dir() -> Path:
@@ -82,7 +147,14 @@ def _template(env_name: str) -> Any:
 
 def save_samples(samples: FeatureSamples, path: Path, meta: dict[str, Any]) -> None:
     """Write ``samples`` as a compressed .npz, atomically."""
+    meta = {
+        **meta,
+        "label_names": list(samples.label_names),
+        "step_over_reference": samples.step_over_reference,
+    }
     arrays: dict[str, Any] = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+    arrays["labels"] = np.asarray(samples.labels, np.int32)
+    arrays["first_actions"] = np.asarray(samples.first_actions, np.int32)
     for part in PARTS:
         for i, leaf in enumerate(jax.tree.leaves(getattr(samples, part))):
             arrays[f"{part}/{i}"] = np.asarray(leaf)
@@ -112,7 +184,14 @@ def load_samples(path: Path, env_name: str, expect: dict[str, Any] | None = None
                         "python -m flowrl.skills.samples"
                     )
             parts[part] = jax.tree.unflatten(treedef, leaves)
-    return FeatureSamples(**parts)
+        labels, first_actions = data["labels"], data["first_actions"]
+    return FeatureSamples(
+        **parts,
+        labels=labels,
+        label_names=tuple(meta.get("label_names", ())),
+        first_actions=first_actions,
+        step_over_reference=float(meta.get("step_over_reference", 0.0)),
+    )
 
 
 def _randomise(features: SymbolicFeatures, key: jax.Array, cap: int) -> SymbolicFeatures:
@@ -130,55 +209,189 @@ def _randomise(features: SymbolicFeatures, key: jax.Array, cap: int) -> Symbolic
     )
 
 
+def _stocked_start(state: Any, stock: int) -> Any:
+    """A reset state turned into later progress: every inventory item at ``stock`` (so
+    random play places tables and furnaces and makes tools), food, drink and energy low,
+    the clock at dusk. Fields a game lacks are left alone."""
+    changes: dict[str, Any] = {
+        "inventory": jax.tree.map(lambda x: jnp.full_like(x, stock), state.inventory)
+    }
+    for name in ("player_food", "player_drink", "player_energy"):
+        if hasattr(state, name):
+            changes[name] = jnp.full_like(getattr(state, name), 2)
+    if hasattr(state, "timestep"):
+        changes["timestep"] = jnp.full_like(state.timestep, 240)
+    return state.replace(**changes)
+
+
+def _rollout(env: GameEnv, starts: Any, key: jax.Array, steps: int) -> tuple[Any, Any]:
+    """Random play from the batched ``starts``: (prev, cur) features per step, (T, B, ...)."""
+    num_envs = jax.tree.leaves(starts)[0].shape[0]
+    feats = jax.vmap(lambda s: compute_features(env.game, s))
+
+    def body(carry, key):
+        states, prev = carry
+        act_key, step_key = jax.random.split(key)
+        actions = jax.random.randint(act_key, (num_envs,), 0, env.num_actions)
+        _, states, _, _, _ = jax.vmap(env.step)(
+            jax.random.split(step_key, num_envs), states, actions
+        )
+        cur = feats(states)
+        return (states, cur), (prev, cur)
+
+    _, (prev, cur) = jax.lax.scan(body, (starts, feats(starts)), jax.random.split(key, steps))
+    return prev, cur
+
+
+def _first_steps(env: GameEnv, starts: Any, key: jax.Array) -> tuple[Any, Any]:
+    """One step with every action from every start: (prev, cur), (A * B, ...) action-major."""
+    num_envs = jax.tree.leaves(starts)[0].shape[0]
+    feats = jax.vmap(lambda s: compute_features(env.game, s))
+    start = feats(starts)
+
+    def one(action):
+        actions = jnp.full((num_envs,), action, jnp.int32)
+        keys = jax.random.split(jax.random.fold_in(key, action), num_envs)
+        _, states, _, _, _ = jax.vmap(env.step)(keys, starts, actions)
+        return feats(states)
+
+    cur = jax.vmap(one)(jnp.arange(env.num_actions))
+    prev = jax.tree.map(lambda x: jnp.broadcast_to(x, (env.num_actions, *x.shape)), start)
+    return prev, cur
+
+
+def _scripted(
+    prev: SymbolicFeatures, cur: SymbolicFeatures, game: Any
+) -> tuple[SymbolicFeatures, SymbolicFeatures, list[str]]:
+    """Feature edits of real transitions (numpy, one row each) that random play rarely
+    shows: every block and mob kind at distance 0, 1 and 2 (newly in view), nothing in
+    view, every achievement just unlocked."""
+    names = [b.name for b in game.constants.BlockType] + list(game.mob_kinds)
+    count = cur.achievements.shape[0]
+    rows: list[int] = []
+    labels: list[str] = []
+    edits: list[tuple[Any, ...]] = []
+    offsets = ((0, 0), (0, 1), (-2, 0))
+    for r, name in enumerate(names):
+        for dr, dc in offsets:
+            rows.append(len(rows) % count)
+            labels.append(f"{name} at offset ({dr}, {dc}) from the player, out of view before")
+            edits.append(("block", r, dr, dc))
+    for label, special in (
+        ("nothing in view (night or open ground)", ("unseen",)),
+        ("every achievement just unlocked", ("achievements",)),
+    ):
+        rows.append(len(rows) % count)
+        labels.append(label)
+        edits.append(special)
+    take = np.asarray(rows)
+    new_prev = jax.tree.map(lambda x: np.array(np.asarray(x)[take]), prev)
+    new_cur = jax.tree.map(lambda x: np.array(np.asarray(x)[take]), cur)
+    for i, edit in enumerate(edits):
+        if edit[0] == "block":
+            _, r, dr, dc = edit
+            new_prev.closest_blocks[i, r] = UNSEEN_DISTANCE
+            new_cur.closest_blocks[i, r] = UNSEEN_DISTANCE
+            new_cur.closest_blocks[i, r, :, 0] = (dr, dc)
+        elif edit[0] == "unseen":
+            new_prev.closest_blocks[i] = UNSEEN_DISTANCE
+            new_cur.closest_blocks[i] = UNSEEN_DISTANCE
+        else:
+            new_prev.achievements[i] = False
+            new_cur.achievements[i] = True
+    return new_prev, new_cur, labels
+
+
+PLAY_STEPS = 256  # random play per episode; the first FIRST_KEPT steps, then every KEEP_EVERY
+FIRST_KEPT = 16
+KEEP_EVERY = 8
+STOCKED_STEPS = 64  # random play from the stocked start, every second step kept
+STOCK = 3
+
+
 def collect_samples(
-    env_name: str, seed: int = 0, num_envs: int = 16, steps: int = 32
+    env_name: str,
+    seed: int = 0,
+    num_envs: int = 16,
+    steps: int = PLAY_STEPS,
+    measure_cost: bool = True,
 ) -> FeatureSamples:
-    """Roll out random actions in ``env_name`` and return feature samples (numpy)."""
+    """Roll out ``env_name`` and return labelled feature samples (numpy); see the module doc.
+
+    ``measure_cost`` also times the env step against the reference skill
+    (``step_over_reference``, :mod:`flowrl.skills.cost`; compiles the game step once more).
+    """
     env = GameEnv(env_name)
     game = env.game
     key = jax.random.PRNGKey(seed)
-    reset_key, roll_key, rand_key = jax.random.split(key, 3)
+    reset_key, roll_key, stock_key, first_key, rand_key = jax.random.split(key, 5)
+    stocked_steps = min(steps, STOCKED_STEPS)
 
     @jax.jit
-    def rollout(reset_key: jax.Array, roll_key: jax.Array) -> tuple[Any, Any, Any]:
+    def play(reset_key: jax.Array) -> tuple[Any, ...]:
         _, states = jax.vmap(env.reset)(jax.random.split(reset_key, num_envs))
-        feats = jax.vmap(lambda s: compute_features(game, s))
+        prev, cur = _rollout(env, states, roll_key, steps)
+        stocked = jax.vmap(lambda s: _stocked_start(s, STOCK))(states)
+        s_prev, s_cur = _rollout(env, stocked, stock_key, stocked_steps)
+        f_prev, f_cur = _first_steps(env, states, first_key)
+        reset = jax.vmap(lambda s: compute_features(game, s))(states)
+        return reset, prev, cur, s_prev, s_cur, f_prev, f_cur
 
-        def body(carry, key):
-            states, prev = carry
-            act_key, step_key = jax.random.split(key)
-            actions = jax.random.randint(act_key, (num_envs,), 0, env.num_actions)
-            _, states, _, _, _ = jax.vmap(env.step)(
-                jax.random.split(step_key, num_envs), states, actions
-            )
-            cur = feats(states)
-            return (states, cur), (prev, cur)
+    reset, prev, cur, s_prev, s_cur, f_prev, f_cur = jax.tree.map(np.asarray, play(reset_key))
+    kept = sorted({*range(min(FIRST_KEPT, steps)), *range(0, steps, KEEP_EVERY)})
+    stocked_kept = list(range(0, stocked_steps, 2))
+    pick = lambda t, ix: jax.tree.map(lambda x: x[ix].reshape((-1, *x.shape[2:])), t)  # noqa: E731
+    label_names: list[str] = []
+    labels: list[int] = []
 
-        start = feats(states)
-        _, (prev, cur) = jax.lax.scan(body, (states, start), jax.random.split(roll_key, steps))
-        return start, prev, cur
+    def add(names: list[str]) -> None:
+        for name in names:
+            if name not in label_names:
+                label_names.append(name)
+            labels.append(label_names.index(name))
 
-    reset, prev, cur = rollout(reset_key, roll_key)
-    flat = lambda t: jax.tree.map(lambda x: x.reshape((-1, *x.shape[2:])), t)  # noqa: E731
-    prev, cur = flat(prev), flat(cur)
-    # Randomised copies: inventory/intrinsics anywhere in range, prev one step earlier.
+    parts_prev = [pick(prev, kept), pick(s_prev, stocked_kept)]
+    parts_cur = [pick(cur, kept), pick(s_cur, stocked_kept)]
+    add([f"random play, step {t}" for t in kept for _ in range(num_envs)])
+    add(
+        [
+            f"random play from a stocked start (inventory {STOCK}, low food/drink/energy, "
+            f"dusk), step {t}"
+            for t in stocked_kept
+            for _ in range(num_envs)
+        ]
+    )
+    real_prev, real_cur = _concat(parts_prev), _concat(parts_cur)
+    # Randomised copies (inventory/intrinsics anywhere in range) of the first real ones.
+    count = min(real_cur.achievements.shape[0], FIRST_KEPT * num_envs * 2)
+    head = lambda t: jax.tree.map(lambda x: x[:count], t)  # noqa: E731
     k1, k2 = jax.random.split(rand_key)
-    n = cur.achievements.shape[0]
-    rand_cur = jax.vmap(lambda f, k: _randomise(f, k, game.inventory_cap))(
-        cur, jax.random.split(k1, n)
+    randomise = jax.jit(jax.vmap(lambda f, k: _randomise(f, k, game.inventory_cap)))
+    rand_cur = jax.tree.map(np.asarray, randomise(head(real_cur), jax.random.split(k1, count)))
+    rand_prev = jax.tree.map(np.asarray, randomise(head(real_prev), jax.random.split(k2, count)))
+    add(["randomised inventory and intrinsics"] * count)
+    edit_prev, edit_cur, edit_labels = _scripted(real_prev, real_cur, game)
+    add(edit_labels)
+    flat = lambda t: jax.tree.map(lambda x: x.reshape((-1, *x.shape[2:])), t)  # noqa: E731
+    samples = FeatureSamples(
+        prev=_concat([real_prev, rand_prev, edit_prev]),
+        cur=_concat([real_cur, rand_cur, edit_cur]),
+        reset=reset,
+        first_prev=flat(f_prev),
+        first_cur=flat(f_cur),
+        labels=np.asarray(labels, np.int32),
+        label_names=tuple(label_names),
+        first_actions=np.repeat(np.arange(env.num_actions, dtype=np.int32), num_envs),
     )
-    rand_prev = jax.vmap(lambda f, k: _randomise(f, k, game.inventory_cap))(
-        prev, jax.random.split(k2, n)
-    )
+    if measure_cost:
+        from flowrl.skills.cost import step_over_reference
 
-    def cat(a, b):
-        return jax.tree.map(lambda x, y: np.concatenate([np.asarray(x), np.asarray(y)]), a, b)
+        samples.step_over_reference = step_over_reference(env_name, samples.probe_batch())
+    return samples
 
-    return FeatureSamples(
-        prev=cat(prev, rand_prev),
-        cur=cat(cur, rand_cur),
-        reset=jax.tree.map(np.asarray, reset),
-    )
+
+def _concat(parts: list[Any]) -> Any:
+    return jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs]), *parts)
 
 
 def load_or_collect(env_name: str, seed: int = 0) -> FeatureSamples:
@@ -200,6 +413,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--env", nargs="*", default=None, help="games (default: all registered)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--cost_only",
+        action="store_true",
+        help="keep the shipped states, only measure the cost baseline again (step_over_reference)",
+    )
     args = parser.parse_args()
     from flowrl.envs.games import GAMES, get_game
 
@@ -207,7 +425,14 @@ def main() -> None:
     for name in names:
         get_game(name)
         path = shipped_path(name, args.seed)
-        save_samples(collect_samples(name, args.seed), path, _meta(name, args.seed))
+        if args.cost_only:
+            from flowrl.skills.cost import step_over_reference
+
+            samples = load_samples(path, name, _meta(name, args.seed))
+            samples.step_over_reference = step_over_reference(name, samples.probe_batch())
+        else:
+            samples = collect_samples(name, args.seed)
+        save_samples(samples, path, _meta(name, args.seed))
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 

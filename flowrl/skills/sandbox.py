@@ -99,6 +99,31 @@ def launch_command(module: str) -> list[str]:
 # --- confinement (runs in the child) ------------------------------------------------
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int | None) -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux); if the parent
+    is already gone (it died before this call), exit now. True when the kernel agreed."""
+    libc = _libc()
+    armed = libc is not None and libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)
+    return armed
+
+
+def limit_cpu_from_now(seconds: float) -> None:
+    """Let this process use at most ``seconds`` more CPU time (all threads) before the
+    kernel ends it with SIGXCPU: the limit holds even inside one long C call."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = int(used + seconds) + 1
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
 def confine(
     workdir: str | Path,
     read_roots: Iterable[str | Path] = (),

@@ -10,15 +10,18 @@ done at reset.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,10 @@ from flowrl.skills.sandbox import child_environment, launch_command
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MEMORY_GB = 4.0
 SANDBOX_STARTUP_S = 90.0
-WATCHDOG_GRACE_S = 10.0
+WATCHDOG_GRACE_S = 1.0
+"""The watchdog kills a sandbox this long after a skill's own limit (its alarm fires first
+when Python is running; the watchdog catches C code no alarm interrupts)."""
+SANDBOX_PREFIX = "flowrl-sandbox-"
 
 
 @dataclass
@@ -157,7 +163,9 @@ def _run_sandbox(
         "read_roots": [str(samples), str(SHIPPED)],
         "landlock": landlock,
     }
-    with tempfile.TemporaryDirectory(prefix="flowrl-sandbox-") as workdir:
+    request["parent_pid"] = os.getpid()
+    remove_stale_sandboxes()
+    with tempfile.TemporaryDirectory(prefix=f"{SANDBOX_PREFIX}{os.getpid()}-") as workdir:
         proc = subprocess.Popen(
             launch_command(module),
             stdin=subprocess.PIPE,
@@ -167,7 +175,14 @@ def _run_sandbox(
             env=child_environment(workdir, {"FLOWRL_CACHE_DIR": str(samples.parent)}),
             start_new_session=True,
         )
-        records, stderr, code = _watch(proc, json.dumps(request), per_skill_s)
+        try:
+            with _sigterm_as_exit():
+                records, stderr, code = _watch(proc, json.dumps(request), per_skill_s)
+        finally:  # also on KeyboardInterrupt / SystemExit: never leave a sandbox running
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
     done: dict[int, ValidationResult] = {}
     started: int | None = None
     for record in records:
@@ -190,6 +205,55 @@ def _run_sandbox(
         tail = stderr.strip().splitlines()[-1:] or ["no output"]
         reason = f"The sandbox process failed (exit {code}): {tail[0]}."
     return done, died_on, reason
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """While a sandbox runs, SIGTERM (a job scheduler's stop) exits through ``finally``
+    blocks, so the sandbox is killed and its folder removed (main thread, default
+    handler only)."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def remove_stale_sandboxes(root: str | Path | None = None) -> list[Path]:
+    """Delete sandbox folders whose validating process no longer exists.
+
+    A validator killed outright (SIGKILL) cannot clean up; its sandbox dies with it (the
+    kernel's parent-death signal) and the folder, named after the validator's pid, is
+    removed by the next validation. Returns what was removed.
+    """
+    removed = []
+    for path in Path(root or tempfile.gettempdir()).glob(f"{SANDBOX_PREFIX}*-*"):
+        owner = path.name[len(SANDBOX_PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit() or _alive(int(owner)) or not path.is_dir():
+            continue
+        with contextlib.suppress(OSError):
+            if path.stat().st_uid == os.getuid():
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _watch(

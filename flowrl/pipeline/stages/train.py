@@ -52,6 +52,7 @@ def train(
 
     # JAX-heavy imports, deferred so the light `flowrl slot` stages never load JAX.
     from flowrl.rl.config import load_config
+    from flowrl.rl.guard import PoisonedTraining
     from flowrl.rl.trainer import train as run_training
 
     probe = winner_probe(slot_dir)
@@ -72,6 +73,8 @@ def train(
         result = run_training(plan, env_name, slot_dir, config, init=init, use_wandb=use_wandb)
     except SkillCodeError as exc:  # expected: the loader refuses the plan's code
         return _finish(out, metrics, rejected("train", f"the plan module does not load: {exc}"))
+    except PoisonedTraining as exc:  # expected: a step's reward made training non-finite
+        return _finish(out, metrics, rejected("train", exc.reason))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     doc: dict[str, Any] = {

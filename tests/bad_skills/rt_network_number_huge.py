@@ -1,0 +1,11 @@
+# expect: must return a Python int from 0 to
+def task_is_done(inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, player_intrinsics_diff, achievements, n):
+    return inventory.wood >= n
+
+
+def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics_diff, achievements_diff, health_penalty):
+    return inventory_diff.wood * 1.0
+
+
+def task_network_number():
+    return 999999999
