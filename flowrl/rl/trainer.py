@@ -278,14 +278,13 @@ class Run:
         finished = self.finished.add(metrics["episodes"], metrics["plans_completed"])
         curve = self.tracker.add(metrics["horizon_resolved"], metrics["horizon_succeeded"])
         self.frames_per_expert += metrics["frames_per_expert"].sum(axis=0)
+        sps = cfg.frames_per_chunk / max(elapsed, 1e-9)
+        new_rows = []
         for i in range(cfg.updates_per_chunk):
             self.frontier_counts.append(
                 (int(metrics["frontier_episodes"][i]), int(metrics["frontier_completed"][i]))
             )
             self.step_counts.append(np.asarray(metrics["final_step_counts"][i]))
-        sps = cfg.frames_per_chunk / max(elapsed, 1e-9)
-        new_rows = []
-        for i in range(cfg.updates_per_chunk):
             self.updates += 1
             self.frames += cfg.batch_size
             episodes = int(metrics["episodes"][i])
