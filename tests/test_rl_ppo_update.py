@@ -120,3 +120,17 @@ def test_rollout_values_match_the_critic_row_by_row(ppos, mode):
     flat = traj.obs.reshape(T * N, -1)
     ref = ppo.network.apply(params, flat, traj.expert.reshape(-1), method="value")
     np.testing.assert_allclose(values.reshape(-1), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_success_horizon_grows_with_the_plan_and_stays_under_the_limit():
+    from flowrl.rl.config import TrainConfig
+    from flowrl.rl.train_env import success_horizon
+
+    config = TrainConfig(success_horizon=1000, success_horizon_per_step=200)
+    assert success_horizon(config, 10_000, plan_steps=3) == 1000  # short plans: the floor
+    assert success_horizon(config, 10_000, plan_steps=7) == 1400
+    assert success_horizon(config, 1200, plan_steps=7) == 1200  # capped at the episode limit
+    flat = TrainConfig(success_horizon=1000, success_horizon_per_step=0)
+    assert success_horizon(flat, 10_000, plan_steps=7) == 1000
+    whole = TrainConfig(success_horizon=0)
+    assert success_horizon(whole, 10_000, plan_steps=7) == 10_000

@@ -56,6 +56,9 @@ class TrainConfig:
     # success = plan completed within this many steps of a fresh episode's start (an episode
     # still running then is a failure); capped at the episode limit, 0 = the episode limit
     success_horizon: int = 1000
+    # a longer plan gets at least this many steps per plan step (a 7-step plan: 1400), so
+    # a deep plan is not judged on the horizon of a short one; 0 turns it off
+    success_horizon_per_step: int = 200
     # best checkpoint and collapse warning: warn when success falls this far below its peak
     # while the episode return rises (flowrl.rl.monitor)
     collapse_drop: float = 0.1
@@ -120,6 +123,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must lie in [0, 1]")
         if self.success_horizon < 0 or self.early_stop_patience < 0:
             raise ValueError("success_horizon and early_stop_patience must be >= 0")
+        if self.success_horizon_per_step < 0:
+            raise ValueError("success_horizon_per_step must be >= 0 (0 turns it off)")
         if self.extend_max < 0 or self.extend_patience < 1 or self.frontier_size < 0:
             raise ValueError("extend_max and frontier_size must be >= 0, extend_patience >= 1")
         if min(self.num_envs, self.num_steps, self.updates_per_chunk, self.success_window) < 1:

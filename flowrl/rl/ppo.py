@@ -88,7 +88,9 @@ class PPO:
         self.obs_size = flow.observation_size()
         self.num_minibatches = config.num_minibatches
         # success within a horizon, counted by episode start (flowrl.rl.success.HorizonTracker)
-        self.horizon = success_horizon(config, int(flow.default_params.max_timesteps))
+        self.horizon = success_horizon(
+            config, int(flow.default_params.max_timesteps), flow.num_tasks
+        )
         self.age_bins = age_bins(self.horizon, config.num_steps)
         # expert minibatching: each minibatch trains one expert's slice of the params with
         # that expert's own optimiser state (experts share no parameters)

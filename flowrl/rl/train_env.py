@@ -28,10 +28,13 @@ def reset_config(config: TrainConfig) -> ResetConfig:
     )
 
 
-def success_horizon(config: TrainConfig, episode_limit: int | None) -> int:
-    """Steps from an episode's start within which a plan must complete to count as a
-    success: ``config.success_horizon`` (0: the episode limit), capped at the limit."""
+def success_horizon(config: TrainConfig, episode_limit: int | None, plan_steps: int = 1) -> int:
+    """Steps from an episode's start within which a plan of ``plan_steps`` steps must
+    complete to count as a success: ``config.success_horizon`` (0: the episode limit), at
+    least ``config.success_horizon_per_step`` per plan step, capped at the limit."""
     horizon = config.success_horizon or episode_limit or 0
+    if config.success_horizon and config.success_horizon_per_step:
+        horizon = max(horizon, config.success_horizon_per_step * int(plan_steps))
     if episode_limit:
         horizon = min(horizon, episode_limit)
     if horizon < 1:
