@@ -172,3 +172,51 @@ def test_a_skill_proposed_again_resumes_its_rejected_attempt(tmp_path: Path) -> 
         CLASSIC, slots[1].library, again.proposal, again.validation, again.plan, again.plan_module
     )
     assert doc["resumed"] is None and "Collect Drink" not in doc["warm_start"]
+
+
+def _train(rate, iv, ok, **extra):
+    status = {"status": "ok"} if ok else {"status": "rejected", "stage": "train", "reason": "low"}
+    return {**status, "success_rate": rate, "success_interval": iv, "success_threshold": 0.8,
+            **extra}  # fmt: skip
+
+
+def _eval(rate, iv):
+    return {"status": "ok", "sampled": {"success_within_horizon": rate, "success_interval": iv}}
+
+
+def test_one_verdict_training_rules_unless_evaluation_is_decisive() -> None:
+    from flowrl.pipeline.verdict import EVALUATION, TRAIN, decide
+
+    near_miss, strong_eval = _train(0.75, [0.72, 0.78], ok=False), _eval(1.0, [0.89, 1.0])
+    assert decide(near_miss, strong_eval)["decided_by"] == EVALUATION
+    assert decide(near_miss, strong_eval)["accepted"] is True
+    # overlapping intervals, a far miss, an early stop, a missing evaluation: training rules
+    assert decide(near_miss, _eval(0.9, [0.76, 0.97])) == {
+        "accepted": False, "decided_by": TRAIN, "rule": "training rules: the intervals overlap"
+    }  # fmt: skip
+    assert decide(_train(0.6, [0.57, 0.63], ok=False), strong_eval)["accepted"] is False
+    stopped = _train(0.75, [0.72, 0.78], ok=False, stopped_early="hopeless")
+    assert decide(stopped, strong_eval)["decided_by"] == TRAIN
+    assert decide(near_miss, {})["rule"] == "no evaluation to compare"
+    # a pass the checkpoint's fresh episodes contradict beyond doubt is overruled
+    contradicted = decide(_train(0.85, [0.83, 0.87], ok=True), _eval(0.5, [0.34, 0.66]))
+    assert (contradicted["accepted"], contradicted["decided_by"]) == (False, EVALUATION)
+    assert decide(_train(0.85, [0.83, 0.87], ok=True), _eval(0.7, [0.53, 0.83]))["accepted"]
+
+
+def test_commit_applies_the_evaluation_overrule_and_the_report_names_it(tmp_path: Path) -> None:
+    init_library(CLASSIC, tmp_path / "init" / "library.json")
+    near, contradicted = _slot(tmp_path, 0, "Collect Wood"), _slot(tmp_path, 1, "Collect Sapling")
+    _write(near.train, _train(0.75, [0.72, 0.78], ok=False, frames=1000))
+    _write(near.eval, _eval(1.0, [0.89, 1.0]))
+    _write(contradicted.eval, _eval(0.5, [0.34, 0.66]))
+    _write(contradicted.train, _train(0.85, [0.83, 0.87], ok=True))
+    slots = [near, contradicted]
+    results = commit(CLASSIC, tmp_path / "init" / "library.json", slots, slots[-1].library)
+    assert [r["accepted"] for r in results] == [True, False]
+    assert results[1]["stage"] == "evaluate" and "overruled training" in results[1]["reason"]
+    lib = json.loads(slots[-1].library.read_text())
+    assert lib["skills"][0]["metrics"]["verdict"]["decided_by"] == "evaluation"
+    rows = tree_rows(tmp_path)
+    assert [r["decided_by"] for r in rows] == ["evaluation", "evaluation"]
+    assert "near miss" in rows[0]["verdict_rule"]

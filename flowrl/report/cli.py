@@ -14,9 +14,11 @@ MD_COLUMNS = (
     "skill",
     "accepted",
     "reason",
+    "decided_by",
     "plan_steps",
     "frames",
     "success_rate",
+    "success_interval",
     "eval_greedy_success_rate",
     "eval_sampled_success_rate",
     "eval_sampled_within_horizon",
@@ -47,6 +49,14 @@ def write_report(tree: str | Path, out: str | Path | None = None) -> list[dict]:
     notes = (
         f"Tree `{tree}`: {accepted} of {len(rows)} slots accepted; LLM cost {total}; "
         f"{sum(r['prompt_tokens'] + r['completion_tokens'] for r in rows)} tokens.\n\n"
+    )
+    notes += (
+        "Verdict: `success_rate` [`success_interval`] is training's estimate, "
+        "`eval_sampled_within_horizon` [`eval_sampled_interval`] the evaluation's fresh "
+        "episodes, both within the success horizon. Training rules unless evaluation is "
+        "decisive: it overrules a near miss (within 0.1 of the threshold) whose fresh "
+        "interval lies wholly at or above the threshold, and a pass whose fresh interval lies "
+        "wholly below it; `decided_by` says which ruled (docs/training.md, One verdict).\n\n"
     )
     if extra:
         notes += (

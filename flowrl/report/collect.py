@@ -16,6 +16,7 @@ from flowrl.pipeline.layout import (
     SLOT_PREFIX,
     init_library,
 )
+from flowrl.pipeline.verdict import decide
 
 SLOT_DIR = re.compile(rf"^{SLOT_PREFIX}(\d+)$")
 COLUMNS = (
@@ -24,6 +25,8 @@ COLUMNS = (
     "accepted",
     "stage",
     "reason",
+    "decided_by",
+    "verdict_rule",
     "plan_steps",
     "frames",
     "success_rate",
@@ -210,10 +213,14 @@ def tree_rows(tree: str | Path) -> list[dict[str, Any]]:
         }
         llm = ledger_totals(slot)
         sampled = evaluated.get("sampled") or {}
+        ruled = decide(trained, evaluated) if trained.get("success_threshold") else {}
         rows.append(
             {
                 "slot": i,
                 **v,
+                # which of the two success numbers below ruled acceptance, and the rule
+                "decided_by": ruled.get("decided_by", ""),
+                "verdict_rule": ruled.get("rule", ""),
                 "plan_steps": len(_json(slot / SLOT_FILES["plan"]).get("steps") or []) or None,
                 "frames": trained.get("frames"),
                 "success_rate": trained.get("success_rate"),

@@ -1,7 +1,8 @@
 """Rule file ``commit.smk``: merge one round's slots into the library (``library.json``).
 
-Each slot of the round is accepted (validated, planned, trained to the threshold) or
-recorded as rejected with its stage and reason, so the next prompt is told. Siblings that
+Each slot of the round is accepted (validated, planned, trained to the threshold, with
+evaluation able to overrule training: :mod:`flowrl.pipeline.verdict`) or recorded as
+rejected with its stage and reason, so the next prompt is told. Siblings that
 propose the same skill keep the first; the rest are rejected as duplicates. K = 1 is a
 round of one slot.
 """
@@ -18,6 +19,7 @@ from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
 from flowrl.pipeline.stages.plan import SPEC_KEYS
 from flowrl.pipeline.status import first_rejection, read_json
+from flowrl.pipeline.verdict import EVALUATION, decide
 from flowrl.skills.knowledge import kb_specs
 from flowrl.skills.library import Library
 from flowrl.skills.spec import SkillSpec
@@ -34,7 +36,14 @@ def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict
     proposal = _load(slot.proposal)
     spec = {k: v for k, v in proposal.items() if k in SPEC_KEYS}
     name = str(spec.get("name") or f"(no proposal, slot {i})")
-    found = first_rejection(slot.proposal, slot.validation, slot.plan, slot.train)
+    found = first_rejection(slot.proposal, slot.validation, slot.plan)
+    trained, evaluated = _load(slot.train), _load(slot.eval)
+    verdict = decide(trained, evaluated) if found is None and trained else None
+    if found is None and verdict is not None and verdict["decided_by"] == EVALUATION:
+        if not verdict["accepted"]:
+            found = {"stage": "evaluate", "reason": verdict["rule"]}
+    elif found is None:
+        found = first_rejection(slot.train)
     if found is None and name in accepted_now:
         found = {"stage": "commit", "reason": f"same skill as sibling slot {accepted_now[name]}"}
     if found is None and name in lib:
@@ -42,8 +51,6 @@ def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict
     if found is not None:
         lib.reject(name, [found["reason"]], i, stage=found["stage"], proposal=spec or None)
         return {"slot": i, "skill": name, "accepted": False, **found}
-    trained = read_json(slot.train)
-    evaluated = _load(slot.eval)
     checkpoint = f"{slot.dir.name}/checkpoint"
     metrics = {
         "slot": i,
@@ -53,6 +60,7 @@ def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict
         "success_policy": trained.get("success_policy"),
         "frames": trained.get("frames"),
         "eval_success_rate": (evaluated.get("greedy") or {}).get("success_rate"),
+        "verdict": verdict,  # which number ruled acceptance, and why (flowrl.pipeline.verdict)
     }
     lib.add_skill(SkillSpec.from_dict(spec), slot.validated.read_text(), i, metrics=metrics)
     for step in read_json(slot.plan).get("steps", []):
