@@ -45,11 +45,12 @@ def fresh_evaluation(evaluated: Mapping[str, Any]) -> Mapping[str, Any]:
 def decide(trained: Mapping[str, Any], evaluated: Mapping[str, Any]) -> dict[str, Any]:
     """``{"accepted", "decided_by", "rule"}`` for a slot that reached training; ``accepted``
     is None when training never produced an estimate (the slot stopped before it)."""
-    rate, threshold = trained.get("success_rate"), trained.get("success_threshold")
+    raw_rate, raw_threshold = trained.get("success_rate"), trained.get("success_threshold")
     passed = trained.get("status") == "ok"
-    if not _num(rate) or not _num(threshold):
+    if not _num(raw_rate) or not _num(raw_threshold):
         accepted = passed if "status" in trained else None
         return {"accepted": accepted, "decided_by": TRAIN, "rule": "no success estimate"}
+    rate, threshold = float(raw_rate), float(raw_threshold)  # type: ignore[arg-type]
     train_iv = _interval(trained, "success_interval") or (float(rate), float(rate))
     block = fresh_evaluation(evaluated)
     eval_iv = _interval(block, "success_interval")
