@@ -47,33 +47,33 @@ def decide(trained: Mapping[str, Any], evaluated: Mapping[str, Any]) -> dict[str
     is None when training never produced an estimate (the slot stopped before it)."""
     raw_rate, raw_threshold = trained.get("success_rate"), trained.get("success_threshold")
     passed = trained.get("status") == "ok"
-    if not _num(raw_rate) or not _num(raw_threshold):
+    if not (_num(raw_rate) and _num(raw_threshold)):
         accepted = passed if "status" in trained else None
         return {"accepted": accepted, "decided_by": TRAIN, "rule": "no success estimate"}
     rate, threshold = float(raw_rate), float(raw_threshold)  # type: ignore[arg-type]
-    train_iv = _interval(trained, "success_interval") or (float(rate), float(rate))
+    train_iv = _interval(trained, "success_interval") or (rate, rate)
     block = fresh_evaluation(evaluated)
     eval_iv = _interval(block, "success_interval")
     if eval_iv is None:
         return {"accepted": passed, "decided_by": TRAIN, "rule": "no evaluation to compare"}
     eval_rate = block.get("success_within_horizon")
     shown = f"{eval_rate:.2f} [{eval_iv[0]:.2f}, {eval_iv[1]:.2f}]" if _num(eval_rate) else ""
-    near = float(rate) >= float(threshold) - NEAR_MISS and not trained.get("stopped_early")
-    if not passed and near and eval_iv[0] >= float(threshold) and eval_iv[0] > train_iv[1]:
+    near = rate >= threshold - NEAR_MISS and not trained.get("stopped_early")
+    if not passed and near and eval_iv[0] >= threshold and eval_iv[0] > train_iv[1]:
         return {
             "accepted": True,
             "decided_by": EVALUATION,
             "rule": f"evaluation overruled a near miss: fresh episodes {shown} lie at or "
-            f"above the threshold {threshold}, training's best {float(rate):.3f} was within "
+            f"above the threshold {threshold}, training's best {rate:.3f} was within "
             f"{NEAR_MISS} of it",
         }
-    if passed and eval_iv[1] < float(threshold) and eval_iv[1] < train_iv[0]:
+    if passed and eval_iv[1] < threshold and eval_iv[1] < train_iv[0]:
         return {
             "accepted": False,
             "decided_by": EVALUATION,
             "rule": f"evaluation overruled training: fresh episodes of the checkpoint {shown} "
             f"lie below the threshold {threshold} and below training's estimate "
-            f"{float(rate):.3f}",
+            f"{rate:.3f}",
         }
     agree = eval_iv[0] <= train_iv[1] and train_iv[0] <= eval_iv[1]
     why = "the intervals overlap" if agree else "the gap is outside the overrule margins"

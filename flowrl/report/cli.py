@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from flowrl.pipeline.verdict import NEAR_MISS
 from flowrl.report.collect import CANDIDATE_COLUMNS, COLUMNS, tree_rows
 from flowrl.report.plots import curves
 from flowrl.report.tables import markdown, write_csv, write_markdown
@@ -54,7 +55,7 @@ def write_report(tree: str | Path, out: str | Path | None = None) -> list[dict]:
         "Verdict: `success_rate` [`success_interval`] is training's estimate, "
         "`eval_sampled_within_horizon` [`eval_sampled_interval`] the evaluation's fresh "
         "episodes, both within the success horizon. Training rules unless evaluation is "
-        "decisive: it overrules a near miss (within 0.1 of the threshold) whose fresh "
+        f"decisive: it overrules a near miss (within {NEAR_MISS} of the threshold) whose fresh "
         "interval lies wholly at or above the threshold, and a pass whose fresh interval lies "
         "wholly below it; `decided_by` says which ruled (docs/training.md, One verdict).\n\n"
     )

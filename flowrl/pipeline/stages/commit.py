@@ -39,9 +39,8 @@ def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict
     found = first_rejection(slot.proposal, slot.validation, slot.plan)
     trained, evaluated = _load(slot.train), _load(slot.eval)
     verdict = decide(trained, evaluated) if found is None and trained else None
-    if found is None and verdict is not None and verdict["decided_by"] == EVALUATION:
-        if not verdict["accepted"]:
-            found = {"stage": "evaluate", "reason": verdict["rule"]}
+    if verdict is not None and verdict["decided_by"] == EVALUATION:  # overrules train.json
+        found = None if verdict["accepted"] else {"stage": "evaluate", "reason": verdict["rule"]}
     elif found is None:
         found = first_rejection(slot.train)
     if found is None and name in accepted_now:
