@@ -180,6 +180,28 @@ def test_dry_run_candidates_are_jobs_of_their_own() -> None:
     assert f"/x/{CLASSIC}/offline/skill_0/candidates/c2/train.json" in dry
 
 
+def test_dry_run_start_from_copies_once_and_honours_an_old_seed_json(tmp_path: Path) -> None:
+    """start_from's copy is one job; a tree started when the rule was ``seed`` (record
+    ``seed.json``) is started already: no copy job, so no slot after it reruns."""
+    source = tmp_path / "a"
+    (source / "skill_0").mkdir(parents=True)
+    (source / "skill_0" / "library.json").write_text('{"skills": []}')
+    config = (
+        "llm_name=offline",
+        "max_nodes=2",
+        f"results_dir={tmp_path}/results",
+        f"start_from={{tree: {source}, up_to: 1}}",
+    )
+    tree = tmp_path / "results" / CLASSIC / "offline"
+    fresh = _jobs(_dry_run(*config))
+    assert fresh["start_from"] == 1 and "init_library" not in fresh
+    (tree / "skill_0").mkdir(parents=True)
+    (tree / "skill_0" / "library.json").write_text('{"skills": []}')
+    (tree / "seed.json").write_text(f'{{"source": "{source}", "up_to": 1}}')
+    old = _jobs(_dry_run(*config))
+    assert "start_from" not in old and old["propose"] == 1  # slot 1 only
+
+
 def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "PYTHONPATH")}
     proc = subprocess.run(

@@ -1,8 +1,8 @@
 """End-to-end: the workflow on CPU with tiny budgets (2 slots), a mistyped model stopped by
 preflight before any job, a SIGKILL during training and a rerun of the same command, a second
 seed and the plain-PPO baseline added to the finished tree (no LLM call), cache hits on forced
-LLM reruns, a second tree seeded with start_from, and the cross-model comparison with its
-achievement table and baseline row. Models are served by tests/pipeline_llm_api (the offline
+LLM reruns, a second tree started from the first (start_from), and the cross-model comparison
+with its achievement table and baseline row. Models are served by tests/pipeline_llm_api (the offline
 chain behind the cached ``llm_api`` path) and the typo check by the loopback server, so no
 network or key is used."""
 
@@ -190,19 +190,19 @@ def test_workflow_resume_phases_and_comparison(tmp_path: Path) -> None:  # noqa:
         assert all(r["cost_usd"] == 0.0 for r in new)
 
     # 4. phase 2: gpt-5 continues from gpt-4o-mini's slot 0
-    seeded = {
+    phase2 = {
         **TINY,
         "llm_name": "gpt-5",
         "results_dir": "results",
         "start_from": {"tree": str(tree), "up_to": 1},
     }
-    dry = run(snakemake_cmd(tmp_path, seeded, "-n"), env).stdout
-    assert "rule seed:" in dry and "skill_0/prompt.json" not in dry
-    run(snakemake_cmd(tmp_path, seeded), env)
+    dry = run(snakemake_cmd(tmp_path, phase2, "-n"), env).stdout
+    assert "rule start_from:" in dry and "skill_0/prompt.json" not in dry
+    run(snakemake_cmd(tmp_path, phase2), env)
     tree_b = tmp_path / "results" / CLASSIC / "gpt-5"
-    seed = json.loads((tree_b / "seed.json").read_text())
-    assert seed["source"] == str(tree) and seed["up_to"] == 1
-    assert seed["models"]["skill_0"] == ["gpt-4o-mini"]
+    record = json.loads((tree_b / "start_from.json").read_text())
+    assert record["source"] == str(tree) and record["up_to"] == 1
+    assert record["models"]["skill_0"] == ["gpt-4o-mini"]
     assert (tree_b / "skill_0" / "proposal.json").read_text() == (
         tree / "skill_0" / "proposal.json"
     ).read_text()

@@ -1,4 +1,4 @@
-"""Slot arithmetic: rounds of K after seeded slots; K=1 is one slot per round."""
+"""Slot arithmetic: rounds of K after the slots copied with start_from; K=1 is one slot per round."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_parallel_rounds_share_the_previous_library() -> None:
     assert s.is_commit_slot(3) and not s.is_commit_slot(2)
 
 
-def test_seeded_slots_start_rounds_after_them() -> None:
+def test_rounds_start_after_the_copied_slots() -> None:
     s = Rounds(max_nodes=6, k=2, first=3)
     assert list(s.run) == [3, 4, 5]
     assert s.round_slots(0) == [3, 4] and s.previous_library_slot(4) == 2

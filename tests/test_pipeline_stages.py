@@ -3,6 +3,7 @@ failures becoming rejections (a trainer bug fails the job)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -17,8 +18,10 @@ from flowrl.pipeline.layout import (
     candidate_path,
     seed_path,
     slot_path,
+    start_from_record,
 )
 from flowrl.pipeline.stages import select, train
+from flowrl.pipeline.stages.init import copied_before_rename, start_from
 from flowrl.skills.knowledge import kb_skill
 from flowrl.skills.plan_module import PlanStep, build_plan_module
 
@@ -29,7 +32,7 @@ RULES = Path(__file__).resolve().parents[1] / "workflow" / "rules"
 def test_every_rule_file_has_its_stage_and_the_table_names_them_all() -> None:
     assert set(slot_cli.STAGES) == {
         "init",
-        "seed",
+        "start_from",
         "prompt",
         "propose",
         "code",
@@ -198,3 +201,51 @@ def test_a_retry_resumes_the_attempt_that_got_furthest(tmp_path: Path) -> None:
     # slot 5, the latest train rejection, learned least; 2 and 7 tie on success, 7 got deeper
     assert got is not None and got["slot"] == 7 and got["success_rate"] == 0.71
     assert resumed_attempt(lib, "Collect Coal", tmp_path) is None
+
+
+def _committed_tree(tree: Path, slots: int) -> Path:
+    """A tree whose slots ``0..slots-1`` are committed (one accepted skill each)."""
+    (tree / "init").mkdir(parents=True)
+    (tree / "init" / "library.json").write_text("{}")
+    for i in range(slots):
+        (tree / f"skill_{i}").mkdir()
+        (tree / f"skill_{i}" / "library.json").write_text(
+            json.dumps({"skills": [{"name": f"s{i}"}]})
+        )
+    return tree
+
+
+def _slot_command(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    slot_cli.add_arguments(parser)
+    return slot_cli.run(parser.parse_args(list(argv)))
+
+
+@pytest.mark.parametrize("name", ["start_from", "seed"])
+def test_start_from_copies_the_first_slots_and_records_them(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``flowrl slot start_from``, and its old name ``seed`` with a note to use the new one."""
+    source, dest = _committed_tree(tmp_path / "a", 2), tmp_path / "b"
+    assert _slot_command(name, "--source", str(source), "--dest", str(dest), "--up-to", "1") == 0
+    record = json.loads((dest / "start_from.json").read_text())
+    assert record["slots"] == ["init", "skill_0"] and record["skills_accepted"] == ["s0"]
+    assert start_from_record(dest) == dest / "start_from.json" and not (dest / "skill_1").exists()
+    deprecated = "deprecated: use flowrl slot start_from" in capsys.readouterr().err
+    assert deprecated == (name == "seed")
+
+
+def test_a_tree_started_under_the_old_name_counts_as_started(tmp_path: Path) -> None:
+    """A tree copied when the step was ``seed`` keeps its ``seed.json``: it is read as the
+    record, and the copy is done for that source and up_to only."""
+    source, dest = _committed_tree(tmp_path / "a", 2), tmp_path / "b"
+    assert start_from_record(source) is None
+    start_from(source, dest, 1)
+    (dest / "start_from.json").rename(dest / "seed.json")  # what the old step wrote
+    assert start_from_record(dest) == dest / "seed.json"
+    assert copied_before_rename(dest, source, 1)
+    assert not copied_before_rename(dest, source, 2)  # another up_to: copy again
+    assert not copied_before_rename(dest, tmp_path / "c", 1)  # another source
+    (dest / "start_from.json").write_text("{}")
+    assert not copied_before_rename(dest, source, 1)  # the new record wins
+    assert start_from_record(dest) == dest / "start_from.json"

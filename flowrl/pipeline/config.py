@@ -77,7 +77,7 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_rules(config: Mapping[str, Any]) -> None:
-    """Rules a schema cannot say: seeding must leave slots to run; seeds are distinct and
+    """Rules a schema cannot say: start_from must leave slots to run; seeds are distinct and
     do not contradict ``seed``; W&B logging needs wandb installed; a candidate's probe
     budget must be at least one frame."""
     start = config.get("start_from")

@@ -3,8 +3,8 @@
 The Snakefile (``workflow/rules/common.smk``) and the Python stages both name files through
 this module, so the layout is written once (see DESIGN.md's data flow):
 
-    {tree}/init/library.json          the empty library (or the seeded one)
-    {tree}/seed.json                  start_from: where the first slots came from
+    {tree}/init/library.json          the empty library (or the one of the start_from tree)
+    {tree}/start_from.json            start_from: where the first slots came from
     {tree}/skill_{i}/prompt.json ...  one folder per skill slot (SLOT_FILES)
     {tree}/skill_{i}/seeds/seed_{s}/  train + evaluate of the extra seeds (SEED_FILES)
     {tree}/skill_{i}/candidates/c{c}/ candidate reward codes (CANDIDATE_FILES, candidates > 1)
@@ -15,7 +15,7 @@ The first of ``seeds`` keeps the slot's own paths (train.json, checkpoint/, eval
 drives the commit, the library and warm starts. Every further seed ``s`` trains and
 evaluates the same plan module under ``skill_{i}/seeds/seed_{s}/`` (no LLM call).
 
-Slot arithmetic (:class:`Rounds`): rounds of ``K`` parallel slots after ``first`` seeded
+Slot arithmetic (:class:`Rounds`): rounds of ``K`` parallel slots after ``first`` copied
 ones. Slots ``0..first-1`` come from ``start_from`` (or already exist in the tree); slots
 ``first..max_nodes-1`` run in rounds of ``K = max_parallel_skills``. Every slot of a round
 prompts from the library after the previous round (the ``library.json`` of that round's
@@ -88,7 +88,7 @@ CANDIDATE_FILES: dict[str, str] = {
 # key -> path inside the tree, outside the slots.
 TREE_FILES: dict[str, str] = {
     "init_library": "init/library.json",
-    "seed": "seed.json",
+    "start_from": "start_from.json",
     "llm_cache": ".llm_cache",
     "report_csv": "report/skills.csv",
     "report_md": "report/skills.md",
@@ -98,6 +98,10 @@ TREE_FILES: dict[str, str] = {
     "achievements_plot": "report/achievements.png",
     "logs": "logs",
 }
+
+# What trees started before the rename call their start_from record (it was the rule
+# ``seed``): read when ``start_from.json`` is missing, never written.
+LEGACY_START_FROM = "seed.json"
 
 # key -> path inside ``skill_{i}/seeds/seed_{s}/``: what an extra seed's train + evaluate write.
 SEED_FILES: dict[str, str] = {
@@ -150,6 +154,16 @@ def tree_path(tree: str | Path, key: str) -> str:
     return f"{str(tree).rstrip('/')}/{TREE_FILES[key]}"
 
 
+def start_from_record(tree: str | Path) -> Path | None:
+    """The tree's start_from record: ``start_from.json``, else the ``seed.json`` of a tree
+    started before the rename; None when the tree copied no slots from another."""
+    for name in (TREE_FILES["start_from"], LEGACY_START_FROM):
+        path = Path(tree) / name
+        if path.is_file():
+            return path
+    return None
+
+
 def seed_path(tree: str | Path, i: int | str, seed: int | str, key: str = "") -> str:
     """Path of extra seed ``seed``'s file ``key`` (a :data:`SEED_FILES` key) in slot ``i``
     (``i`` and ``seed`` may be Snakemake wildcards such as ``"{s}"``)."""
@@ -200,8 +214,7 @@ class SlotPaths:
 
 @dataclass(frozen=True)
 class Rounds:
-    """Which slots a run computes and how they group into rounds (``rl.minibatches.Slots``
-    is the trainer's, unrelated)."""
+    """Which slots a run computes and how they group into rounds."""
 
     max_nodes: int
     k: int = 1

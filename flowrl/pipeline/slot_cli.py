@@ -16,13 +16,14 @@
     flowrl slot analyse  --env ENV --llm-name M --proposal .. --train .. --slot-dir ..
     flowrl slot evaluate --train train.json --slot-dir skill_i [--num-episodes N] [--no-gif]
     flowrl slot commit   --env ENV --previous LIB --slot-dirs skill_i... --out library.json
-    flowrl slot seed     --source OTHER_TREE --dest TREE --up-to N
+    flowrl slot start_from --source OTHER_TREE --dest TREE --up-to N
 
 Each stage lives in ``flowrl/pipeline/stages/<rule>.py`` (one module per rule file);
-:data:`STAGES` maps the subcommand to it. LLM stages append to ``--ledger``
-(``skill_i/llm_calls.jsonl``) and cache responses in ``--cache-dir``; ``--llm-settings``
-is the workflow config's ``llm:`` section as JSON. Flags shared with the standalone steps
-(``flowrl train|evaluate|validate|plan``) come from :mod:`flowrl.cli_args`: one spelling.
+:data:`STAGES` maps the subcommand to it (:data:`DEPRECATED`: old names that still work).
+LLM stages append to ``--ledger`` (``skill_i/llm_calls.jsonl``) and cache responses in
+``--cache-dir``; ``--llm-settings`` is the workflow config's ``llm:`` section as JSON. Flags
+shared with the standalone steps (``flowrl train|evaluate|validate|plan``) come from
+:mod:`flowrl.cli_args`: one spelling.
 """
 
 from __future__ import annotations
@@ -66,18 +67,27 @@ STAGES: dict[str, Stage] = {
         analyse.STAGE,
         evaluate.STAGE,
         commit.STAGE,
-        init.SEED,
+        init.START_FROM,
     )
 }
+# Old subcommand names that still run their stage, with a note to use the new one.
+DEPRECATED: dict[str, str] = {"seed": "start_from"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
     for name, stage in STAGES.items():
         stage.add_arguments(sub.add_parser(name, help=stage.help, description=stage.help))
+    for old, new in DEPRECATED.items():
+        note = f"deprecated name of {new}: {STAGES[new].help}"
+        STAGES[new].add_arguments(sub.add_parser(old, help=note, description=note))
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.stage in DEPRECATED:
+        new = DEPRECATED[args.stage]
+        print(f"flowrl slot {args.stage} is deprecated: use flowrl slot {new}", file=sys.stderr)
+        args.stage = new
     try:
         return STAGES[args.stage].main(args)
     except LLMError as exc:  # no retry fixes these (key, model, exhausted retries): fail loudly

@@ -8,7 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flowrl.pipeline.layout import SLOT_FILES, TREE_FILES, baseline_root, slot_path, tree_path
+from flowrl.pipeline.layout import (
+    SLOT_FILES,
+    TREE_FILES,
+    baseline_root,
+    slot_path,
+    start_from_record,
+)
 from flowrl.report.achievements import SCORE, baseline_policy, deepest
 from flowrl.report.collect import achievements, slot_dirs, tree_rows
 from flowrl.report.plots import model_bars
@@ -33,7 +39,7 @@ COLUMNS = (
     "cost_per_skill_usd",
     "tokens_per_skill",
     "frames",
-    "seeded_from",
+    "start_from",
 )
 
 
@@ -49,10 +55,10 @@ def has_committed_slot(tree: Path) -> bool:
 
 def tree_model(tree: Path, rows: list[dict[str, Any]] | None = None) -> str:
     """The model that made ``tree``, as its ledgers record it (slots it made itself, not
-    those seeded from another tree); the folder name only when no call was recorded."""
+    those copied from another tree); the folder name only when no call was recorded."""
     rows = tree_rows(tree) if rows is None else rows
-    seed = Path(tree_path(tree, "seed"))
-    up_to = int(json.loads(seed.read_text()).get("up_to", 0)) if seed.is_file() else 0
+    record = start_from_record(tree)
+    up_to = int(json.loads(record.read_text()).get("up_to", 0)) if record else 0
     own = [r for r in rows if r["slot"] >= up_to] or rows
     models = sorted({m for r in own for m in str(r.get("models") or "").split()})
     return "+".join(models) if models else tree.name
@@ -113,7 +119,7 @@ def model_row(tree: Path) -> dict[str, Any]:
     costs = [r["cost_usd"] for r in rows]
     cost = None if any(c is None for c in costs) else round(sum(costs), 6)
     tokens = sum(r["prompt_tokens"] + r["completion_tokens"] for r in rows)
-    seed = Path(tree_path(tree, "seed"))
+    record = start_from_record(tree)
     return {
         "model": tree_model(tree, rows),
         "tree": tree.name,
@@ -131,7 +137,7 @@ def model_row(tree: Path) -> dict[str, Any]:
         "cost_per_skill_usd": None if cost is None or not accepted else cost / len(accepted),
         "tokens_per_skill": tokens / len(accepted) if accepted else None,
         "frames": sum(int(r["frames"] or 0) for r in rows),
-        "seeded_from": json.loads(seed.read_text())["source"] if seed.is_file() else "",
+        "start_from": json.loads(record.read_text())["source"] if record else "",
     }
 
 
@@ -145,7 +151,7 @@ def compare(root: str | Path, out: str | Path | None = None) -> list[dict[str, A
     notes = (
         f"Trees under `{root}`, named by the model their ledgers record. Costs come from each "
         "slot's llm_calls.jsonl priced with flowrl/resources/pricing.yaml (empty = unknown "
-        "price); seeded slots count for both trees. "
+        "price); slots copied with start_from count for both trees. "
         "Crafter score: the tree's best plan policies (report/achievements.csv), mean over seeds "
         "with its 95% t interval; deepest achievement: the rarest one unlocked; "
         "baseline_ppo rows: plain PPO at that frame budget (docs/evaluation.md).\n\n"

@@ -28,6 +28,7 @@ from flowrl.pipeline.run_lock import clear_stale_locks, forget_run, record_run
 from flowrl.pipeline.console_relay import start_console_relay, stop_console_relay
 from flowrl.pipeline.run_summary import print_run_summary
 from flowrl.pipeline.stages.common import llm_settings
+from flowrl.pipeline.stages.init import copied_before_rename
 
 REPO = Path(workflow.basedir).parent
 
@@ -52,6 +53,8 @@ CANDIDATES = int(config.get("candidates") or 1)  # K reward-code candidates per 
 PROBE_SETTINGS = {**train_settings(config), "total_timesteps": probe_timesteps(config)}
 START = config.get("start_from") or None
 SELF_CONTINUE = bool(START) and Path(START["tree"]).resolve() == Path(TREE).resolve()
+# a tree started when the copy rule was `seed` (record seed.json): no copy rule, see init.smk
+START_COPIED = bool(START) and copied_before_rename(TREE, START["tree"], SLOTS.first)
 # What every job inherits (flowrl/pipeline/job_env.py): `python -m flowrl` from this venv
 # and repository, use_wandb (not a param: W&B on/off reruns nothing), the GPU slots.
 os.environ.update(

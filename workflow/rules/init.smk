@@ -1,4 +1,6 @@
-# The empty library before slot 0, or the first slots of another tree (start_from).
+# The empty library before slot 0, or the first slots of another tree (start_from). A tree
+# that continues itself, or was started from that tree when this rule was `seed` (its record
+# is seed.json), already holds those slots: no rule then (a copy would rerun every slot).
 
 if not START:
 
@@ -17,25 +19,25 @@ if not START:
         shell:
             "python -m flowrl slot init --env {params.env} --out {output.library} > {log} 2>&1"
 
-elif not SELF_CONTINUE:
+elif not SELF_CONTINUE and not START_COPIED:
 
     localrules:
-        seed,
+        start_from,
 
-    rule seed:
+    rule start_from:
         input:
             library=slot_path(START["tree"], SLOTS.first - 1, "library"),
         output:
-            seed=tree_file("seed"),
+            start_from=tree_file("start_from"),
             library=slot(SLOTS.first - 1, "library"),
         log:
-            tree_log("seed"),
+            tree_log("start_from"),
         params:
-            tree=above("seed", 1),  # {tree}/seed.json
+            tree=above("start_from", 1),  # {tree}/start_from.json
             source=above("library", 2, of="input"),  # {source}/skill_{j}/library.json
             up_to=SLOTS.first,
         conda:
             "../envs/flowrl.yaml"
         shell:
-            "python -m flowrl slot seed --source {params.source} --dest {params.tree} --up-to {params.up_to} "
+            "python -m flowrl slot start_from --source {params.source} --dest {params.tree} --up-to {params.up_to} "
             "> {log} 2>&1"

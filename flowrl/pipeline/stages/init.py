@@ -3,10 +3,13 @@
 ``flowrl slot init`` writes ``init/library.json``, the empty library (its frontier from the
 game's knowledge base, if any).
 
-``flowrl slot seed`` (model phases, ``start_from``) seeds a tree with the first slots of
-another tree: ``skill_0 .. skill_{up_to-1}`` and ``init/`` are copied (checkpoints included; library
-entries name checkpoints relative to the tree, so the copies stay consistent), and
-``seed.json`` records the source, the slots and the models that made them.
+``flowrl slot start_from`` (model phases, config ``start_from``) starts a tree from the first
+slots of another tree: ``skill_0 .. skill_{up_to-1}`` and ``init/`` are copied (checkpoints
+included; library entries name checkpoints relative to the tree, so the copies stay
+consistent), and ``start_from.json`` records the source, the slots and the models that made
+them. ``flowrl slot seed`` is the command's old name, kept as a deprecated alias; a tree
+started under that name (its record is ``seed.json``) counts as started
+(:func:`copied_before_rename`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
 from flowrl.llm.ledger import read_ledger
-from flowrl.pipeline.layout import SLOT_FILES, TREE_FILES, slot_name
+from flowrl.pipeline.layout import LEGACY_START_FROM, SLOT_FILES, TREE_FILES, slot_name
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
 from flowrl.pipeline.status import read_json
@@ -44,7 +47,9 @@ def slot_models(slot_dir: Path) -> list[str]:
     return sorted({str(r.get("llm_name")) for r in read_ledger(ledger)})
 
 
-def seed(source: str | Path, dest: str | Path, up_to: int) -> dict[str, Any]:
+def start_from(source: str | Path, dest: str | Path, up_to: int) -> dict[str, Any]:
+    """Copy ``init/`` and slots ``0..up_to-1`` of tree ``source`` into ``dest``; returns the
+    record written to ``dest/start_from.json``."""
     source, dest = Path(source), Path(dest)
     last = source / slot_name(up_to - 1) / SLOT_FILES["library"]
     if not last.is_file():
@@ -69,8 +74,24 @@ def seed(source: str | Path, dest: str | Path, up_to: int) -> dict[str, Any]:
         "models": {slot_name(i): slot_models(source / slot_name(i)) for i in range(up_to)},
         "skills_accepted": [s["name"] for s in lib.get("skills", [])],
     }
-    write_json_atomic(dest / TREE_FILES["seed"], doc)
+    write_json_atomic(dest / TREE_FILES["start_from"], doc)
     return doc
+
+
+def copied_before_rename(tree: str | Path, source: str | Path, up_to: int) -> bool:
+    """Whether ``tree`` already holds slots ``0..up_to-1`` of ``source``, copied when the
+    step was called ``seed``: its record is ``seed.json`` (no ``start_from.json``) and names
+    this source and ``up_to``. The workflow then defines no copy rule (``init.smk``): the
+    rule's new output name would redo the copy and with it every slot after."""
+    tree = Path(tree)
+    legacy = tree / LEGACY_START_FROM
+    if (tree / TREE_FILES["start_from"]).exists() or not legacy.is_file():
+        return False
+    if not (tree / slot_name(up_to - 1) / SLOT_FILES["library"]).is_file():
+        return False
+    doc = read_json(legacy)
+    same_source = Path(str(doc.get("source", ""))).resolve() == Path(source).resolve()
+    return same_source and int(doc.get("up_to", -1)) == int(up_to)
 
 
 def _init_arguments(p: argparse.ArgumentParser) -> None:
@@ -83,19 +104,22 @@ def _init_main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed_arguments(p: argparse.ArgumentParser) -> None:
+def _start_from_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", required=True, help="the tree to copy the first slots from")
     p.add_argument("--dest", required=True, help="this tree")
     p.add_argument("--up-to", type=int, required=True, help="copy skill_0 .. skill_{N-1}")
 
 
-def _seed_main(args: argparse.Namespace) -> int:
-    doc = seed(args.source, args.dest, args.up_to)
-    print(f"seeded {', '.join(doc['slots'])} from {doc['source']}")
+def _start_from_main(args: argparse.Namespace) -> int:
+    doc = start_from(args.source, args.dest, args.up_to)
+    print(f"copied {', '.join(doc['slots'])} from {doc['source']}")
     return 0
 
 
 INIT = Stage("init", "write the empty library of a tree", _init_arguments, _init_main)
-SEED = Stage(
-    "seed", "copy the first slots of another tree (start_from)", _seed_arguments, _seed_main
+START_FROM = Stage(
+    "start_from",
+    "copy the first slots of another tree (config start_from)",
+    _start_from_arguments,
+    _start_from_main,
 )
