@@ -43,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check flowrl tests benchmarks
 	$(BIN)/ruff format --check flowrl tests benchmarks
 	$(BIN)/snakefmt --check workflow
-	$(BIN)/python -m snakemake --lint --configfile config/profiles/quick.yaml
+	$(BIN)/python -m snakemake --lint --configfile config/presets/quick.yaml
 
 # mypy on flowrl/, configured in pyproject.toml ([tool.mypy])
 typecheck: $(STAMP)

@@ -1,6 +1,6 @@
 """What K reward-code candidates buy: the winner's probe against the first candidate's.
 
-Runs the real workflow (Snakemake, offline provider, Classic, the quick profile unless told
+Runs the real workflow (Snakemake, offline provider, Classic, the quick preset unless told
 otherwise) with ``candidates: K`` and reads every slot's ``candidates.json``. Candidate 0 is
 the single-candidate run's code (the offline provider's K=1 answer), so the first candidate
 is the baseline measured in the same run. Prints per slot and in total: the first
@@ -9,7 +9,7 @@ success threshold in the probe, the probe frames spent, the extra cost of K cand
 losers' probes: the winner continues its own probe) and the winner's training after its
 probe; writes the same as JSON.
 
-    python benchmarks/candidates.py                        # quick profile, K=3, 3 slots
+    python benchmarks/candidates.py                        # quick preset, K=3, 3 slots
     python benchmarks/candidates.py --max-nodes 2 --timesteps 150000
     python benchmarks/candidates.py --tree results/.../offline   # only read a finished tree
 """
@@ -31,7 +31,7 @@ ENV = "Craftax-Classic-Symbolic-v1"
 
 
 def run_workflow(work: Path, k: int, max_nodes: int, timesteps: float | None, cores: int) -> Path:
-    """The quick-profile workflow with ``candidates: k`` in ``work``; returns the tree."""
+    """The quick-preset workflow with ``candidates: k`` in ``work``; returns the tree."""
     overrides: dict[str, Any] = {"candidates": k, "max_nodes": max_nodes, "results_dir": "results"}
     if timesteps:
         overrides["total_timesteps"] = timesteps
@@ -39,7 +39,7 @@ def run_workflow(work: Path, k: int, max_nodes: int, timesteps: float | None, co
     extra.write_text(json.dumps(overrides))
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow/Snakefile")]
     cmd += ["--directory", str(work), "--cores", str(cores), "--rerun-incomplete"]
-    cmd += ["--configfile", str(ROOT / "config/profiles/quick.yaml"), str(extra)]
+    cmd += ["--configfile", str(ROOT / "config/presets/quick.yaml"), str(extra)]
     env = {**os.environ, "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu")}
     print("running:", " ".join(cmd), flush=True)
     with open(work / "snakemake.log", "w") as log:
@@ -102,7 +102,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, default=3, help="candidates per slot")
-    parser.add_argument("--max-nodes", type=int, default=3, help="slots (quick profile: 3)")
+    parser.add_argument("--max-nodes", type=int, default=3, help="slots (quick preset: 3)")
     parser.add_argument("--timesteps", type=float, default=None, help="frames per slot")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--work", default=None, help="workflow folder (default: a temp dir)")

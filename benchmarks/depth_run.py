@@ -1,5 +1,5 @@
 """How deep does an offline run get on this machine? Runs ``flowrl demo --preset depth``
-(``config/profiles/depth.yaml``: Classic, the offline provider, the CPU trainer profile,
+(``config/presets/depth.yaml``: Classic, the offline provider, the CPU trainer profile,
 14 slots of at most 2M frames) and prints the per-slot table: skill, plan length, frames,
 training success with its interval, fresh-episode success (sampled, with interval; greedy),
 the slot's wall time and when its commit landed after the tree began. ``--tree`` only
@@ -38,13 +38,13 @@ def main() -> None:
         from flowrl.pipeline.demo import PRESETS
         from flowrl.pipeline.runner import run_workflow
 
-        profile = PRESETS["depth"]
+        preset_file = PRESETS["depth"]
         overrides = {"tree_dir": f"{args.results_dir}/Craftax-Classic-Symbolic-v1/offline-depth"}
         start = time.monotonic()
-        if not run_workflow(overrides, [profile], cores=2):
+        if not run_workflow(overrides, [preset_file], cores=2):
             raise SystemExit("the depth run failed: see the Snakemake log above")
         wall = time.monotonic() - start
-        tree = REPO_ROOT / tree_dir(load_config(overrides, [profile]))
+        tree = REPO_ROOT / tree_dir(load_config(overrides, [preset_file]))
     rows = tree_rows(tree)
     print(f"# {describe(m)}")
     print(markdown(rows, COLUMNS))

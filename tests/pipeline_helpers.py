@@ -31,7 +31,7 @@ def snakemake_cmd(
     overrides.write_text(json.dumps(config))
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE)]
     cmd += ["--directory", str(workdir)]
-    cmd += ["--configfile", str(REPO / "config/profiles/quick.yaml"), str(overrides)]
+    cmd += ["--configfile", str(REPO / "config/presets/quick.yaml"), str(overrides)]
     if profile:
         cmd += ["--profile", profile]
     else:

@@ -35,7 +35,7 @@ def test_defaults_validate_and_name_the_tree() -> None:
     assert config["llm_name"] == "gpt-5" and config["max_parallel_skills"] == 1
     assert tree_dir(config) == f"results/{CLASSIC}/gpt-5"
     assert tree_dir({**config, "tree_dir": "exp/run/"}) == "exp/run"
-    quick = load_config(configfiles=[REPO / "config/profiles/quick.yaml"])
+    quick = load_config(configfiles=[REPO / "config/presets/quick.yaml"])
     assert quick["llm_name"] == "offline" and quick["train"]["profile"] == "cpu"
     assert train_settings(quick)["num_envs"] == 32
     assert train_settings(quick)["total_timesteps"] == int(quick["total_timesteps"])
@@ -216,7 +216,7 @@ def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:
             "--directory",
             str(tmp_path),
             "--configfile",  # the CPU trainer: this machine's JAX has no GPU
-            str(REPO / "config/profiles/cpu.yaml"),
+            str(REPO / "config/presets/cpu.yaml"),
             "--config",
             "llm_name=gpt-5",
             "max_nodes=1",
@@ -231,7 +231,7 @@ def test_real_run_without_key_fails_before_any_job(tmp_path) -> None:
     assert not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize("preset", sorted((REPO / "config" / "profiles").glob("*.yaml")), ids=str)
+@pytest.mark.parametrize("preset", sorted((REPO / "config" / "presets").glob("*.yaml")), ids=str)
 def test_every_preset_is_a_workflow_configfile(preset: Path) -> None:
     config = load_config(configfiles=[preset])  # validates against the schema
     if preset.stem in PROFILES:  # cpu.yaml / gpu.yaml select that trainer profile
@@ -329,5 +329,5 @@ def test_catalog_file_and_test_config() -> None:
     assert catalog["software-stack-deployment"]["conda"] is True and catalog["report"] is True
     assert "llm_name" in catalog["mandatory-flags"]["flags"]
     test_config = REPO / ".test" / "config" / "config.yaml"
-    config = load_config(configfiles=[REPO / "config/profiles/quick.yaml", test_config])
+    config = load_config(configfiles=[REPO / "config/presets/quick.yaml", test_config])
     assert config["train"]["profile"] == "cpu" and config["max_nodes"] == 2

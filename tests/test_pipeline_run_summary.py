@@ -52,7 +52,7 @@ def test_one_slot_run_with_only_rejections_exits_non_zero(tmp_path):
     env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(REPO)])
     cmd = [sys.executable, "-m", "flowrl.bottomup", "--llm_name", "gpt-4o-mini"]
     cmd += ["--max_nodes", "1", "--tree", str(tmp_path / "tree"), "--cores", "1"]
-    cmd += ["--configfile", str(REPO / "config/profiles/quick.yaml")]
+    cmd += ["--configfile", str(REPO / "config/presets/quick.yaml")]
     cmd += ["--config", f"results_dir={tmp_path / 'results'}", "analyse=false"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     out = proc.stdout + proc.stderr

@@ -30,7 +30,7 @@ def test_snakemake_lint_is_clean(config: list[str]) -> None:
         "snakemake",
         "--lint",
         "--configfile",
-        "config/profiles/quick.yaml",
+        "config/presets/quick.yaml",
     ]
     proc = subprocess.run(
         [*cmd, "--config", *config],

@@ -1,9 +1,9 @@
 """`flowrl demo`: the offline CPU runs (``make run``, ``make depth``).
 
-``--preset quick`` (default) runs the workflow with ``config/profiles/quick.yaml``: the
+``--preset quick`` (default) runs the workflow with ``config/presets/quick.yaml``: the
 offline provider (no network, no key) proposes Craftax-Classic skills from the knowledge
 base, PPO trains each on CPU with a tiny budget, and the report lands in
-``results/<env>/offline/report/``. ``--preset depth`` (``config/profiles/depth.yaml``) grows
+``results/<env>/offline/report/``. ``--preset depth`` (``config/presets/depth.yaml``) grows
 a deep tree with the CPU trainer profile (about an hour on 2 cores) in
 ``results/<env>/offline-depth/``.
 """
@@ -18,8 +18,8 @@ from flowrl.cli_args import spellings
 from flowrl.pipeline.config import REPO_ROOT
 
 PRESETS = {
-    "quick": REPO_ROOT / "config" / "profiles" / "quick.yaml",
-    "depth": REPO_ROOT / "config" / "profiles" / "depth.yaml",
+    "quick": REPO_ROOT / "config" / "presets" / "quick.yaml",
+    "depth": REPO_ROOT / "config" / "presets" / "depth.yaml",
 }
 EXPECT = {
     "quick": "Expect roughly 2-4 minutes per slot on 2 cores (JAX compiles each training process).",
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--preset",
         choices=sorted(PRESETS),
         default="quick",
-        help="quick: 3 slots, tiny budgets (make run); depth: 18 slots, CPU profile (make depth)",
+        help="quick: 3 slots, tiny budgets (make run); depth: 18 slots, CPU trainer profile (make depth)",
     )
     parser.add_argument(
         *spellings("max_nodes"), type=int, default=None, help="skill slots (quick: 3)"
@@ -58,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
     if args.max_nodes:
         overrides["max_nodes"] = args.max_nodes
     preset = getattr(args, "preset", "quick")
-    profile = PRESETS[preset]
+    preset_file = PRESETS[preset]
     if args.results_dir:
         overrides["results_dir"] = args.results_dir
-        preset_tree = load_config({}, [profile]).get("tree_dir")
+        preset_tree = load_config({}, [preset_file]).get("tree_dir")
         if preset_tree:  # the preset's own tree folder moves under results_dir too
             overrides["tree_dir"] = str(
                 Path(args.results_dir) / Path(preset_tree).relative_to("results")
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         overrides["seeds"] = args.seeds
     if getattr(args, "baseline", False):
         overrides["baseline"] = {"enabled": True}
-    config = load_config(overrides, [profile])
+    config = load_config(overrides, [preset_file])
     tree = (
         Path(REPO_ROOT / tree_dir(config))
         if not Path(tree_dir(config)).is_absolute()
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         f"{EXPECT[preset]}\n"
     )
     start = time.monotonic()
-    ok = run_workflow(overrides, [profile], cores=args.cores)
+    ok = run_workflow(overrides, [preset_file], cores=args.cores)
     print(f"\nflowrl demo: {'done' if ok else 'FAILED'} in {time.monotonic() - start:.0f} s")
     skills = tree / "report" / "skills.csv"
     if ok and skills.is_file():
@@ -98,4 +98,4 @@ def run(args: argparse.Namespace) -> int:
             print(table.read_text())
     from flowrl.pipeline.run_summary import driver_exit_code, driver_summary
 
-    return driver_exit_code(ok, driver_summary(overrides, [profile]))
+    return driver_exit_code(ok, driver_summary(overrides, [preset_file]))

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-CPU_PRESET = "config/profiles/cpu.yaml"
+CPU_PRESET = "config/presets/cpu.yaml"
 """The CPU preset the GPU preflight names (a rename of the preset folder edits this line)."""
 CUDA_INSTALL = 'pip install -e ".[cuda]"'
 ESTIMATE_ABOVE_FRAMES = 1_000_000
