@@ -33,6 +33,10 @@ def _machine(data: dict) -> str:
     return f"{m['cpu']}, {m['cores']} cores, {m['platform']}, {m['utc'][:10]}, {load}"
 
 
+# the reference PPO's row name; results written before the rename call it "baseline PPO"
+REFERENCE_NAMES = ("reference PPO", "baseline PPO")
+
+
 def _n(x: float) -> str:
     return f"{x:,.0f}"
 
@@ -43,7 +47,7 @@ def trainer_section(data: dict | None) -> list[str]:
     s = data["settings"]
     table = data["table"]
     limit = next(r for r in table if r["name"].startswith("limit"))
-    base = next(r for r in table if r["name"].startswith("baseline"))
+    base = next(r for r in table if r["name"].startswith(REFERENCE_NAMES))
     lines = [
         f"**Trainer** (`trainer_throughput.py`; Craftax-Classic, {s['num_envs']} envs x "
         f"{s['num_steps']} steps, width {s['width']}, 4 epochs x 8 minibatches; "
@@ -51,7 +55,7 @@ def trainer_section(data: dict | None) -> list[str]:
         "time to the first result minus one steady call. Cases are timed round-robin; the "
         "whole `flowrl train` run comes after them, under its own load.",
         "",
-        "| case | steps/s | x limit | x baseline PPO | compile s | of which init s |",
+        "| case | steps/s | x limit | x reference PPO | compile s | of which init s |",
         "|---|---|---|---|---|---|",
     ]
     for r in table:
@@ -117,7 +121,8 @@ def gpu_section(data: dict | None) -> list[str]:
         return [f"**GPU** (`gpu_suite.sh`): not measured (no GPU was lent). {quote}"]
     lines = [f"**GPU** (`gpu_suite.sh`; {data['machine']['device']}, {data['machine']['utc']})"]
     lines += ["", "| case | steps/s | compile s |", "|---|---|---|"]
-    for r in data["env"] + data.get("trainer", []) + [data["baseline"]] * ("baseline" in data):
+    reference = [data[k] for k in ("reference", "baseline") if k in data][:1]
+    for r in data["env"] + data.get("trainer", []) + reference:
         lines.append(f"| {r['name']} | {_n(r['sps'])} | {r['compile_s']:.1f} |")
     pipe = data.get("pipeline")
     if pipe:
@@ -131,14 +136,15 @@ def goals_section(trainer: dict | None, scaling: dict | None) -> list[str]:
     if trainer is not None:
         table = {r["name"]: r for r in trainer["table"]}
         pick = {k.split(" (")[0].split(",")[0]: r for k, r in table.items()}
-        limit, base = pick["limit: env alone + plain network"], pick["baseline PPO"]
+        limit = pick["limit: env alone + plain network"]
+        base = next(r for k, r in pick.items() if k.startswith(REFERENCE_NAMES))
         two = table.get("trainer, 2 experts")
         if two:
             rows.append(("trainer, 2 experts / limit", ">= 0.85", two["sps"] / limit["sps"]))
-            rows.append(("trainer, 2 experts / baseline PPO", ">= 1.5", two["sps"] / base["sps"]))
+            rows.append(("trainer, 2 experts / reference PPO", ">= 1.5", two["sps"] / base["sps"]))
             rows.append(
                 (
-                    "trainer compile / baseline PPO compile",
+                    "trainer compile / reference PPO compile",
                     "<= 1.0",
                     two["compile_s"] / base["compile_s"],
                 )

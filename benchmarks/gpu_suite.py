@@ -7,8 +7,8 @@ written to the JSON as soon as it is measured (so a time-out keeps what was done
   resets) at 4096 envs (not in ``--dry``), each with its compile time;
 * ``trainer``: the ``gpu`` profile (1024 envs, width 512) with 1, 2, 4, 8 experts, best
   blocked chunk and compile; ratio to the flow env alone at the same ``num_envs``;
-* ``baseline``: the Craftax-Baselines-style PPO (``baseline_ppo.py``) at the same sizes,
-  one whole jitted run; the trainer's ratio to it;
+* ``reference``: the reference PPO, Craftax-Baselines style (``reference_ppo.py``), at the
+  same sizes, one whole jitted run; the trainer's ratio to it;
 * ``pipeline``: a one-slot offline ``flowrl demo`` (wall time, exit status).
 
 Every ratio divides two figures of this run. The Craftax paper's figure is quoted as
@@ -30,9 +30,9 @@ from pathlib import Path
 import jax
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from baseline_ppo import BaselineConfig, run_baseline
 from bench_common import ROOT, describe, machine, write_json
 from env_throughput import compile_case, time_cases
+from reference_ppo import ReferenceConfig, run_reference
 from trainer_throughput import measure, trainer_ppo, wood_plan
 
 from flowrl.envs.flow_env import FlowEnv
@@ -156,14 +156,17 @@ def main(argv: list[str] | None = None) -> dict:
         result["trainer"] = trainer
         write_json(args.out, result)
 
-    base_cfg = BaselineConfig.matching(config, args.env_name)
-    baseline = {"name": "baseline PPO (Craftax-Baselines style)", **run_baseline(base_cfg, 1)}
+    reference_cfg = ReferenceConfig.matching(config, args.env_name)
+    reference = {
+        "name": "reference PPO (Craftax-Baselines style)",
+        **run_reference(reference_cfg, 1),
+    }
     for row in trainer:
-        row["x_baseline"] = row["sps"] / baseline["sps"]
-    result["baseline"] = baseline
+        row["x_reference"] = row["sps"] / reference["sps"]
+    result["reference"] = reference
     print(
-        f"{baseline['name']:40s} {baseline['sps']:11.0f} steps/s  compile "
-        f"{baseline['compile_s']:6.1f} s"
+        f"{reference['name']:40s} {reference['sps']:11.0f} steps/s  compile "
+        f"{reference['compile_s']:6.1f} s"
     )
     write_json(args.out, result)
 

@@ -1,12 +1,12 @@
-"""PPO trainer env steps/s against baselines measured in the same run, and where time goes.
+"""PPO trainer env steps/s against references measured in the same run, and where time goes.
 
 One process measures, on the same game, ``num_envs`` and network width:
 
 * the limit: env steps/s with no policy (the trainer's flow env, its resets), and a stated
   limit for a whole update = that env time + a plain network's forward/backward time on
   the same batch (rollout forward, values, update epochs);
-* a plain PPO written the Craftax-Baselines way (``baseline_ppo.py``: raw craftax,
-  optimistic resets, one jitted function over the whole run);
+* the reference PPO, a plain PPO written the Craftax-Baselines way (``reference_ppo.py``:
+  raw craftax, optimistic resets, one jitted function over the whole run);
 * the flowrl cases: plain PPO on the flow env and the trainer with 1, 2, 4 experts
   (best blocked chunk), and a whole ``flowrl train`` run (logging, CSV, checkpoints);
 * a profile of one trainer update: env step (incl. skill code and features), policy
@@ -30,8 +30,7 @@ from pathlib import Path
 import jax
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import baseline_ppo
-from baseline_ppo import BaselineConfig
+import reference_ppo
 from bench_common import SKILL, best_of, blocked, describe, machine, write_json
 from env_throughput import make_runner
 
@@ -83,10 +82,10 @@ def start(name: str, ppo: PPO) -> dict:
     }
 
 
-def start_baseline(name: str, cfg: BaselineConfig) -> dict:
-    """The Craftax-Baselines-style PPO as a case: first worlds + compile + one whole run,
-    then whole runs from the same first worlds."""
-    first_s, run = baseline_ppo.start_baseline(cfg)
+def start_reference(name: str, cfg: reference_ppo.ReferenceConfig) -> dict:
+    """The reference PPO as a case: first worlds + compile + one whole run, then whole runs
+    from the same first worlds."""
+    first_s, run = reference_ppo.start_reference(cfg)
     seed = iter(range(1, 1000))
     return {
         "name": name,
@@ -274,22 +273,22 @@ def main(argv: list[str] | None = None) -> dict:
         f"minibatching {config.minibatching}; {describe(before)}",
         flush=True,
     )
-    # the Craftax-Baselines-style PPO: a whole run of as many updates as a timed chunk
-    base_cfg = BaselineConfig.matching(config, args.env_name)
+    # the reference PPO: a whole run of as many updates as a timed chunk
+    reference_cfg = reference_ppo.ReferenceConfig.matching(config, args.env_name)
     profiled = trainer_ppo(config, args.env_name, args.profile_experts)
     actions = profiled.vec_env.env.num_actions
     plain_net = ActorCritic(actions, config.width, config.depth, config.activation)
     parts = profile_cases(profiled, PPO(config, profiled.vec_env, plain_net))
     print("# profile parts compiled", flush=True)
     one_step = make_flow_vec_env(config, args.env_name, wood_plan(args.env_name, 1))
-    cases = [start_baseline("baseline PPO (Craftax-Baselines style)", base_cfg)]
+    cases = [start_reference("reference PPO (Craftax-Baselines style)", reference_cfg)]
     cases.append(start("plain PPO, flow env", PPO(config, one_step, plain_net)))
     for e in args.experts:
         cases.append(start(f"trainer, {e} experts", trainer_ppo(config, args.env_name, e)))
         print(f"# compiled {cases[-1]['name']}", flush=True)
     # every case and every profile part timed in the same rounds
     timed = measure_all(cases + parts, args.repeats)
-    baseline, *rows = timed[: len(cases)]
+    reference, *rows = timed[: len(cases)]
     prof = profile_result(timed[len(cases) :], config.batch_size)
     if args.whole_run_chunks:
         rows.append(whole_run(config, args.env_name, args.profile_experts, args.whole_run_chunks))
@@ -304,7 +303,7 @@ def main(argv: list[str] | None = None) -> dict:
         "sps": prof["env_sps"],
         "compile_s": prof["env_compile_s"],
     }
-    table = [env_only, limit, baseline, *rows]
+    table = [env_only, limit, reference, *rows]
     result = {
         "benchmark": "trainer_throughput",
         "machine": before,
@@ -315,13 +314,13 @@ def main(argv: list[str] | None = None) -> dict:
     }
     write_json(args.json, result)
     print(
-        f"{'case':44s} {'steps/s':>9s} {'x limit':>8s} {'x baseline':>11s} {'compile s':>10s} {'init s':>7s}"
+        f"{'case':44s} {'steps/s':>9s} {'x limit':>8s} {'x reference':>11s} {'compile s':>10s} {'init s':>7s}"
     )
     for r in table:
         comp = f"{r['compile_s']:10.1f}" if "compile_s" in r else f"{'':10s}"
         print(
             f"{r['name']:44s} {r['sps']:9.0f} {r['sps'] / limit['sps']:8.2f} "
-            f"{r['sps'] / baseline['sps']:11.2f} {comp} {r.get('init_s', float('nan')):7.1f}"
+            f"{r['sps'] / reference['sps']:11.2f} {comp} {r.get('init_s', float('nan')):7.1f}"
         )
     parts = prof["parts"]
     net = prof["plain_network"]

@@ -44,12 +44,12 @@ def test_gpu_suite_dry_mode_runs_to_completion_on_cpu(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["mode"] == "dry"
     assert "405,618" in data["published"]["figure"]
-    rows = data["env"] + data["trainer"] + [data["baseline"]]
+    rows = data["env"] + data["trainer"] + [data["reference"]]
     assert all(r["sps"] > 0 and r["compile_s"] > 0 for r in rows)
     assert data["env"][0]["name"].startswith("flow env")
     for row in data["trainer"]:
         assert row["x_env_alone"] == pytest.approx(row["sps"] / data["env"][0]["sps"])
-        assert row["x_baseline"] == pytest.approx(row["sps"] / data["baseline"]["sps"])
+        assert row["x_reference"] == pytest.approx(row["sps"] / data["reference"]["sps"])
     assert data["pipeline"]["rc"] == 0
 
 

@@ -1,6 +1,8 @@
-"""A plain PPO written the Craftax-Baselines way, as the same-run baseline of the benchmarks.
+"""The reference PPO: a plain PPO written the Craftax-Baselines way, measured in the same run
+as flowrl's trainer so the benchmarks can divide by it. (Not the tree's plain-PPO baseline,
+``flowrl baseline``, which is flowrl's own trainer on the game's reward.)
 
-What makes it "the baselines way" (and not flowrl's trainer): raw craftax (no plan, no
+What makes it "the Craftax-Baselines way" (and not flowrl's trainer): raw craftax (no plan, no
 features), optimistic resets (each step with a finished env generates
 ``num_envs // reset_ratio`` worlds that the finished envs share), separate actor and
 critic MLPs of the same width, both run at every rollout step, GAE on episode ends, and
@@ -11,7 +13,7 @@ Timing is over a whole run with ``jax.block_until_ready``; the first worlds are 
 outside the timed runs (as flowrl's trainer makes its pool once). Compile = time to the
 first run's result (first worlds, lowering, XLA compile, one run) minus one steady run.
 
-    python benchmarks/baseline_ppo.py --num_envs 256 --width 256 --updates 4
+    python benchmarks/reference_ppo.py --num_envs 256 --width 256 --updates 4
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from flowrl.envs.resets import ResetConfig, VecEnv
 
 
 @dataclass(frozen=True)
-class BaselineConfig:
+class ReferenceConfig:
     env_name: str = "Craftax-Classic-Symbolic-v1"
     num_envs: int = 256
     num_steps: int = 64
@@ -57,8 +59,8 @@ class BaselineConfig:
         return self.num_envs * self.num_steps * self.num_updates
 
     @classmethod
-    def matching(cls, config: Any, env_name: str) -> BaselineConfig:
-        """The baseline at a trainer ``TrainConfig``'s sizes: a whole run of as many updates
+    def matching(cls, config: Any, env_name: str) -> ReferenceConfig:
+        """The reference PPO at a trainer ``TrainConfig``'s sizes: a whole run of as many updates
         as one of its timed chunks (``updates_per_chunk``)."""
         return cls(
             env_name=env_name,
@@ -99,7 +101,7 @@ class Net(nn.Module):
         return logits, value
 
 
-def make_train(cfg: BaselineConfig):
+def make_train(cfg: ReferenceConfig):
     """``(reset, train)``, unjitted: ``reset(key) -> (obs, env_state)`` makes the first
     worlds; ``train(key, obs, env_state) -> (params, mean losses per update)`` is the whole
     run from them (a long run amortises the first worlds; a timed short one must not pay
@@ -200,9 +202,9 @@ def make_train(cfg: BaselineConfig):
     return vec.reset, train
 
 
-def start_baseline(cfg: BaselineConfig) -> tuple[float, Callable[[int], float]]:
+def start_reference(cfg: ReferenceConfig) -> tuple[float, Callable[[int], float]]:
     """Compile: the first worlds (reset compiled and run) + lowering and compiling ``train``
-    + one run of it, minus nothing (see :func:`run_baseline`); and ``again(seed)``, the
+    + one run of it, minus nothing (see :func:`run_reference`); and ``again(seed)``, the
     seconds of one more whole run from the same first worlds."""
     reset, train = make_train(cfg)
     key = jax.random.PRNGKey(0)
@@ -218,28 +220,28 @@ def start_baseline(cfg: BaselineConfig) -> tuple[float, Callable[[int], float]]:
     return first_s, again
 
 
-def run_baseline(cfg: BaselineConfig, repeats: int = 1) -> dict:
+def run_reference(cfg: ReferenceConfig, repeats: int = 1) -> dict:
     """Steady steps/s (best whole run) and compile (time to the first run's result minus
     one steady run)."""
-    first_s, again = start_baseline(cfg)
+    first_s, again = start_reference(cfg)
     (best,) = best_of([again], repeats)
     return {"compile_s": first_s - best, "run_s": best, "sps": cfg.frames / best}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env_name", default=BaselineConfig.env_name)
+    parser.add_argument("--env_name", default=ReferenceConfig.env_name)
     parser.add_argument("--num_envs", type=int, default=256)
     parser.add_argument("--width", type=int, default=256)
     parser.add_argument("--updates", type=int, default=4, help="updates in the timed run")
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
-    cfg = BaselineConfig(
+    cfg = ReferenceConfig(
         env_name=args.env_name, num_envs=args.num_envs, width=args.width, num_updates=args.updates
     )
-    r = run_baseline(cfg, args.repeats)
+    r = run_reference(cfg, args.repeats)
     print(
-        f"baseline PPO ({cfg.env_name}, {cfg.num_envs} envs, width {cfg.width}, "
+        f"reference PPO ({cfg.env_name}, {cfg.num_envs} envs, width {cfg.width}, "
         f"{cfg.num_updates} updates): {r['sps']:.0f} steps/s, compile {r['compile_s']:.1f} s"
     )
 
