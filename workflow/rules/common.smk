@@ -53,7 +53,7 @@ CANDIDATES = int(config.get("candidates") or 1)  # K reward-code candidates per 
 PROBE_SETTINGS = {**train_settings(config), "total_timesteps": probe_timesteps(config)}
 START = config.get("start_from") or None
 SELF_CONTINUE = bool(START) and Path(START["tree"]).resolve() == Path(TREE).resolve()
-# a tree started when the copy rule was `seed` (record seed.json): no copy rule, see init.smk
+# a tree copied when the step was still named `seed` (record seed.json) needs no copy job (init.smk)
 START_COPIED = bool(START) and copied_before_rename(TREE, START["tree"], SLOTS.first)
 # What every job inherits (flowrl/pipeline/job_env.py): `python -m flowrl` from this venv
 # and repository, use_wandb (not a param: W&B on/off reruns nothing), the GPU slots.
