@@ -31,7 +31,8 @@ def run(vec: VecEnv, steps: int):
         def body(carry, key):
             state = carry
             _, state, _reward, done, _info = vec.step(key, state, jnp.zeros(NUM_ENVS, jnp.int32))
-            return state, (done, state.env_state.episode_length, state.env_state.plan_step)
+            world = state.env_state.env_state.map
+            return state, (done, state.env_state.episode_length, state.env_state.plan_step, world)
 
         return start, *jax.lax.scan(body, start, jax.random.split(key, steps))
 
@@ -49,29 +50,47 @@ def check_restarts(done, length, step, state) -> None:
 
 def test_optimistic_restarts(flow_env):
     vec = VecEnv(flow_env, NUM_ENVS, ResetConfig(mode="optimistic", reset_ratio=4))
-    _, state, (done, length, step) = run(vec, 2 * TIMEOUT + 1)
+    _, state, (done, length, step, _) = run(vec, 2 * TIMEOUT + 1)
     check_restarts(done, length, step, state)
 
 
-def test_pool_restarts_refreshes_and_cycles(flow_env):
-    """One compiled run checks restarts, the hand-out cursor and gradual refresh."""
-    config = ResetConfig(mode="pool", pool_size=12, refresh_every=3, refresh_size=2)
+def episode_worlds(start, done, worlds) -> list[bytes]:
+    """The map of every episode start: the first reset's, then each restart's."""
+    done, worlds = np.asarray(done), np.asarray(worlds)
+    out = [w.tobytes() for w in np.asarray(start.env_state.env_state.map)]
+    for t, e in zip(*np.nonzero(done), strict=True):
+        out.append(worlds[t, e].tobytes())
+    return out
+
+
+def test_pool_hands_out_each_world_once(flow_env):
+    """One compiled run checks restarts, the hand-out cursor and that refreshes keep up:
+    every episode start (8 envs x 3 starts) gets a world no earlier episode played."""
+    config = ResetConfig(mode="pool", pool_size=12, refresh_every=1, refresh_size=4)
     vec = VecEnv(flow_env, NUM_ENVS, config)
-    start, state, (done, length, step) = run(vec, 2 * TIMEOUT + 1)
-    before = np.asarray(start.pool_state.env_state.map)
+    start, state, (done, length, step, worlds) = run(vec, 2 * TIMEOUT + 1)
     assert int(start.pool_cursor) == NUM_ENVS % 12
+    assert int(start.pending) == NUM_ENVS  # the first NUM_ENVS worlds went to the envs
     check_restarts(done, length, step, state)
     # 2 rounds of 8 finished envs moved the cursor by 16 over a pool of 12
     assert int(state.pool_cursor) == (NUM_ENVS + 2 * NUM_ENVS) % 12
-    # steps 3, 6 and 9 (step_count % 3 == 0) each refreshed 2 worlds: entries 0..5
-    after = np.asarray(state.pool_state.env_state.map)
-    changed = [not np.array_equal(before[i], after[i]) for i in range(12)]
-    assert changed == [True] * 6 + [False] * 6
-    assert int(state.refresh_cursor) == 6
-    # every env restarted from a pool world (original or refreshed)
-    pool_worlds = list(before) + list(after)
-    for world in np.asarray(state.env_state.env_state.map):
-        assert any(np.array_equal(world, p) for p in pool_worlds)
+    # 24 worlds handed out, all 24 regenerated, 4 at a time, after the first 12
+    assert int(state.pending) == 0 and int(state.refresh_cursor) == 24 % 12
+    assert int(state.generated) == 12 + 24
+    starts = episode_worlds(start, done, worlds)
+    assert len(starts) == 3 * NUM_ENVS
+    assert len(set(starts)) == len(starts)
+
+
+def test_slow_refresh_reuses_worlds(flow_env):
+    """Refreshes that cannot keep up (one world every 8 steps) hand the same worlds out
+    again: the property above does not hold by accident."""
+    config = ResetConfig(mode="pool", pool_size=12, refresh_every=8, refresh_size=1)
+    vec = VecEnv(flow_env, NUM_ENVS, config)
+    start, state, (done, _, _, worlds) = run(vec, 2 * TIMEOUT + 1)
+    starts = episode_worlds(start, done, worlds)
+    assert len(set(starts)) < len(starts)
+    assert int(state.generated) == 12 + 1  # only step 8 refreshed
 
 
 def test_bad_reset_config():

@@ -92,8 +92,10 @@ class TrainConfig:
     closest_k: int = 5
     reset_mode: str = "pool"
     pool_size: int = 0  # 0 -> 2 x num_envs
-    refresh_every: int = 128
-    refresh_size: int = 1
+    # pool resets: a world handed out is regenerated soon after, refresh_size at a time
+    # (0: max(8, num_envs // 16)), checked every refresh_every steps (flowrl.envs.resets)
+    refresh_every: int = 1
+    refresh_size: int = 0
     reset_ratio: int = 16
     # outputs
     checkpoint_every_chunks: int = 0  # 0: checkpoint only at the end
