@@ -101,3 +101,28 @@ def test_wilson_interval():
     lo, hi = wilson_interval(50, 100)
     assert abs(lo - 0.4038) < 1e-3 and abs(hi - 0.5962) < 1e-3
     assert all(math.isnan(x) for x in wilson_interval(0, 0))
+
+
+def test_failure_counts_split_by_cause_and_plan_step():
+    """Six fresh envs and one frontier env over two rollout steps (horizon 10): each
+    failure lands on the step the plan was on, by its cause; successes, frontier episodes
+    and episodes still inside the horizon count nowhere."""
+    from flowrl.rl.success import failure_counts
+
+    t = lambda *xs: np.array([xs], dtype=bool)  # noqa: E731  (one rollout step)
+    done = np.concatenate([t(1, 1, 1, 0, 0, 1, 1), t(0, 0, 0, 0, 1, 0, 0)])
+    info = {
+        "episode_length": np.array([[5, 9, 10, 11, 3, 4, 7], [1, 1, 1, 12, 4, 1, 1]]),
+        "fresh": np.concatenate([t(1, 1, 1, 1, 1, 0, 1), t(1, 1, 1, 1, 1, 1, 1)]),
+        "plan_complete": np.concatenate([t(0, 0, 1, 0, 0, 0, 0), t(0, 0, 0, 0, 0, 0, 0)]),
+        # env 0 was killed on step 1; env 1 hit the time limit on step 2; env 2 completed;
+        # env 3 passed the horizon on step 0; env 4 is running, then was killed on step 2;
+        # env 5 (a frontier start) died; env 6 starved on step 1
+        "died": np.concatenate([t(1, 0, 0, 0, 0, 1, 1), t(0, 0, 0, 0, 1, 0, 0)]),
+        "starving": np.concatenate([t(0, 0, 0, 0, 0, 0, 1), t(0, 0, 0, 0, 0, 0, 0)]),
+        "plan_step": np.array([[1, 2, 3, 0, 2, 2, 1], [0, 0, 0, 0, 2, 0, 0]]),
+    }
+    counts = failure_counts(done, info, horizon=10, num_tasks=3)
+    assert np.asarray(counts["failed_killed"]).tolist() == [0, 1, 1, 0]
+    assert np.asarray(counts["failed_starved"]).tolist() == [0, 1, 0, 0]
+    assert np.asarray(counts["failed_out_of_time"]).tolist() == [1, 0, 1, 0]

@@ -37,6 +37,11 @@ def test_train_writes_checkpoint_and_metrics(rl_tiny_run):
     assert meta["success"] in (True, False)
     assert set(meta["versions"]) >= {"flowrl", "jax", "flax", "craftax"}
     assert len(meta["config_hash"]) == 16 and meta["config"]["width"] == 32
+    failures = meta["failures"]  # how failed fresh episodes ended, by plan step
+    if failures:
+        causes = ("starved", "killed", "out_of_time")
+        assert all(len(failures[c]) == 2 for c in causes)
+        assert 0 <= sum(sum(failures[c]) for c in causes) <= 1
     for leaf in jax.tree.leaves(params):
         assert leaf.shape[0] == 2  # one slice per expert
     with open(out / "train_metrics.csv") as handle:
@@ -116,6 +121,8 @@ def test_evaluate_writes_eval_json(rl_tiny_run, tmp_path):
         assert [s["name"] for s in r["steps"]] == result["plan"]
         assert r["steps"][0]["reached_pct"] == 100.0
         assert r["steps"][1]["reached_pct"] == r["steps"][0]["completed_pct"]
+        died = sum(s["died_pct"] for s in r["steps"])
+        assert math.isclose(died, r["died_pct"]) and died <= 100.0 - r["success_pct"]
         assert "collect_wood" in r["achievements_pct"]
         assert 1 <= r["episode_length_mean"] <= 24
 

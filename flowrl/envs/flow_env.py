@@ -166,6 +166,10 @@ class FlowEnv:
             "plan_complete": plan_complete,
             "game_reward": jnp.asarray(game_reward, jnp.float32),
             "game_over": jnp.asarray(game_over, bool),
+            # the episode ended by the player's death (not the time limit)
+            "died": jnp.asarray(game_over, bool) & (features.player_intrinsics[0] <= 0),
+            # food, drink or energy is empty: health drains (about 1 per 16 steps)
+            "starving": (features.player_intrinsics[1:4] <= 0).any(),
             "achievements": features.achievements,
             "episode_return": episode_return,
             "episode_length": episode_length,

@@ -28,6 +28,7 @@ def summarize(env: FlowEnv, episodes: dict[str, Any], horizon: int | None = None
     """Rates (%) and means over a batch of episodes; with ``horizon``, also the success
     within that many steps (the trainer's estimate) and its 95% Wilson interval."""
     final = np.asarray(episodes["final_step"])
+    died = np.asarray(episodes["died"]) & ~np.asarray(episodes["success"])
     names = [a.name.lower() for a in env.game.constants.Achievement]
     ach = np.asarray(episodes["achievements"]).mean(axis=0) * 100.0
     steps = [
@@ -37,6 +38,7 @@ def summarize(env: FlowEnv, episodes: dict[str, Any], horizon: int | None = None
             "count": int(env.plan.counts[k]) if k < len(env.plan.counts) else 1,
             "reached_pct": float((final >= k).mean() * 100.0),
             "completed_pct": float((final >= k + 1).mean() * 100.0),
+            "died_pct": float(((final == k) & died).mean() * 100.0),  # died on this step
         }
         for k, name in enumerate(env.plan.names)
     ]
@@ -60,6 +62,9 @@ def summarize(env: FlowEnv, episodes: dict[str, Any], horizon: int | None = None
         "episode_length_std": float(np.std(episodes["length"])),
         "episode_return_mean": float(np.mean(episodes["return"])),
         "unfinished": int((~np.asarray(episodes["done"])).sum()),
+        "died_pct": float(died.mean() * 100.0),  # ended by death before the plan's end
+        # ... of which with food, drink or energy empty (starved, not killed)
+        "starved_pct": float((died & np.asarray(episodes["starved"])).mean() * 100.0),
     }
 
 

@@ -36,7 +36,7 @@ from flowrl.rl.networks import (
     expert_params,
     set_expert_params,
 )
-from flowrl.rl.success import age_bins, horizon_counts
+from flowrl.rl.success import age_bins, failure_counts, horizon_counts
 from flowrl.rl.train_env import success_horizon
 
 LOSS_NAMES = ("actor_loss", "value_loss", "entropy", "approx_kl")
@@ -168,6 +168,7 @@ class PPO:
         completed = fresh_done & info["plan_complete"]
         metrics = self._episode_metrics(fresh_done, completed, info["plan_step"], info, traj.expert)
         metrics.update(self._horizon_metrics(update, fresh_done, completed, info))
+        metrics.update(failure_counts(done, info, self.horizon, self.num_tasks))
         frontier_done = done & ~info["fresh"]
         metrics["frontier_episodes"] = frontier_done.sum()
         metrics["frontier_completed"] = (frontier_done & info["plan_complete"]).sum()

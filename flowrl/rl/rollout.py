@@ -97,6 +97,8 @@ def make_rollout(env: FlowEnv, network, num_episodes: int):
         out = {
             "done": jnp.zeros(n, bool),
             "success": jnp.zeros(n, bool),
+            "died": jnp.zeros(n, bool),
+            "starved": jnp.zeros(n, bool),  # died with food, drink or energy empty
             "final_step": jnp.zeros(n, jnp.int32),
             "length": jnp.zeros(n, jnp.int32),
             "return": jnp.zeros(n, jnp.float32),
@@ -119,6 +121,8 @@ def make_rollout(env: FlowEnv, network, num_episodes: int):
             out = {
                 "done": out["done"] | done,
                 "success": out["success"] | (ended & info["plan_complete"]),
+                "died": out["died"] | (ended & info["died"]),
+                "starved": out["starved"] | (ended & info["died"] & info["starving"]),
                 "final_step": pick(info["plan_step"], out["final_step"]),
                 "length": pick(info["episode_length"], out["length"]),
                 "return": pick(info["episode_return"], out["return"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -116,6 +117,34 @@ def horizon_counts(
     return {
         "horizon_resolved": zeros.at[age].add(resolved.reshape(-1).astype(jnp.int32)),
         "horizon_succeeded": zeros.at[age].add(succeeded.reshape(-1).astype(jnp.int32)),
+    }
+
+
+FAILURES = ("starved", "killed", "out_of_time")
+"""How a fresh episode can fail (:func:`failure_counts`)."""
+
+
+def failure_counts(done, info, horizon: int, num_tasks: int) -> dict[str, Any]:
+    """How the fresh episodes resolved in one rollout failed, counted by the plan step they
+    were on (arrays ``(num_steps, num_envs)``, jnp or np; ``info`` as the flow env's), each
+    ``(num_tasks + 1,)``: ``failed_starved``: died within ``horizon`` steps before the
+    plan's end with food, drink or energy empty; ``failed_killed``: died so with all three
+    left (mobs, lava, arrows); ``failed_out_of_time``: still short of the plan's end when
+    passing the horizon, or ended by the game's time limit within it."""
+    import jax.numpy as jnp
+
+    length, fresh = info["episode_length"], info["fresh"]
+    unfinished = done & ~info["plan_complete"] & (length <= horizon) & fresh
+    died = unfinished & info["died"]
+    causes = {
+        "starved": died & info["starving"],
+        "killed": died & ~info["starving"],
+        "out_of_time": (unfinished & ~info["died"]) | ((length == horizon + 1) & fresh),
+    }
+    at_step = info["plan_step"][..., None] == jnp.arange(num_tasks + 1)
+    return {
+        f"failed_{cause}": (at_step & mask[..., None]).sum(axis=(0, 1))
+        for cause, mask in causes.items()
     }
 
 

@@ -46,7 +46,7 @@ from flowrl.rl.guard import PoisonedTraining, chunk_problem, slow_step_warnings
 from flowrl.rl.monitor import RunMonitor
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO, RunnerState
-from flowrl.rl.success import HorizonTracker, SuccessTracker, reached
+from flowrl.rl.success import FAILURES, HorizonTracker, SuccessTracker, reached
 from flowrl.rl.train_env import frontier_step, make_flow_vec_env
 from flowrl.skills.plan_module import Plan, load_plan, load_plan_file
 
@@ -110,6 +110,7 @@ class TrainResult:
     success_policy: str = SUCCESS_POLICY
     warm_started_optimizer: list[str] = field(default_factory=list)
     step_completion: list[float | None] = field(default_factory=list)
+    failures: dict[str, Any] = field(default_factory=dict)
     extended_frames: int = 0
     frontier_step: int = 0
     last_success_rate: float = math.nan
@@ -252,6 +253,8 @@ class Run:
     started: float = field(default_factory=time.perf_counter)
     frontier_counts: list[tuple[int, int]] = field(default_factory=list)  # (episodes, done)
     step_counts: list[np.ndarray] = field(default_factory=list)  # fresh final-step counts
+    # per update: fresh episodes that failed at each step, by cause; resolved episodes
+    failure_counts: list[tuple[dict[str, np.ndarray], int]] = field(default_factory=list)
     shares: list[float] = field(default_factory=list)  # frontier share of each chunk
     extended_chunks: int = 0
 
@@ -285,6 +288,8 @@ class Run:
                 (int(metrics["frontier_episodes"][i]), int(metrics["frontier_completed"][i]))
             )
             self.step_counts.append(np.asarray(metrics["final_step_counts"][i]))
+            causes = {c: np.asarray(metrics[f"failed_{c}"][i]) for c in FAILURES}
+            self.failure_counts.append((causes, int(np.sum(metrics["horizon_resolved"][i]))))
             self.updates += 1
             self.frames += cfg.batch_size
             episodes = int(metrics["episodes"][i])
@@ -354,6 +359,23 @@ class Run:
         total = counts.sum()
         reached = counts[::-1].cumsum()[::-1]  # episodes that ended at step >= j
         return [float(reached[k + 1] / total) if total else None for k in range(len(counts) - 1)]
+
+    def failures(self) -> dict[str, Any]:
+        """How the window's resolved fresh episodes failed, as shares of them at each plan
+        step: starved, killed, out of time (:data:`flowrl.rl.success.FAILURES`); empty
+        before any episode resolved."""
+        recent = self.failure_counts[-self.config.success_window :]
+        resolved = sum(n for _, n in recent)
+        if not resolved:
+            return {}
+        shares = {
+            cause: np.sum([c[cause] for c, _ in recent], axis=0)[:-1] / resolved
+            for cause in FAILURES
+        }
+        return {
+            "episodes": int(resolved),
+            **{cause: [round(float(x), 4) for x in v] for cause, v in shares.items()},
+        }
 
     def still_rising(self, chunk: int) -> bool:
         """The best estimate (a real one) rose within the last ``extend_patience`` chunks."""
@@ -458,6 +480,7 @@ def checkpoint_metadata(
         if begin.frontier
         else None,
         "step_completion": run.step_completion(),
+        "failures": run.failures(),
         "success_horizon": ppo.horizon,
         "success_policy": SUCCESS_POLICY,
         "success_threshold": config.success_threshold,
@@ -589,6 +612,7 @@ def train(
         warm_started=begin.warm,
         warm_started_optimizer=begin.warm_opt,
         step_completion=run.step_completion(),
+        failures=run.failures(),
         extended_frames=run.extended_chunks * config.frames_per_chunk,
         frontier_step=begin.frontier,
     )

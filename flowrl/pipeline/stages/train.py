@@ -97,6 +97,8 @@ def train(
         # fresh episodes that completed each plan step (forgetting shows here), frontier
         # starts' step (0: none) and frames past the budget for a run still rising
         "step_completion": result.step_completion,
+        # how the window's failed fresh episodes ended, by plan step: starved, killed, out of time
+        "failures": result.failures,
         "frontier_step": result.frontier_step,
         "extended_frames": result.extended_frames,
         "init": str(init) if init else None,
