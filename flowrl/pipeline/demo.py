@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-from flowrl.cli_args import spellings
+from flowrl.cli_args import add_env, spellings
 from flowrl.pipeline.config import REPO_ROOT
 
 PRESETS = {
@@ -37,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         *spellings("max_nodes"), type=int, default=None, help="skill slots (quick: 3)"
     )
+    add_env(parser, required=False)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument(
         *spellings("results_dir"), default=None, help="where trees go (default results)"
@@ -59,13 +60,15 @@ def run(args: argparse.Namespace) -> int:
         overrides["max_nodes"] = args.max_nodes
     preset = getattr(args, "preset", "quick")
     preset_file = PRESETS[preset]
+    preset_config = load_config({}, [preset_file])
+    env = getattr(args, "env", None) or preset_config["env_name"]
+    overrides["env_name"] = env
     if args.results_dir:
         overrides["results_dir"] = args.results_dir
-        preset_tree = load_config({}, [preset_file]).get("tree_dir")
-        if preset_tree:  # the preset's own tree folder moves under results_dir too
-            overrides["tree_dir"] = str(
-                Path(args.results_dir) / Path(preset_tree).relative_to("results")
-            )
+    preset_tree = preset_config.get("tree_dir")
+    if preset_tree:  # the preset's tree folder name, under results_dir and the game
+        results = args.results_dir or preset_config["results_dir"]
+        overrides["tree_dir"] = str(Path(results) / env / Path(preset_tree).name)
     if getattr(args, "seeds", None):
         overrides["seeds"] = args.seeds
     if getattr(args, "baseline", False):
