@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flowrl.envs.games import get_game
+from flowrl.envs.games import GameSpec
 from flowrl.skills.knowledge import tool_keys
 from flowrl.skills.plan_module import PlanStep, build_plan_module
 from flowrl.skills.resolver import Resolver
@@ -20,10 +20,11 @@ from flowrl.skills.spec import SkillSpec
 @dataclass(frozen=True)
 class LibraryPlan:
     """``doc``: env_name, target, n, steps (skill, times, count, expert); ``codes``: the
-    source of every skill the steps name (empty when unknown)."""
+    source of every skill the steps name (empty when unknown); ``game``: the doc's game."""
 
     doc: dict[str, Any]
     codes: dict[str, str]
+    game: GameSpec
 
     @property
     def missing_code(self) -> list[str]:
@@ -35,11 +36,11 @@ class LibraryPlan:
             PlanStep(s["skill"], self.codes[s["skill"]], s["count"], s["expert"])
             for s in self.doc["steps"]
         ]
-        return build_plan_module(steps, self.doc["env_name"])
+        return build_plan_module(steps, self.game)
 
 
 def plan_skill(
-    env_name: str,
+    game: GameSpec,
     library: Any,
     target: str,
     n: int = 1,
@@ -54,16 +55,16 @@ def plan_skill(
         spec = SkillSpec.from_dict(proposal)
         specs[spec.name] = spec
         codes[spec.name] = code or ""
-    resolver = Resolver(specs, get_game(env_name).inventory_cap, tool_keys(env_name))
+    resolver = Resolver(specs, game.inventory_cap, tool_keys(game))
     steps = resolver.plan(target, n)
     # the plan's network holds only its own skills' experts, numbered 0..k-1 in plan order
     # (checkpoints and warm starts go by skill name): a plan deep in a large library would
     # otherwise carry every library skill's expert, and above 8 experts a slower routing
     number = {name: k for k, name in enumerate(dict.fromkeys(s.skill for s in steps))}
     doc = {
-        "env_name": env_name,
+        "env_name": game.env_name,
         "target": target,
         "n": n,
         "steps": [{**s.to_dict(), "expert": number[s.skill]} for s in steps],
     }
-    return LibraryPlan(doc, codes)
+    return LibraryPlan(doc, codes, game)
