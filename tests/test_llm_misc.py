@@ -140,7 +140,7 @@ def test_ping_against_server_prints_tokens_and_dollars(monkeypatch, capsys, tmp_
         assert "reply: pong" in out and "prompt=2000" in out and "completion=1000" in out
         # 2000 * 0.15/1M + 1000 * 0.60/1M from flowrl/resources/pricing.yaml
         assert "cost: $0.000900" in out
-        rc = main(["llm", "ping", "--llm_name", "gpt-nope", "--no_cache"])
+        rc = main(["llm", "ping", "--llm-name", "gpt-nope", "--no-cache"])
         err = capsys.readouterr().err
         assert rc == 1 and "gpt-nope" in err and "models" in err
     rc = main(["llm", "usage", str(ledger)])
