@@ -246,7 +246,7 @@ def test_code_step_answers_plan_and_module_and_requires_both(server, remote):
     assert "task_is_done" in bodies[1]["messages"][-1]["content"]
     assert "no ```json fenced block" in bodies[2]["messages"][-1]["content"]
     system = bodies[0]["messages"][0]["content"]
-    assert "The validator refuses, most often: an import line" in system  # rules up front
+    assert "The validator commonly refuses: an import line" in system  # rules up front
 
 
 def test_validate_repairs_with_reasons_and_is_bounded(server, remote, capsys):
@@ -459,3 +459,20 @@ def test_imports_of_predefined_names_are_removed_without_a_repair_call(server, r
     kept = "import numpy as np\nfrom jax import lax\nimport jax as j\nimport jax; x = 1\n"
     assert strip_predefined_imports(kept) == (kept, [])
     assert strip_predefined_imports("def (") == ("def (", [])
+
+
+def test_offline_repairs_with_edits_only_when_the_prompt_asks_for_them(kb):
+    """The offline provider (and so the billing benchmark) answers in the asked format."""
+    from flowrl.llm.offline import OfflineProvider, edits_answer
+    from flowrl.llm.parsing import apply_edits
+    from flowrl.llm.prompts import repair_context, repair_messages
+
+    good = module("stone")
+    broken = good.replace("* 1.0", "* np.float32(1)")
+    edits = edits_answer(broken, good)
+    assert edits and edits.count("<<<<<<< SEARCH") == 1 and apply_edits(broken, edits) == good
+    assert edits_answer("x = 1\n", "y = 2\n") is None  # edits longer than the module itself
+    messages = repair_messages(ENV, repair_context(ENV, "Skill B", broken, ["Line 5: np"]))
+    assert OfflineProvider().answer(messages) == edits
+    messages[0]["content"] = messages[0]["content"].split("Answer with edits")[0]  # older prompt
+    assert OfflineProvider().answer(messages).startswith("```python\n")

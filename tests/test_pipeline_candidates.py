@@ -74,7 +74,9 @@ def test_candidates_probe_and_the_best_one_continues(k_tree: Path) -> None:
     assert row["candidates"] == str(K) and row["candidate_winner"] == str(won)
     assert len(row["candidate_success"].split()) == K and "*" in row["candidate_success"]
     assert int(row["probe_frames_total"]) == doc["probe_frames_total"]
-    assert int(row["llm_calls"]) >= 1 + K  # propose (skill and spec), and each candidate's code call
+    assert (
+        int(row["llm_calls"]) >= 1 + K
+    )  # propose (skill and spec), and each candidate's code call
     assert "candidate_success" in (k_tree / "report" / "skills.md").read_text()
 
     analysis = json.loads((slot / "analysis.json").read_text())

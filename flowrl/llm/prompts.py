@@ -495,10 +495,11 @@ POTENTIAL_RULE = (
     f"distance and 0 while the block is unseen ({UNSEEN_DISTANCE}), no constant per-step bonus."
 )
 
-# The validator's refusals a first answer most often runs into (flowrl.skills.ast_check and
-# runtime_check), stated before the code is written so that a repair round is rarer.
+# Refusals of the validator (flowrl.skills.ast_check and runtime_check) stated before the code
+# is written, so that a repair round is rarer: the checks a first answer is likeliest to trip,
+# chosen from what the checks refuse (no refusal counts from real models are recorded yet).
 COMMON_REFUSALS = (
-    "The validator refuses, most often: an import line; Python if/and/or/not/bool() on an "
+    "The validator commonly refuses: an import line; Python if/and/or/not/bool() on an "
     "array (use jnp.where, jnp.logical_and, ...); a name or function not listed above (a "
     "misspelt inventory field or enum member too; enums only as BlockType.X.value); an array "
     "returned where one scalar is due (reduce with .any(), .all() or .sum()); task_is_done "
