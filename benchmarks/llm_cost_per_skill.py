@@ -54,13 +54,13 @@ def plant(bug: str, answer: str) -> str:
 
 # -- the client, run under either version of flowrl ---------------------------------------
 def client(skills: int, model: str, ledger: str) -> None:
-    """Discover ``skills`` skills with ``model``; print JSON {accepted, repairs, flowrl}."""
+    """Discover ``skills`` skills with ``model``; print JSON {accepted, repairs, names, flowrl}."""
     import flowrl
     from flowrl.llm import chain, get_query
 
     query = get_query(model, ledger=ledger)
     library = chain.empty_library(ENV)
-    accepted, repairs = 0, 0
+    accepted, repairs, names = 0, 0, []
     for i in range(skills):
         proposal = chain.propose(query, ENV, chain.build_prompt(ENV, library), library)
         spec = proposal.value
@@ -68,6 +68,7 @@ def client(skills: int, model: str, ledger: str) -> None:
         checked = chain.validate_with_repair(query, ENV, spec["name"], code.value["source"])
         verdict = checked.value
         repairs += len(verdict["rounds"]) - 1
+        names.append(spec["name"])
         print(f"skill {i}: {spec['name']}: ok={verdict['ok']} rounds={len(verdict['rounds'])}")
         if verdict["ok"]:
             accepted += 1
@@ -80,7 +81,11 @@ def client(skills: int, model: str, ledger: str) -> None:
                     "iteration": i,
                 }
             )
-    print(json.dumps({"accepted": accepted, "repairs": repairs, "flowrl": flowrl.__file__}))
+    print(
+        json.dumps(
+            {"accepted": accepted, "repairs": repairs, "names": names, "flowrl": flowrl.__file__}
+        )
+    )
 
 
 # -- the server's answers -----------------------------------------------------------------
@@ -185,6 +190,7 @@ def measure(
         "slots": skills,
         "accepted": result["accepted"],
         "repairs": result["repairs"],
+        "names": result["names"],
         "calls": total["calls"],
         "prompt": total["prompt_tokens"] / n,
         "cached": total["cached_prompt_tokens"] / n,
@@ -288,13 +294,15 @@ def main() -> None:
                     args.merged_reasoning,
                 )
             )
-        print()
+        print("\nskills: " + "; ".join(f"{r['case']}: {', '.join(r['names'])}" for r in rows[:2]))
         print_rows(rows)
         if args.no_before:
             return
         for b, a in itertools.pairwise(rows):
             if not (b["case"].startswith("before") and a["case"].startswith("after")):
                 continue
+            if a["names"] != b["names"]:
+                print(f"\nWARNING: not like for like: {b['names']} vs {a['names']}")
             print(
                 f"\n{a['case']}: $ per accepted skill: {b['usd']:.4f} -> {a['usd']:.4f} "
                 f"({a['usd'] / b['usd']:.2f}x); tokens per accepted skill: "
