@@ -4,7 +4,7 @@
 
 The real client runs the real chain (propose -> spec -> reward -> code -> validate, with the
 real validator and LLM repair) for ``--skills`` skills of Craftax-Classic against a loopback
-server that bills like a reasoning model (``tests/llm_server.py: ReasoningBiller``: reasoning
+server that bills like a reasoning model (``tests/helpers/llm_server.py: ReasoningBiller``: reasoning
 tokens by step and ``reasoning_effort``, automatic caching of 1024+ token prompt prefixes).
 The server answers from the knowledge base, with a typical first-answer bug in each skill's
 code (an import, refused by the validator, so one repair per skill), one 429 and one 500.
@@ -112,7 +112,7 @@ def measure(
     """Run the client once against a fresh billing server; totals from its ledger."""
     sys.path.insert(0, str(REPO))
     from flowrl.llm.ledger import read_ledger, summarize
-    from tests.llm_server import API_KEY, FakeOpenAI, ReasoningBiller, error
+    from tests.helpers.llm_server import API_KEY, FakeOpenAI, ReasoningBiller, error
 
     work.mkdir(parents=True, exist_ok=True)
     ledger = work / "llm_calls.jsonl"

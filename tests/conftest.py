@@ -23,7 +23,7 @@ os.environ.setdefault(
 )
 
 TESTS = Path(__file__).resolve().parent
-SKILLS = TESTS / "skills"
+SKILLS = TESTS / "data" / "skills"
 CLASSIC = "Craftax-Classic-Symbolic-v1"
 CRAFTAX = "Craftax-Symbolic-v1"
 
@@ -94,7 +94,12 @@ def rl_tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 # The longest files (measured: `pytest --durations`), started first under `make test`.
-LONGEST_FILES = ("test_pipeline_e2e.py", "test_slurm.py", "test_docs.py", "test_benchmarks.py")
+LONGEST_FILES = (
+    "pipeline/test_e2e.py",
+    "pipeline/test_slurm.py",
+    "docs/test_docs.py",
+    "benchmarks/test_benchmarks.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -108,7 +113,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         first_seen.setdefault(item.path, len(first_seen))
 
     def rank(item: pytest.Item) -> tuple[int, int]:
-        name = item.path.name
+        name = Path(os.path.relpath(item.path.resolve(), TESTS)).as_posix()
         if name in LONGEST_FILES:
             return (0, LONGEST_FILES.index(name))
         return (1 if item.path in slow_files else 2, first_seen[item.path])
