@@ -20,7 +20,7 @@ from typing import Any
 import jax
 
 ROOT = Path(__file__).resolve().parent.parent
-SKILL = ROOT / "tests" / "skills" / "collect_wood.py"
+SKILL = ROOT / "tests" / "data" / "skills" / "collect_wood.py"
 RESULTS = ROOT / "benchmarks" / "results"
 
 

@@ -20,7 +20,7 @@ from flowrl.rl.config import load_config
 from flowrl.rl.trainer import train
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 
-SKILL = Path(__file__).resolve().parent.parent / "tests" / "skills" / "collect_wood.py"
+SKILL = Path(__file__).resolve().parent.parent / "tests" / "data" / "skills" / "collect_wood.py"
 
 
 def main() -> None:

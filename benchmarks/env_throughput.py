@@ -23,7 +23,7 @@ from flowrl.envs.games import get_game
 from flowrl.envs.resets import ResetConfig, VecEnv
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 
-SKILL = Path(__file__).resolve().parent.parent / "tests" / "skills" / "collect_wood.py"
+SKILL = Path(__file__).resolve().parent.parent / "tests" / "data" / "skills" / "collect_wood.py"
 
 
 def make_runner(vec: VecEnv, num_actions: int, steps: int):

@@ -28,7 +28,7 @@ from flowrl.envs.resets import ResetConfig, VecEnv
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
-SKILL = Path(__file__).resolve().parent.parent / "tests" / "skills" / "collect_wood.py"
+SKILL = Path(__file__).resolve().parent.parent / "tests" / "data" / "skills" / "collect_wood.py"
 
 
 def flow_env(game: GameSpec, max_episode_steps: int) -> FlowEnv:

@@ -4,7 +4,7 @@
 
 The real client runs the real chain (propose -> code -> validate, with the real validator
 and LLM repair) for ``--skills`` skill slots of Craftax-Classic against a loopback server
-that bills like a reasoning model (``tests/llm_server.py: ReasoningBiller``: reasoning tokens
+that bills like a reasoning model (``tests/helpers/llm_server.py: ReasoningBiller``: reasoning tokens
 by task and ``reasoning_effort``, a merged call billed the sum of its tasks, automatic
 caching of 1024+ token prompt prefixes, the completion budget binding as in the API). The
 server answers what each prompt asks from the knowledge base, with a typical bug planted in
@@ -146,7 +146,7 @@ def measure(
     """Run the client once against a fresh billing server; totals from its ledger."""
     sys.path.insert(0, str(REPO))
     from flowrl.llm.ledger import read_ledger, summarize
-    from tests.llm_server import API_KEY, FakeOpenAI, ReasoningBiller, error
+    from tests.helpers.llm_server import API_KEY, FakeOpenAI, ReasoningBiller, error
 
     work.mkdir(parents=True, exist_ok=True)
     ledger = work / "llm_calls.jsonl"

@@ -7,7 +7,7 @@ Craftax, ``fabrax`` for Fabrax), checked against
 ``recipes`` (crafting actions), ``placements``, ``mining`` (what each block yields and
 which tool it needs), ``interactions``, tool tiers, the inventory cap, and ``skills``:
 specs (see :mod:`flowrl.skills.spec`) whose code files live in ``<folder>/skills/``.
-Every fact is checked against the released game by ``tests/test_knowledge.py``.
+Every fact is checked against the released game by ``tests/skills/test_knowledge.py``.
 
 Accessors (what the offline LLM provider and the prompts use), each for a
 :class:`~flowrl.envs.games.GameSpec`::
