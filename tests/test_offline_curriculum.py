@@ -1,5 +1,6 @@
-"""The offline provider proposes toward the deepest achievements, side skills last, and
-retries a rejected skill once at most (flowrl.llm.offline_curriculum)."""
+"""The offline provider proposes toward the deepest achievements, banks the short skills
+before the long plans, and retries a rejected skill once at most
+(flowrl.llm.offline_curriculum)."""
 
 from __future__ import annotations
 
@@ -27,17 +28,23 @@ def _order(skills, rejected=()) -> list[str]:
     return order
 
 
-def test_classic_goes_for_the_diamond_before_side_skills() -> None:
+def test_classic_goes_deep_banks_short_skills_then_takes_the_long_plans() -> None:
     order = _order(load_knowledge(CLASSIC).skills())
-    assert order[:4] == [
+    assert order[:7] == [
         "Collect Wood",
         "Place Crafting Table",
         "Make Wood Pickaxe",
         "Collect Stone",
+        "Make Stone Pickaxe",
+        "Place Furnace",
+        "Collect Coal",
     ]
-    assert order.index("Collect Diamond") == order.index("Make Iron Pickaxe") + 1
-    for side in ("Collect Drink", "Eat Cow", "Collect Sapling", "Make Wood Sword"):
-        assert order.index(side) > order.index("Collect Diamond"), side
+    # before the long plans (iron and deeper): upkeep first, then every shallower skill
+    assert order[7:10] == ["Collect Drink", "Eat Cow", "Sleep"]
+    iron = order.index("Collect Iron")
+    for short in ("Place Stone", "Collect Sapling", "Make Wood Sword", "Defeat Zombie"):
+        assert order.index(short) < iron, short
+    assert order[iron : iron + 3] == ["Collect Iron", "Make Iron Pickaxe", "Collect Diamond"]
     assert len(order) == len(set(order)) == len(load_knowledge(CLASSIC).skills())
 
 

@@ -18,6 +18,11 @@ The order aims at the deepest achievements first:
    way to the deepest achievements, which beats spending it on a side skill first.
 5. When nothing is ready, the first open skill is proposed anyway (its plan will say what
    is missing).
+6. The long plans come last: when the best pick is of tier :data:`LONG_TIER` or deeper
+   (Collect Iron's: plans of hundreds of steps, that outlast the thirst clock and cost a
+   slot 10-20 minutes on a CPU), every ready shallower skill not tried yet comes first,
+   upkeep skills (restore food, drink or energy and need nothing: :mod:`flowrl.skills.upkeep`)
+   before the others, so the deep plans carry them and the cheap skills are banked first.
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
+from flowrl.skills.upkeep import UPKEEP_LEVELS
+
 MAX_REJECTIONS = 2
+LONG_TIER = 6  # Collect Iron's tier in Craftax-Classic: wood, table, pickaxe, stone, ...
 
 
 class Proposable(Protocol):
@@ -64,6 +72,17 @@ def unlocks(skill: Proposable, open_skills: Iterable[Proposable]) -> set[str]:
                 have |= _items(other.spec.get("gain"))
                 grew = True
     return reached
+
+
+def _is_upkeep(skill: Proposable) -> bool:
+    """Restores a need (its gain names food, drink or energy) and requires nothing."""
+    gain = skill.spec.get("gain")
+    needs = set(UPKEEP_LEVELS)
+    return (
+        isinstance(gain, Mapping)
+        and bool(needs & set(gain))
+        and not _items(skill.spec.get("requirements"))
+    )
 
 
 def depths(skills: Sequence[Proposable]) -> dict[str, int]:
@@ -120,6 +139,10 @@ def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
     fresh = [s for s in ready if not rejections[_key(s.name)]]
     retry = [s for s in ready if rejections[_key(s.name)]]
     best = max(fresh, key=value, default=None)
+    if best is not None and tier.get(_key(best.name), 0) >= LONG_TIER:
+        short = [s for s in fresh if tier.get(_key(s.name), 0) < LONG_TIER]
+        if short:
+            return max(short, key=lambda s: (_is_upkeep(s), value(s)))
     again = max(retry, key=value, default=None)
     if best is None or again is None:
         return again if best is None else best

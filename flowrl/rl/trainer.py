@@ -206,7 +206,7 @@ def plan_env(vec: Any) -> FlowEnv:
 
 def start(plan: Plan, env_name: str, config: TrainConfig, init: str | Path | None = None) -> Start:
     """The env, network and optimiser of a run; experts of ``init`` loaded by skill name."""
-    skills = skill_experts(plan.names, plan.experts)
+    skills = skill_experts(plan.skill_names, plan.skill_experts)
     old_params, old_meta = load_checkpoint(init) if init is not None else (None, {})
     frontier = frontier_step(plan, set(old_meta.get("skills", {}))) if init is not None else 0
     vec = make_flow_vec_env(config, env_name, plan, frontier)
@@ -443,6 +443,11 @@ def checkpoint_metadata(
             "names": list(plan.names),
             "experts": list(plan.experts),
             "counts": list(plan.counts),
+            # upkeep skills: run when a need is at or below `below`, until it is at `until`
+            "upkeep": [
+                {"skill": u.name, "need_index": u.stat, "below": u.below, "until": u.until}
+                for u in begin.ppo.flow.upkeep
+            ],
         },
         "network": {
             "kind": "ExpertActorCritic",
@@ -560,7 +565,7 @@ def train(
             t0 = time.perf_counter()
             runner, metrics = begin.ppo.train_chunk(runner)
             metrics = jax.device_get(metrics)
-            problem = chunk_problem(metrics, runner.params, plan.names, run.updates)
+            problem = chunk_problem(metrics, runner.params, begin.ppo.flow.task_names, run.updates)
             if problem:  # keep the last finite parameters, then stop
                 save(False, run.snapshots[max(run.snapshots)], "last finite")
                 raise PoisonedTraining(problem)
