@@ -28,9 +28,9 @@ def _order(skills, rejected=()) -> list[str]:
     return order
 
 
-def test_classic_goes_deep_banks_short_skills_then_takes_the_long_plans() -> None:
+def test_classic_goes_deep_with_upkeep_and_banks_short_skills_before_dead_ends() -> None:
     order = _order(load_knowledge(CLASSIC).skills())
-    assert order[:7] == [
+    assert order[:12] == [
         "Collect Wood",
         "Place Crafting Table",
         "Make Wood Pickaxe",
@@ -38,13 +38,17 @@ def test_classic_goes_deep_banks_short_skills_then_takes_the_long_plans() -> Non
         "Make Stone Pickaxe",
         "Place Furnace",
         "Collect Coal",
+        # upkeep right before the first plans that outlast the thirst clock
+        "Collect Drink",
+        "Eat Cow",
+        "Sleep",
+        "Collect Iron",
+        "Make Iron Pickaxe",  # long, but on the way to the diamond
     ]
-    # before the long plans (iron and deeper): upkeep first, then every shallower skill
-    assert order[7:10] == ["Collect Drink", "Eat Cow", "Sleep"]
-    iron = order.index("Collect Iron")
+    # long dead ends (the diamond, the iron sword) wait for every short skill
     for short in ("Place Stone", "Collect Sapling", "Make Wood Sword", "Defeat Zombie"):
-        assert order.index(short) < iron, short
-    assert order[iron : iron + 3] == ["Collect Iron", "Make Iron Pickaxe", "Collect Diamond"]
+        assert 12 <= order.index(short) < order.index("Collect Diamond"), short
+    assert order[-2:] == ["Collect Diamond", "Make Iron Sword"]
     assert len(order) == len(set(order)) == len(load_knowledge(CLASSIC).skills())
 
 

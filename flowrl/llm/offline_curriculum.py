@@ -18,11 +18,12 @@ The order aims at the deepest achievements first:
    way to the deepest achievements, which beats spending it on a side skill first.
 5. When nothing is ready, the first open skill is proposed anyway (its plan will say what
    is missing).
-6. The long plans come last: when the best pick is of tier :data:`LONG_TIER` or deeper
-   (Collect Iron's: plans of hundreds of steps, that outlast the thirst clock and cost a
-   slot 10-20 minutes on a CPU), every ready shallower skill not tried yet comes first,
-   upkeep skills (restore food, drink or energy and need nothing: :mod:`flowrl.skills.upkeep`)
-   before the others, so the deep plans carry them and the cheap skills are banked first.
+6. Long plans: a skill of tier :data:`LONG_TIER` or deeper (Collect Iron's: plans of
+   hundreds of steps, that outlast the thirst clock and cost a slot 10-20 minutes on a
+   CPU) waits for the ready upkeep skills (restore food, drink or energy and need nothing:
+   :mod:`flowrl.skills.upkeep`), so the long plans carry them; and a long one that
+   unlocks nothing (Collect Diamond, Make Iron Sword) also waits for every ready shallower
+   skill, so the cheap skills are banked before the dead ends that cost most.
 """
 
 from __future__ import annotations
@@ -141,8 +142,9 @@ def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
     best = max(fresh, key=value, default=None)
     if best is not None and tier.get(_key(best.name), 0) >= LONG_TIER:
         short = [s for s in fresh if tier.get(_key(s.name), 0) < LONG_TIER]
-        if short:
-            return max(short, key=lambda s: (_is_upkeep(s), value(s)))
+        upkeep = [s for s in short if _is_upkeep(s)]
+        if upkeep or (short and not unlocks(best, open_)):
+            return max(upkeep or short, key=value)
     again = max(retry, key=value, default=None)
     if best is None or again is None:
         return again if best is None else best
