@@ -17,6 +17,7 @@ from typing import Any
 ROUTING_MODES = ("auto", "select", "gather", "ragged")
 MINIBATCHING = ("expert", "expert_exact", "mixed")
 ACTIVATIONS = ("tanh", "relu", "gelu")
+FRONTIER_TARGETS = ("new", "weakest")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ class TrainConfig:
     frontier_share: float = 0.5
     frontier_min_share: float = 0.1
     frontier_size: int = 0  # saved states per batch; 0 -> num_envs
+    # which step frontier starts practise: "new" (the frontier step, always) or "weakest"
+    # (each chunk, the step >= 1 that fresh episodes reaching it complete least often, among
+    # steps with min_episodes arrivals in the window; the frontier step until then)
+    frontier_target: str = "weakest"
     # flow env
     completion_bonus: float = 1.0
     # the game's own reward (new achievements, 0.1 x health change) added to every plan
@@ -111,6 +116,10 @@ class TrainConfig:
         if self.minibatching not in MINIBATCHING:
             raise ValueError(
                 f"minibatching {self.minibatching!r} unknown; choose one of {MINIBATCHING}"
+            )
+        if self.frontier_target not in FRONTIER_TARGETS:
+            raise ValueError(
+                f"frontier_target {self.frontier_target!r} unknown; choose {FRONTIER_TARGETS}"
             )
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation {self.activation!r} unknown; choose {ACTIVATIONS}")

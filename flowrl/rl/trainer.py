@@ -256,6 +256,7 @@ class Run:
     # per update: fresh episodes that failed at each step, by cause; resolved episodes
     failure_counts: list[tuple[dict[str, np.ndarray], int]] = field(default_factory=list)
     shares: list[float] = field(default_factory=list)  # frontier share of each chunk
+    targets: list[int] = field(default_factory=list)  # frontier target step of each chunk
     extended_chunks: int = 0
 
     def __post_init__(self) -> None:
@@ -413,6 +414,34 @@ class Run:
         return False
 
 
+def weakest_step(final_step_counts: np.ndarray, min_episodes: int) -> int | None:
+    """The plan step ``k >= 1`` that fresh episodes reaching it complete least often
+    (``final_step_counts[j]``: episodes that ended on step ``j``, ``j = num_tasks`` for a
+    completed plan), among steps reached by at least ``min_episodes``; None if none is."""
+    counts = np.asarray(final_step_counts, np.int64)
+    reached = counts[::-1].cumsum()[::-1]  # episodes that got to step >= j
+    best: tuple[float, int] | None = None
+    for k in range(1, len(counts) - 1):
+        if reached[k] >= max(1, min_episodes):
+            rate = reached[k + 1] / reached[k]
+            if best is None or rate < best[0]:
+                best = (rate, k)
+    return None if best is None else best[1]
+
+
+def frontier_target(config: TrainConfig, run: Run, frontier: int) -> int:
+    """The step frontier starts practise this chunk: ``frontier`` (the first step not
+    warm-started) with ``frontier_target: new``; with ``weakest``, the step the window's
+    fresh episodes complete least often once one has enough arrivals (for a new skill that
+    is usually the frontier step itself; once it is learned, the old step the deep plan
+    still loses most episodes at, e.g. the search for iron inside an iron-pickaxe plan)."""
+    if config.frontier_target == "new" or not run.step_counts:
+        return frontier
+    window = np.sum(run.step_counts[-config.success_window :], axis=0)
+    weakest = weakest_step(window, config.min_episodes)
+    return frontier if weakest is None else weakest
+
+
 def frontier_share(config: TrainConfig, rate: float) -> float:
     """The share of resets that start at the frontier, given the frontier episodes' success
     ``rate``: ``frontier_share`` while it is unknown or low, falling linearly to
@@ -481,6 +510,8 @@ def checkpoint_metadata(
             "share_last": run.shares[-1] if run.shares else None,
             "success_rate": None if math.isnan(run.frontier_rate()) else run.frontier_rate(),
             "episodes": sum(e for e, _ in run.frontier_counts),
+            # chunks spent practising each step (frontier_target: weakest moves it)
+            "targets": {str(k): run.targets.count(k) for k in sorted(set(run.targets))},
         }
         if begin.frontier
         else None,
@@ -557,10 +588,14 @@ def train(
     try:
         chunk = 0
         while chunk < max_chunks:
-            if begin.frontier:  # the share of frontier starts for this chunk
+            if begin.frontier:  # the share of frontier starts for this chunk, and where
                 share = frontier_share(config, run.frontier_rate())
+                target = frontier_target(config, run, begin.frontier)
                 run.shares.append(share)
-                vec_state = runner.vec_state.replace(prob=jnp.asarray(share, jnp.float32))
+                run.targets.append(target)
+                vec_state = runner.vec_state.replace(
+                    prob=jnp.asarray(share, jnp.float32), target=jnp.asarray(target, jnp.int32)
+                )
                 runner = runner.replace(vec_state=vec_state)
             t0 = time.perf_counter()
             runner, metrics = begin.ppo.train_chunk(runner)
