@@ -29,9 +29,10 @@ UPKEEP_LEVELS: dict[str, tuple[int, int]] = {
 }
 """Need -> (start at or below, stop at or above)."""
 
-UPKEEP_MIN_STEPS = 4
-"""Plans shorter than this get no upkeep: they end long before a need runs out, and every
-upkeep skill adds an expert to the network."""
+UPKEEP_MIN_STEPS = 7
+"""Plans shorter than this get no upkeep. Every upkeep skill adds an expert, and the
+rollout's forward pass runs every expert (``select`` routing), while Classic's plans below the iron tier (Make Stone Pickaxe: 6 steps, a median episode of
+about 100 steps) end long before a need runs out; Collect Iron's plan has 7 steps."""
 
 
 def is_upkeep(spec: SkillSpec, need: str) -> bool:
