@@ -80,10 +80,10 @@ def write_json(path: str | Path | None, data: dict[str, Any]) -> None:
         print(f"# wrote {path}")
 
 
-def kb_plan(env_name: str, skill: str) -> Any:
-    """``skill``'s plan over the knowledge base (a :class:`LibraryPlan`; its experts are
-    numbered 0..k-1 in plan order)."""
+def kb_plan(game: Any, skill: str) -> Any:
+    """``skill``'s plan over the knowledge base of ``game`` (a GameSpec; a
+    :class:`LibraryPlan`, its experts numbered 0..k-1 in plan order)."""
     from flowrl.skills.library import kb_library
     from flowrl.skills.planner import plan_skill
 
-    return plan_skill(env_name, kb_library(env_name), skill)
+    return plan_skill(game, kb_library(game), skill)

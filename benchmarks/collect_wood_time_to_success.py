@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jax
 
+from flowrl.envs.games import get_game
 from flowrl.rl.config import load_config
 from flowrl.rl.trainer import train
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
@@ -41,14 +42,13 @@ def main() -> None:
         total_timesteps=args.total_timesteps,
         seed=args.seed,
     )
+    game = get_game(args.env_name)
     plan = load_plan(
-        build_plan_module(
-            [PlanStep("Collect Wood", SKILL.read_text(), args.count, 0)], args.env_name
-        ),
-        args.env_name,
+        build_plan_module([PlanStep("Collect Wood", SKILL.read_text(), args.count, 0)], game),
+        game,
     )
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="collect_wood_"))
-    result = train(plan, args.env_name, out, config, progress=True)
+    result = train(plan, game, out, config, progress=True)
     print(
         f"# {args.env_name}, Collect Wood (n={args.count}), {config.num_envs} envs, width "
         f"{config.width}, threshold {config.success_threshold}, window {config.success_window} "

@@ -19,6 +19,7 @@ from bench_common import best_of, blocked
 
 from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.game_env import GameEnv
+from flowrl.envs.games import get_game
 from flowrl.envs.resets import ResetConfig, VecEnv
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 
@@ -79,12 +80,13 @@ def main() -> None:
     parser.add_argument("--naive", action="store_true", help="also time naive auto-reset (slow)")
     args = parser.parse_args()
 
-    game = GameEnv(args.env_name, args.max_episode_steps)
+    spec = get_game(args.env_name)
+    game = GameEnv(spec, args.max_episode_steps)
     plan = load_plan(
-        build_plan_module([PlanStep("Collect Wood", SKILL.read_text(), 9, 0)], args.env_name),
-        args.env_name,
+        build_plan_module([PlanStep("Collect Wood", SKILL.read_text(), 9, 0)], spec),
+        spec,
     )
-    flow = FlowEnv(args.env_name, plan, max_episode_steps=args.max_episode_steps)
+    flow = FlowEnv(spec, plan, max_episode_steps=args.max_episode_steps)
     cases = [
         ("raw craftax, no resets", VecEnv(game, args.num_envs, ResetConfig(mode="none"))),
         ("raw craftax, optimistic", VecEnv(game, args.num_envs, ResetConfig(mode="optimistic"))),

@@ -23,6 +23,7 @@ from env_throughput import compile_case, time_cases
 from flowrl.envs.fabrax import ENV_NAME as FABRAX
 from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.game_env import GameEnv
+from flowrl.envs.games import GameSpec, get_game
 from flowrl.envs.resets import ResetConfig, VecEnv
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 
@@ -30,9 +31,9 @@ CLASSIC = "Craftax-Classic-Symbolic-v1"
 SKILL = Path(__file__).resolve().parent.parent / "tests" / "skills" / "collect_wood.py"
 
 
-def flow_env(env_name: str, max_episode_steps: int) -> FlowEnv:
-    module = build_plan_module([PlanStep("Collect Wood", SKILL.read_text(), 9, 0)], env_name)
-    return FlowEnv(env_name, load_plan(module, env_name), max_episode_steps=max_episode_steps)
+def flow_env(game: GameSpec, max_episode_steps: int) -> FlowEnv:
+    module = build_plan_module([PlanStep("Collect Wood", SKILL.read_text(), 9, 0)], game)
+    return FlowEnv(game, load_plan(module, game), max_episode_steps=max_episode_steps)
 
 
 def main() -> None:
@@ -45,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
 
     none = ResetConfig(mode="none")
-    classic, fabrax = (GameEnv(n, args.max_episode_steps) for n in (CLASSIC, FABRAX))
+    classic, fabrax = (GameEnv(get_game(n), args.max_episode_steps) for n in (CLASSIC, FABRAX))
     cases = [
         ("Classic, raw", VecEnv(classic, args.num_envs, none), classic.num_actions),
         ("Fabrax, raw", VecEnv(fabrax, args.num_envs, none), fabrax.num_actions),
@@ -53,7 +54,7 @@ def main() -> None:
     ]
     if not args.no_flow:
         for name, game in ((CLASSIC, classic), (FABRAX, fabrax)):
-            vec = VecEnv(flow_env(name, args.max_episode_steps), args.num_envs, none)
+            vec = VecEnv(flow_env(game.game, args.max_episode_steps), args.num_envs, none)
             label = "Classic" if name == CLASSIC else "Fabrax"
             cases.append((f"{label}, flow env", vec, game.num_actions))
     print(

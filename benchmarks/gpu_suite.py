@@ -37,6 +37,7 @@ from trainer_throughput import measure, trainer_ppo, wood_plan
 
 from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.game_env import GameEnv
+from flowrl.envs.games import GameSpec, get_game
 from flowrl.envs.resets import ResetConfig, VecEnv
 from flowrl.rl.config import load_config
 
@@ -75,13 +76,13 @@ SIZES = {
 }
 
 
-def env_section(env_name: str, sizes: dict) -> list[dict]:
-    plan = wood_plan(env_name, 1)
-    flow = FlowEnv(env_name, plan)
+def env_section(game: GameSpec, sizes: dict) -> list[dict]:
+    plan = wood_plan(game, 1)
+    flow = FlowEnv(game, plan)
     cases = [(f"flow env, reset pool, {n} envs", VecEnv(flow, n), n) for n in sizes["env_envs"]]
     n = sizes["raw_envs"]
     if n:
-        raw = VecEnv(GameEnv(env_name), n, ResetConfig(mode="none"))
+        raw = VecEnv(GameEnv(game), n, ResetConfig(mode="none"))
         cases.append((f"raw craftax, no resets, {n} envs", raw, n))
     rows = []
     for name, vec, n in cases:
@@ -139,16 +140,15 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"# gpu suite ({mode}); {describe(result['machine'])}", flush=True)
     start = time.perf_counter()
 
-    result["env"] = env_section(args.env_name, sizes)
+    game = get_game(args.env_name)
+    result["env"] = env_section(game, sizes)
     write_json(args.out, result)
 
     config = load_config("gpu", **sizes["train"])
     env_at = {r["num_envs"]: r["sps"] for r in result["env"] if r["name"].startswith("flow")}
     trainer = []
     for e in sizes["experts"]:
-        row = measure(
-            f"trainer, gpu profile, {e} experts", trainer_ppo(config, args.env_name, e), 1
-        )
+        row = measure(f"trainer, gpu profile, {e} experts", trainer_ppo(config, game, e), 1)
         if config.num_envs in env_at:
             row["x_env_alone"] = row["sps"] / env_at[config.num_envs]
         trainer.append(row)

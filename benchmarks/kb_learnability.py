@@ -26,6 +26,7 @@ from typing import Any
 
 from bench_common import RESULTS, describe, kb_plan, machine, write_json
 
+from flowrl.envs.games import get_game
 from flowrl.rl.config import load_config
 from flowrl.rl.evaluate import evaluate
 from flowrl.rl.trainer import train
@@ -77,8 +78,8 @@ def learn(
     folder = out / name.lower().replace(" ", "_")
     start = time.perf_counter()
     result = train(
-        load_plan(planned.module_source(), args.env_name),
-        args.env_name,
+        load_plan(planned.module_source(), planned.game),
+        planned.game,
         folder,
         config,
         init=trained[warm]["checkpoint"] if warm else None,
@@ -131,7 +132,8 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="default results/kb_learnability_<env>")
     args = parser.parse_args()
 
-    names = args.skills or [s.name for s in kb_skills(args.env_name)][: args.first]
+    game = get_game(args.env_name)
+    names = args.skills or [s.name for s in kb_skills(game)][: args.first]
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="learnability_"))
     m = machine()
     print(f"# {args.env_name}, profile {args.profile}, budget {int(args.total_timesteps):,}")
@@ -140,7 +142,7 @@ def main() -> None:
     rows = []
     for name in names:
         try:
-            planned = kb_plan(args.env_name, name)
+            planned = kb_plan(game, name)
         except (ResolverError, ValueError) as exc:  # a skill the KB cannot plan is a table row
             row = {"skill": name, "error": f"{type(exc).__name__}: {exc}"}
         else:

@@ -40,14 +40,20 @@ def client(skills: int, model: str, ledger: str) -> None:
     import flowrl
     from flowrl.llm import chain, get_query
 
+    try:  # this flowrl passes the game's GameSpec inward; earlier ones took its name
+        from flowrl.envs.games import as_game
+
+        game: Any = as_game(ENV)
+    except ImportError:
+        game = ENV
     query = get_query(model, ledger=ledger)
-    library = chain.empty_library(ENV)
+    library = chain.empty_library(game)
     accepted = 0
     for i in range(skills):
-        proposal = chain.propose(query, ENV, chain.build_prompt(ENV, library), library)
+        proposal = chain.propose(query, game, chain.build_prompt(game, library), library)
         spec = proposal.value
-        code = chain.write_code(query, ENV, spec, library)
-        checked = chain.validate_with_repair(query, ENV, spec["name"], code.value["source"])
+        code = chain.write_code(query, game, spec, library)
+        checked = chain.validate_with_repair(query, game, spec["name"], code.value["source"])
         verdict = checked.value
         print(f"skill {i}: {spec['name']}: ok={verdict['ok']} rounds={len(verdict['rounds'])}")
         if verdict["ok"]:

@@ -14,6 +14,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from flowrl.envs.games import get_game
 from flowrl.llm import chain, get_query, load_settings
 from flowrl.llm.ledger import read_ledger
 from flowrl.llm.offline import load_knowledge
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--max_skills", type=int, default=None)
     args = parser.parse_args()
     env = args.env_name
+    game = get_game(env)
     query = get_query("offline", settings=load_settings(cache_enabled=False))
     total = len(load_knowledge(env).skills())
     n = min(total, args.max_skills or total)
@@ -36,9 +38,9 @@ def main() -> None:
         for i in range(n):
             ledger = Path(tmp) / f"skill_{i}.jsonl"
             spec = chain.propose(
-                query, env, chain.build_prompt(env, library), library, ledger=ledger
+                query, game, chain.build_prompt(game, library), library, ledger=ledger
             )
-            code = chain.write_code(query, env, spec.value, library, ledger=ledger)
+            code = chain.write_code(query, game, spec.value, library, ledger=ledger)
             by = {r["purpose"]: r["prompt_size_tokens_est"] for r in read_ledger(ledger)}
             rows.append((spec.value["name"], *(by[p] for p in PURPOSES)))
             library["skills"].append(

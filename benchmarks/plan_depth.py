@@ -25,6 +25,7 @@ from typing import Any
 
 from bench_common import RESULTS, describe, kb_plan, machine, write_json
 
+from flowrl.envs.games import get_game
 from flowrl.rl.config import load_config
 from flowrl.rl.evaluate import evaluate
 from flowrl.rl.trainer import train
@@ -97,7 +98,7 @@ def main() -> None:
     parser.add_argument("--png", default=str(RESULTS / "plan_depth.png"))
     args = parser.parse_args()
 
-    planned = kb_plan(args.env_name, args.skill)
+    planned = kb_plan(get_game(args.env_name), args.skill)
     steps = [f"{s['skill']} x{s['times']} (n={s['count']})" for s in planned.doc["steps"]]
     # threshold 1.0 and no early stop: the whole budget is trained, so a collapse shows
     config = load_config(
@@ -114,8 +115,8 @@ def main() -> None:
     print(f"# {describe(m)}")
     start = time.perf_counter()
     result = train(
-        load_plan(planned.module_source(), args.env_name),
-        args.env_name,
+        load_plan(planned.module_source(), planned.game),
+        planned.game,
         out,
         config,
         init=args.init,

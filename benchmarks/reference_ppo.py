@@ -32,6 +32,7 @@ import optax
 from bench_common import best_of, blocked
 
 from flowrl.envs.game_env import GameEnv
+from flowrl.envs.games import get_game
 from flowrl.envs.resets import ResetConfig, VecEnv
 
 
@@ -106,7 +107,7 @@ def make_train(cfg: ReferenceConfig):
     worlds; ``train(key, obs, env_state) -> (params, mean losses per update)`` is the whole
     run from them (a long run amortises the first worlds; a timed short one must not pay
     for them, as world generation costs hundreds of steps)."""
-    game = GameEnv(cfg.env_name)
+    game = GameEnv(get_game(cfg.env_name))  # the config names the game
     vec = VecEnv(game, cfg.num_envs, ResetConfig(mode="optimistic", reset_ratio=cfg.reset_ratio))
     net = Net(game.num_actions, cfg.width, cfg.depth)
     batch = cfg.num_envs * cfg.num_steps

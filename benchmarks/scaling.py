@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import describe, machine, write_json
 from trainer_throughput import measure_all, start, trainer_ppo, wood_plan
 
+from flowrl.envs.games import GameSpec, get_game
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO
@@ -44,8 +45,8 @@ class RoundRobinPPO(PPO):
         return jnp.arange(self.vec_env.num_envs, dtype=jnp.int32) % self.num_experts
 
 
-def round_robin_ppo(config: TrainConfig, env_name: str, experts: int) -> PPO:
-    vec = make_flow_vec_env(config, env_name, wood_plan(env_name, 1))
+def round_robin_ppo(config: TrainConfig, game: GameSpec, experts: int) -> PPO:
+    vec = make_flow_vec_env(config, game, wood_plan(game, 1))
     net = ExpertActorCritic(
         experts, vec.env.num_actions, config.width, config.depth, config.activation, config.routing
     )
@@ -109,14 +110,15 @@ def main(argv: list[str] | None = None) -> dict:
     )
     before = machine()
     print(f"# {args.env_name}, {config.num_envs} envs, width {config.width}; {describe(before)}")
+    game = get_game(args.env_name)
     cases = []
     for steps in args.plan_lengths:
-        cases.append(start(f"plan {steps}", trainer_ppo(config, args.env_name, steps)))
+        cases.append(start(f"plan {steps}", trainer_ppo(config, game, steps)))
         print(f"# plan length {steps:2d}: first chunk {cases[-1]['first_s']:.1f} s", flush=True)
     for e in args.experts:
         if e == 1 and 1 in args.plan_lengths:
             continue  # one expert on a 1-step plan is the plan-length-1 case
-        cases.append(start(f"experts {e}", round_robin_ppo(config, args.env_name, e)))
+        cases.append(start(f"experts {e}", round_robin_ppo(config, game, e)))
         print(f"# experts {e:2d}: first chunk {cases[-1]['first_s']:.1f} s", flush=True)
     rows = {r["name"]: r for r in measure_all(cases, args.repeats)}
     plan_rows = [{"plan_length": s, "experts": s, **rows[f"plan {s}"]} for s in args.plan_lengths]

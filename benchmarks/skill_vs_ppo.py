@@ -21,6 +21,7 @@ from typing import Any
 
 from bench_common import RESULTS, describe, machine, write_json
 
+from flowrl.envs.games import GameSpec, get_game
 from flowrl.rl.baseline import baseline_config, game_reward_plan, game_reward_source
 from flowrl.rl.config import load_config
 from flowrl.rl.evaluate import evaluate
@@ -40,8 +41,8 @@ REWARDS = {
 }
 
 
-def _kb_source(env_name: str, skill: str) -> str:
-    return kb_skill(env_name, skill).code
+def _kb_source(game: GameSpec, skill: str) -> str:
+    return kb_skill(game, skill).code
 
 
 def _variant_source(source: str, variant: str) -> str:
@@ -54,12 +55,12 @@ def _variant_source(source: str, variant: str) -> str:
     return head + "def task_reward(" + body + "def task_network_number" + rest
 
 
-def _game_reward_done_source(env_name: str, skill_source: str) -> str:
+def _game_reward_done_source(game: GameSpec, skill_source: str) -> str:
     """The game's reward (every achievement, 0.1 x health change), done as the skill's."""
-    game = game_reward_source(env_name)
+    reward_source = game_reward_source(game)
     done = skill_source.split("def task_reward(", 1)[0]
-    reward = "def task_reward(" + game.split("def task_reward(", 1)[1]
-    header = game.split("def task_is_done(", 1)[0]
+    reward = "def task_reward(" + reward_source.split("def task_reward(", 1)[1]
+    header = reward_source.split("def task_is_done(", 1)[0]
     return header + done[done.index("def task_is_done(") :] + reward
 
 
@@ -71,17 +72,17 @@ SETTINGS = {
 }
 
 
-def plans(env_name: str, skill: str, variants: list[str]):
-    source = _kb_source(env_name, skill)
+def plans(game: GameSpec, skill: str, variants: list[str]):
+    source = _kb_source(game, skill)
     for v in variants:
         if v == "ppo":
-            yield v, game_reward_plan(env_name)
+            yield v, game_reward_plan(game)
         elif v in SETTINGS:
-            yield v, single_skill_plan(source, env_name, skill)
+            yield v, single_skill_plan(source, game, skill)
         elif v == "game_reward":
-            yield v, single_skill_plan(_game_reward_done_source(env_name, source), env_name, skill)
+            yield v, single_skill_plan(_game_reward_done_source(game, source), game, skill)
         else:
-            yield v, single_skill_plan(_variant_source(source, v), env_name, skill)
+            yield v, single_skill_plan(_variant_source(source, v), game, skill)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         args.profile, total_timesteps=int(float(args.total_timesteps)), seed=args.seed
     )
     rows = []
-    for variant, plan in plans(args.env_name, args.skill, args.variants):
+    game = get_game(args.env_name)
+    for variant, plan in plans(game, args.skill, args.variants):
         # every variant changes one factor of the skill's own formulation: no game reward
         # unless the variant adds it (whatever the trainer's default)
         config = base.replace(
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
-            result = train(plan, args.env_name, tmp, config, progress=False, keep="last")
+            result = train(plan, game, tmp, config, progress=False, keep="last")
             wall = time.perf_counter() - t0
             ev = evaluate(
                 result.checkpoint_dir,

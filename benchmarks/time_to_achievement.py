@@ -62,6 +62,7 @@ def ppo_times(args: argparse.Namespace, wall_budget: float) -> dict[str, Any]:
     """Plain PPO for ``wall_budget`` seconds, evaluated on fresh episodes as it goes."""
     import jax
 
+    from flowrl.envs.games import get_game
     from flowrl.rl.baseline import baseline_config, game_reward_plan
     from flowrl.rl.config import load_config
     from flowrl.rl.evaluate import full_episode_achievements
@@ -71,9 +72,10 @@ def ppo_times(args: argparse.Namespace, wall_budget: float) -> dict[str, Any]:
 
     base = load_config(args.profile, seed=args.seed)
     config = baseline_config(base, int(float(args.ppo_timesteps)), args.seed)
-    plan = game_reward_plan(args.env_name)
-    begin = start(plan, args.env_name, config)
-    eval_env = make_flow_env(config.replace(max_episode_steps=HORIZON), args.env_name, plan)
+    game = get_game(args.env_name)
+    plan = game_reward_plan(game)
+    begin = start(plan, game, config)
+    eval_env = make_flow_env(config.replace(max_episode_steps=HORIZON), game, plan)
     rollout = make_rollout(eval_env, begin.ppo.network, args.episodes)
     keys = jax.random.split(jax.random.PRNGKey(10_000 + args.seed), args.episodes)
     runner, frames, next_eval = begin.runner, 0, 0

@@ -34,6 +34,7 @@ import reference_ppo
 from bench_common import SKILL, best_of, blocked, describe, machine, write_json
 from env_throughput import make_runner
 
+from flowrl.envs.games import GameSpec, get_game
 from flowrl.rl.config import TrainConfig
 from flowrl.rl.gae import compute_gae
 from flowrl.rl.networks import ActorCritic, ExpertActorCritic
@@ -42,15 +43,15 @@ from flowrl.rl.train_env import make_flow_vec_env
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 
 
-def wood_plan(env_name: str, steps: int):
+def wood_plan(game: GameSpec, steps: int):
     """A plan of ``steps`` wood-collecting steps (1, 2, ... wood), one expert per step."""
     source = SKILL.read_text()
     plan = [PlanStep(f"Collect Wood {k + 1}", source, k + 1, k) for k in range(steps)]
-    return load_plan(build_plan_module(plan, env_name), env_name)
+    return load_plan(build_plan_module(plan, game), game)
 
 
-def trainer_ppo(config: TrainConfig, env_name: str, experts: int) -> PPO:
-    vec = make_flow_vec_env(config, env_name, wood_plan(env_name, experts))
+def trainer_ppo(config: TrainConfig, game: GameSpec, experts: int) -> PPO:
+    vec = make_flow_vec_env(config, game, wood_plan(game, experts))
     net = ExpertActorCritic(
         experts, vec.env.num_actions, config.width, config.depth, config.activation, config.routing
     )
@@ -213,7 +214,7 @@ def profile_result(rows: list[dict], batch: int) -> dict:
     }
 
 
-def whole_run(config: TrainConfig, env_name: str, experts: int, chunks: int) -> dict:
+def whole_run(config: TrainConfig, game: GameSpec, experts: int, chunks: int) -> dict:
     """A whole ``flowrl train`` run (rollout, update, CSV, progress, checkpoints): steady
     steps/s after the first chunk, and that first chunk (compile + its run)."""
     from flowrl.rl.trainer import train
@@ -224,7 +225,7 @@ def whole_run(config: TrainConfig, env_name: str, experts: int, chunks: int) -> 
         checkpoint_every_chunks=1,
     )
     with tempfile.TemporaryDirectory() as out:
-        result = train(wood_plan(env_name, experts), env_name, out, cfg, progress=False)
+        result = train(wood_plan(game, experts), game, out, cfg, progress=False)
     rest = result.frames - cfg.frames_per_chunk
     sps = rest / (result.wall_s - result.compile_s) if rest > 0 else float("nan")
     return {
@@ -275,23 +276,24 @@ def main(argv: list[str] | None = None) -> dict:
     )
     # the reference PPO: a whole run of as many updates as a timed chunk
     reference_cfg = reference_ppo.ReferenceConfig.matching(config, args.env_name)
-    profiled = trainer_ppo(config, args.env_name, args.profile_experts)
+    game = get_game(args.env_name)
+    profiled = trainer_ppo(config, game, args.profile_experts)
     actions = profiled.vec_env.env.num_actions
     plain_net = ActorCritic(actions, config.width, config.depth, config.activation)
     parts = profile_cases(profiled, PPO(config, profiled.vec_env, plain_net))
     print("# profile parts compiled", flush=True)
-    one_step = make_flow_vec_env(config, args.env_name, wood_plan(args.env_name, 1))
+    one_step = make_flow_vec_env(config, game, wood_plan(game, 1))
     cases = [start_reference("reference PPO (Craftax-Baselines style)", reference_cfg)]
     cases.append(start("plain PPO, flow env", PPO(config, one_step, plain_net)))
     for e in args.experts:
-        cases.append(start(f"trainer, {e} experts", trainer_ppo(config, args.env_name, e)))
+        cases.append(start(f"trainer, {e} experts", trainer_ppo(config, game, e)))
         print(f"# compiled {cases[-1]['name']}", flush=True)
     # every case and every profile part timed in the same rounds
     timed = measure_all(cases + parts, args.repeats)
     reference, *rows = timed[: len(cases)]
     prof = profile_result(timed[len(cases) :], config.batch_size)
     if args.whole_run_chunks:
-        rows.append(whole_run(config, args.env_name, args.profile_experts, args.whole_run_chunks))
+        rows.append(whole_run(config, game, args.profile_experts, args.whole_run_chunks))
     after = machine()
 
     limit = {

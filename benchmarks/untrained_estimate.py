@@ -15,6 +15,7 @@ import csv
 import tempfile
 from pathlib import Path
 
+from flowrl.envs.games import get_game
 from flowrl.rl.config import load_config
 from flowrl.rl.evaluate import evaluate
 from flowrl.rl.trainer import train
@@ -40,10 +41,11 @@ def main() -> None:
         early_stop_below=0.0,
         total_timesteps=args.updates * config.batch_size,
     )
-    skill = kb_skill(args.env_name, args.skill)
-    source = build_plan_module([PlanStep(args.skill, skill.code, args.count, 0)], args.env_name)
+    game = get_game(args.env_name)
+    skill = kb_skill(game, args.skill)
+    source = build_plan_module([PlanStep(args.skill, skill.code, args.count, 0)], game)
     out = Path(tempfile.mkdtemp(prefix="untrained_"))
-    result = train(load_plan(source, args.env_name), args.env_name, out, config, progress=False)
+    result = train(load_plan(source, game), game, out, config, progress=False)
     with open(result.metrics_csv) as handle:
         rows = list(csv.DictReader(handle))
     print(f"# {args.env_name}, {args.skill} (n={args.count}), lr 0, {config.num_envs} envs")

@@ -28,30 +28,37 @@ from typing import Any
 
 import flowrl
 from flowrl.skills import ast_check
-from flowrl.skills.contract import signature_for
 from flowrl.skills.knowledge import kb_skills
 from flowrl.skills.validator import validate_many, validate_source
 
+try:  # this flowrl passes the game's GameSpec inward
+    from flowrl.envs.games import as_game as game_of
+except ImportError:  # earlier versions took the game's name everywhere
+    game_of = str
 
-def static_check(source: str, env_name: str) -> list[str]:
+
+def static_check(source: str, game: Any) -> list[str]:
     """The static check; earlier flowrl versions took the game's Signature instead."""
     try:
-        return ast_check.check_source(source, env_name)
+        return ast_check.check_source(source, game)
     except AttributeError:
-        return ast_check.check_source(source, signature_for(env_name))
+        from flowrl.skills.contract import signature_for  # earlier flowrl only
+
+        return ast_check.check_source(source, signature_for(game))
 
 
 def measure(env_name: str, limit: int) -> dict[str, Any]:
-    sources = [skill.code for skill in kb_skills(env_name)][: limit or None]
-    static_check(sources[0], env_name)  # warm the allowlist tables
+    game = game_of(env_name)
+    sources = [skill.code for skill in kb_skills(game)][: limit or None]
+    static_check(sources[0], game)  # warm the allowlist tables
     start = time.perf_counter()
-    static = [static_check(src, env_name) for src in sources]
+    static = [static_check(src, game) for src in sources]
     static_s = time.perf_counter() - start
     start = time.perf_counter()
-    results = validate_many(sources, env_name)
+    results = validate_many(sources, game)
     batch_s = time.perf_counter() - start
     start = time.perf_counter()
-    lone = validate_source(sources[0], env_name)
+    lone = validate_source(sources[0], game)
     lone_s = time.perf_counter() - start
     return {
         "flowrl": os.path.dirname(flowrl.__file__),

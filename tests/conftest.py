@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from flowrl.envs.games import get_game  # the registry is light: no JAX
+
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # Caches live in a fresh directory per test session (so a run measures cold starts) unless
 # FLOWRL_CACHE_DIR is set. Set here, before anything imports JAX: the persistent
@@ -26,6 +28,7 @@ TESTS = Path(__file__).resolve().parent
 SKILLS = TESTS / "skills"
 CLASSIC = "Craftax-Classic-Symbolic-v1"
 CRAFTAX = "Craftax-Symbolic-v1"
+CLASSIC_GAME = get_game(CLASSIC)  # what the code below the entry points takes
 
 
 def skill_source(name: str) -> str:
@@ -41,9 +44,9 @@ def classic_marker_env():
     first = skill_source("step_marker.py")
     second = first.replace("MARKER = 0.25", "MARKER = 0.5")
     module = build_plan_module(
-        [PlanStep("Wood One", first, 1, 0), PlanStep("Wood Two", second, 2, 1)], CLASSIC
+        [PlanStep("Wood One", first, 1, 0), PlanStep("Wood Two", second, 2, 1)], CLASSIC_GAME
     )
-    return FlowEnv(CLASSIC, load_plan(module, CLASSIC), completion_bonus=10.0)
+    return FlowEnv(CLASSIC, load_plan(module, CLASSIC_GAME), completion_bonus=10.0)
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +85,7 @@ def rl_tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     plan.write_text(
         build_plan_module(
             [PlanStep("Collect Wood", wood, 1, 0), PlanStep("Collect More Wood", wood, 2, 1)],
-            CLASSIC,
+            CLASSIC_GAME,
         )
     )
     config = root / "tiny.yaml"

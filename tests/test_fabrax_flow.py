@@ -10,11 +10,13 @@ import pytest
 from flowrl.envs.fabrax.constants import Action, BlockType
 from flowrl.envs.fabrax.scenario import arena
 from flowrl.envs.flow_env import FlowEnv
+from flowrl.envs.games import get_game
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
 from flowrl.skills.validator import validate_many
 from tests.conftest import skill_source
 
 FABRAX = "Fabrax-Symbolic-v1"
+GAME = get_game(FABRAX)
 
 COLLECT_COPPER = '''"""Collect Copper: mine n copper ore with a stone pickaxe."""
 
@@ -57,9 +59,9 @@ def flow():
             PlanStep("Collect Wood", skill_source("collect_wood.py"), 1, 0),
             PlanStep("Collect Copper", COLLECT_COPPER, 1, 1),
         ],
-        FABRAX,
+        GAME,
     )
-    env = FlowEnv(FABRAX, load_plan(module, FABRAX), completion_bonus=10.0)
+    env = FlowEnv(GAME, load_plan(module, GAME), completion_bonus=10.0)
     return env, jax.jit(env.step)
 
 
@@ -99,6 +101,6 @@ def test_validator_accepts_fabrax_skills_and_rejects_unknown_items():
     assert offline["spec"]["name"] == "Collect Wood"
     broken = COLLECT_COPPER.replace("inventory.copper >= n", "inventory.bronze >= n")
     sources = [skill_source("collect_wood.py"), COLLECT_COPPER, SMELT_GLASS, offline["source"]]
-    *good, bad = validate_many([*sources, broken], FABRAX)
+    *good, bad = validate_many([*sources, broken], GAME)
     assert all(r.ok for r in good), [r.feedback() for r in good]
     assert not bad.ok and "bronze" in bad.feedback()

@@ -11,6 +11,7 @@ import pytest
 from flowrl.envs.fabrax.constants import Achievement
 from flowrl.envs.fabrax.kb import build_knowledge_base, fabrax_skills, resource_files
 from flowrl.envs.fabrax.recipes import RECIPES
+from flowrl.envs.games import get_game
 from flowrl.skills.knowledge import schema_errors
 from flowrl.skills.spec import SkillSpec
 
@@ -59,7 +60,7 @@ def test_fabrax_skills_pass_the_validator():
     from flowrl.skills.validator import validate_many
 
     skills = fabrax_skills()
-    results = validate_many([code for _, code in skills], FABRAX)
+    results = validate_many([code for _, code in skills], get_game(FABRAX))
     failed = {
         spec["name"]: r.feedback() for (spec, _), r in zip(skills, results, strict=True) if not r.ok
     }

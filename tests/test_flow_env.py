@@ -94,16 +94,18 @@ def test_info_carries_game_signals(classic_marker_env, classic_marker_step):
 )
 def test_jit_vmap_64_envs(env_name, skill):
     from flowrl.envs.flow_env import FlowEnv
+    from flowrl.envs.games import get_game
     from flowrl.envs.resets import ResetConfig, VecEnv
     from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
     from tests.conftest import skill_source
 
+    game = get_game(env_name)
     source = skill_source(skill)
     module = build_plan_module(
         [PlanStep("Collect Wood", source, 1, 0), PlanStep("Collect More Wood", source, 3, 1)],
-        env_name,
+        game,
     )
-    env = FlowEnv(env_name, load_plan(module, env_name), max_episode_steps=6)
+    env = FlowEnv(game, load_plan(module, game), max_episode_steps=6)
     # no resets: world generation compiles once (reset), not again inside the step program;
     # reset strategies have their own tests (test_resets.py)
     vec = VecEnv(env, 64, ResetConfig(mode="none"))
@@ -133,16 +135,16 @@ def test_upkeep_interrupts_a_step_while_a_need_is_low():
     every change of expert is a task switch. With upkeep off, nothing interrupts."""
     from flowrl.envs.flow_env import FlowEnv
     from flowrl.skills.plan_module import PlanStep, UpkeepSpec, build_plan_module, load_plan
-    from tests.conftest import CLASSIC, skill_source
+    from tests.conftest import CLASSIC, CLASSIC_GAME, skill_source
 
     first = skill_source("step_marker.py")
     drink = first.replace("MARKER = 0.25", "MARKER = 0.75")
     module = build_plan_module(
         [PlanStep("Wood One", first, 1, 0)],
-        CLASSIC,
+        CLASSIC_GAME,
         [UpkeepSpec("Drink", drink, "drink", 3, 8, 1)],
     )
-    plan = load_plan(module, CLASSIC)
+    plan = load_plan(module, CLASSIC_GAME)
     assert plan.skill_names == ("Wood One", "Drink") and plan.num_experts == 2
     env = FlowEnv(CLASSIC, plan, completion_bonus=10.0)
     step = jax.jit(env.step)

@@ -18,7 +18,7 @@ from flowrl.rl.ppo import PPO
 from flowrl.rl.train_env import frontier_step, make_flow_vec_env
 from flowrl.rl.trainer import frontier_share
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
-from tests.conftest import CLASSIC, skill_source
+from tests.conftest import CLASSIC_GAME, skill_source
 
 # step 0 collects one wood (rare for a random policy within the horizon); step 1 wants the
 # same wood, so from a saved frontier state the plan completes on the next step
@@ -42,8 +42,8 @@ CONFIG = TrainConfig(
 def ppo() -> PPO:
     wood = skill_source("collect_wood.py")
     steps = [PlanStep("Collect Wood", wood, 1, 0), PlanStep("Collect Wood Again", wood, 1, 1)]
-    plan = load_plan(build_plan_module(steps, CLASSIC), CLASSIC)
-    vec = make_flow_vec_env(CONFIG, CLASSIC, plan, frontier=1)
+    plan = load_plan(build_plan_module(steps, CLASSIC_GAME), CLASSIC_GAME)
+    vec = make_flow_vec_env(CONFIG, CLASSIC_GAME, plan, frontier=1)
     assert isinstance(vec, FrontierVecEnv)
     network = ExpertActorCritic(2, vec.env.num_actions, width=16, depth=1)
     return PPO(CONFIG, vec, network)

@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from flowrl.envs.games import get_game
 from flowrl.rl.config import load_config
 from flowrl.rl.trainer import train
 from flowrl.skills.library import kb_library
@@ -16,7 +17,7 @@ from flowrl.skills.planner import plan_skill
 
 pytestmark = pytest.mark.slow
 
-CLASSIC = "Craftax-Classic-Symbolic-v1"
+CLASSIC = get_game("Craftax-Classic-Symbolic-v1")
 
 
 def test_collect_wood_and_place_crafting_table_train_to_the_threshold(tmp_path) -> None:

@@ -3,11 +3,13 @@ stepping real craftax states (built next to the needed blocks with exact invento
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import pytest
 
-from flowrl.envs.games import get_game
+from flowrl.envs.games import GAMES, get_game
 from flowrl.skills.knowledge import (
     kb_frontier,
     kb_skill,
@@ -49,8 +51,8 @@ ISSUE_BASIC_CLASSIC = [
 # --- static checks ---------------------------------------------------------------------
 @pytest.mark.parametrize("env_name", ENVS)
 def test_kb_loads_and_matches_game(env_name):
-    kb = load_knowledge_base(env_name)
     game = get_game(env_name)
+    kb = load_knowledge_base(game)
     assert kb["family"] == game.family and env_name in kb["env_names"]
     assert kb["inventory_cap"] == game.inventory_cap
     c = game.constants
@@ -65,9 +67,19 @@ def test_kb_loads_and_matches_game(env_name):
         )
 
 
+def test_every_game_names_its_own_knowledge_base():
+    # the registry is the one place that says which KB a game has (GameSpec.knowledge_base)
+    for name, game in GAMES.items():
+        kb = load_knowledge_base(game)
+        assert name in kb["env_names"] and kb["family"] == game.family, name
+    assert GAMES["Fabrax-Symbolic-v1"].knowledge_base != GAMES[CLASSIC].knowledge_base
+    with pytest.raises(ValueError, match="has no knowledge base"):
+        kb_skills(dataclasses.replace(GAMES[CLASSIC], knowledge_base=None))
+
+
 @pytest.mark.parametrize("env_name", ENVS)
 def test_kb_skills_parse_and_follow_curriculum(env_name):
-    skills = kb_skills(env_name)
+    skills = kb_skills(get_game(env_name))
     names = [s.name for s in skills]
     assert len(names) == len(set(names))
     provided: set[str] = set()
@@ -76,29 +88,29 @@ def test_kb_skills_parse_and_follow_curriculum(env_name):
         assert not missing, f"{skill.name} needs {missing} before any skill provides it"
         provided.update(skill.spec.gain)
         assert "def task_is_done" in skill.code
-    assert kb_skill(env_name, names[0].upper()).name == names[0]
+    assert kb_skill(get_game(env_name), names[0].upper()).name == names[0]
     with pytest.raises(KeyError, match="no KB skill"):
-        kb_skill(env_name, "Fly")
+        kb_skill(get_game(env_name), "Fly")
 
 
 def test_classic_kb_has_every_basic_skill_of_the_issue():
-    assert set(ISSUE_BASIC_CLASSIC) <= set(kb_specs(CLASSIC))
+    assert set(ISSUE_BASIC_CLASSIC) <= set(kb_specs(get_game(CLASSIC)))
 
 
 def test_full_kb_tiers_and_frontier():
-    assert tool_keys(FULL) == ("pickaxe", "sword") and tool_keys(CLASSIC) == ()
-    specs = kb_specs(FULL)
+    assert tool_keys(get_game(FULL)) == ("pickaxe", "sword") and tool_keys(get_game(CLASSIC)) == ()
+    specs = kb_specs(get_game(FULL))
     assert specs["Make Stone Pickaxe"].gain["pickaxe"].tier == 2
-    first = kb_frontier(FULL, {})
+    first = kb_frontier(get_game(FULL), {})
     assert [s.name for s in first][:1] == ["Collect Wood"]
     learned = {n: specs[n] for n in ("Collect Wood", "Place Crafting Table")}
-    names = [s.name for s in kb_frontier(FULL, learned)]
+    names = [s.name for s in kb_frontier(get_game(FULL), learned)]
     assert "Make Wood Pickaxe" in names and "Collect Stone" not in names
 
 
 def test_mob_health_matches_env_params():
     params = get_game(CLASSIC).make_env().default_params
-    for mob, fact in load_knowledge_base(CLASSIC)["mobs"].items():
+    for mob, fact in load_knowledge_base(get_game(CLASSIC))["mobs"].items():
         assert getattr(params, fact["health_param"]) == fact["health"], mob
 
 
@@ -205,7 +217,7 @@ ENV_PARAMS = [_env_param(e) for e in ENVS]
 @pytest.mark.parametrize("env_name", ENV_PARAMS)
 def test_recipes_against_game(worlds, env_name):
     w = world(worlds, env_name)
-    for recipe in load_knowledge_base(env_name)["recipes"]:
+    for recipe in load_knowledge_base(get_game(env_name))["recipes"]:
         need, near, action = recipe["requires"], recipe["near"], recipe["action"]
         after = w.step(w.situation(need, near), action)
         for item, qty in need.items():
@@ -232,7 +244,7 @@ def test_recipes_against_game(worlds, env_name):
 @pytest.mark.parametrize("env_name", ENV_PARAMS)
 def test_placements_against_game(worlds, env_name):
     w = world(worlds, env_name)
-    for entry in load_knowledge_base(env_name)["placements"]:
+    for entry in load_knowledge_base(get_game(env_name))["placements"]:
         need, action, places = entry["requires"], entry["action"], w.block(entry["places"])
         for onto in entry["onto"]:
             after = w.step(w.situation(need, facing=onto), action)
@@ -250,7 +262,7 @@ def test_placements_against_game(worlds, env_name):
 @pytest.mark.parametrize("env_name", ENV_PARAMS)
 def test_mining_against_game(worlds, env_name):
     w = world(worlds, env_name)
-    for entry in load_knowledge_base(env_name)["mining"]:
+    for entry in load_knowledge_base(get_game(env_name))["mining"]:
         block, need = entry["block"], entry["requires"]
         if "probability" in entry:
             item = next(iter(entry["yields"]))
@@ -275,7 +287,7 @@ def test_mining_against_game(worlds, env_name):
 @pytest.mark.parametrize("env_name", ENV_PARAMS)
 def test_drink_and_eat_plant_against_game(worlds, env_name):
     w = world(worlds, env_name)
-    facts = {i["name"]: i for i in load_knowledge_base(env_name)["interactions"]}
+    facts = {i["name"]: i for i in load_knowledge_base(get_game(env_name))["interactions"]}
     state = w.situation({}, facing="WATER", player_drink=3, player_thirst=0.0)
     after = w.step(state, "DO")
     assert int(after.player_drink) - 3 == facts["drink water"]["effect"]["drink"]
@@ -292,8 +304,8 @@ def kb_validation():
 
     checked = {}
     for env in ENVS:  # one sandbox per game: start-up (importing JAX) dominates a check
-        skills = kb_skills(env)
-        results = validate_many([s.code for s in skills], env)
+        skills = kb_skills(get_game(env))
+        results = validate_many([s.code for s in skills], get_game(env))
         checked.update({(env, s.name): r for s, r in zip(skills, results, strict=True)})
     return checked
 
@@ -307,4 +319,4 @@ def test_every_kb_skill_passes_the_validator(kb_validation):
         k: r.stats.get("warning") for k, r in kb_validation.items() if r.stats.get("warning")
     }
     assert not hackable
-    assert len(kb_validation) == len(kb_skills(CLASSIC)) + len(kb_skills(FULL))
+    assert len(kb_validation) == len(kb_skills(get_game(CLASSIC))) + len(kb_skills(get_game(FULL)))

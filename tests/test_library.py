@@ -8,6 +8,7 @@ import os
 import pytest
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.envs.games import get_game
 from flowrl.skills.knowledge import kb_specs
 from flowrl.skills.library import (
     Library,
@@ -17,10 +18,11 @@ from flowrl.skills.library import (
 )
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
+GAME = get_game(CLASSIC)
 
 
 def test_round_trip_and_fields(tmp_path):
-    specs = kb_specs(CLASSIC)
+    specs = kb_specs(GAME)
     lib = Library(env_name=CLASSIC)
     lib.add_skill(specs["Collect Wood"], "code-a", iteration=0, metrics={"success_rate": 0.9})
     lib.add_skill(specs["Place Crafting Table"], "code-b", iteration=1)
@@ -41,9 +43,9 @@ def test_round_trip_and_fields(tmp_path):
 
 
 def test_duplicate_and_unknown_skills():
-    lib = kb_library(CLASSIC, ["Collect Wood"])
+    lib = kb_library(GAME, ["Collect Wood"])
     with pytest.raises(LibraryError, match="already"):
-        lib.add_skill(kb_specs(CLASSIC)["Collect Wood"], "x", iteration=1)
+        lib.add_skill(kb_specs(GAME)["Collect Wood"], "x", iteration=1)
     with pytest.raises(KeyError, match="no learned skill 'Fly'"):
         lib.get("Fly")
     with pytest.raises(LibraryError, match="reason"):
@@ -68,7 +70,7 @@ def test_load_rejects_files_breaking_the_schema(tmp_path, patch, why):
 
 
 def test_load_rejects_bad_amounts_and_bad_json(tmp_path):
-    lib = kb_library(CLASSIC, ["Collect Wood"])
+    lib = kb_library(GAME, ["Collect Wood"])
     data = lib.to_json()
     data["skills"][0]["spec"]["gain"]["wood"] = "lambda n: __import__('os')"
     path = tmp_path / "library.json"
@@ -82,7 +84,7 @@ def test_load_rejects_bad_amounts_and_bad_json(tmp_path):
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path):
     path = tmp_path / "library.json"
-    kb_library(CLASSIC, ["Collect Wood"]).save(path)
+    kb_library(GAME, ["Collect Wood"]).save(path)
     before = path.read_text()
     with pytest.raises(TypeError):
         write_json_atomic(path, {"bad": object()})
@@ -91,7 +93,7 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
 
 
 def test_frontier_counts_llm_skills_as_providers():
-    specs = kb_specs(CLASSIC)
+    specs = kb_specs(GAME)
     assert compute_frontier(specs, {})[:1] == ["Collect Wood"]
     learned = {"Collect Wood": specs["Collect Wood"]}
     frontier = compute_frontier(specs, learned)
@@ -116,10 +118,11 @@ def test_atomic_write_gives_the_mode_open_would(tmp_path):
 def test_long_plans_carry_the_librarys_upkeep_skills():
     """A plan of 7+ steps gets one upkeep skill per need the library can restore (not its
     own target), numbered after the steps' experts; a short plan or upkeep=False none."""
+    from flowrl.envs.games import get_game
     from flowrl.skills.library import kb_library
     from flowrl.skills.planner import plan_skill
 
-    env = "Craftax-Classic-Symbolic-v1"
+    env = get_game("Craftax-Classic-Symbolic-v1")
     names = [
         "Collect Wood",
         "Place Crafting Table",

@@ -14,6 +14,7 @@ try:  # tests/ as a package or as a plain directory on sys.path
 except ImportError:  # pragma: no cover
     from llm_server import API_KEY, FakeOpenAI, ok
 
+from flowrl.envs.games import get_game
 from flowrl.llm import (
     ConfigurationError,
     LLMError,
@@ -29,6 +30,7 @@ from flowrl.pipeline.stages import analyse, code, prompt, propose, validate
 from flowrl.skills.spec import SkillSpec
 
 ENV = "Craftax-Classic-Symbolic-v1"
+GAME = get_game(ENV)
 SIG_DONE = (
     "inventory, inventory_diff, closest_blocks, closest_blocks_prev, player_intrinsics, "
     "player_intrinsics_diff, achievements, n"
@@ -110,7 +112,7 @@ def library_with(*skills: OfflineSkill) -> dict:
 
 
 def test_prompts_are_tagged_and_compact(kb):
-    messages = chain.build_prompt(ENV, library_with(KB.items[0]))
+    messages = chain.build_prompt(GAME, library_with(KB.items[0]))
     assert parse_tag(messages) == ("propose", ENV)
     ctx = context_of(messages)
     assert ctx["skills"] == {"Skill A": {"wood": "lambda n: n"}}
@@ -121,12 +123,12 @@ def test_prompts_are_tagged_and_compact(kb):
 def test_offline_chain_follows_kb_curriculum(kb, offline, tmp_path):
     ledger = tmp_path / "llm_calls.jsonl"
     lib = library_with()
-    first = chain.propose(offline, ENV, chain.build_prompt(ENV, lib), lib, ledger=ledger)
+    first = chain.propose(offline, GAME, chain.build_prompt(GAME, lib), lib, ledger=ledger)
     assert first.value["name"] == "Skill A" and first.value["gain"] == {"wood": "lambda n: n"}
-    code = chain.write_code(offline, ENV, first.value, lib, ledger=ledger)
+    code = chain.write_code(offline, GAME, first.value, lib, ledger=ledger)
     assert code.value["source"].strip() == KB.items[0].code.strip()
     lib = library_with(KB.items[0])
-    second = chain.propose(offline, ENV, chain.build_prompt(ENV, lib), lib, ledger=ledger)
+    second = chain.propose(offline, GAME, chain.build_prompt(GAME, lib), lib, ledger=ledger)
     assert second.value["name"] == "Skill B"
     assert second.value["consumption"] == {"wood": "lambda n: 2*n"}
     recs = list(read_ledger(ledger))
@@ -135,7 +137,7 @@ def test_offline_chain_follows_kb_curriculum(kb, offline, tmp_path):
     assert all(r["prompt_tokens"] == r["prompt_size_tokens_est"] for r in recs)
     lib = library_with(*KB.items)
     with pytest.raises(LLMError, match="exhausted"):
-        chain.propose(offline, ENV, chain.build_prompt(ENV, lib), lib)
+        chain.propose(offline, GAME, chain.build_prompt(GAME, lib), lib)
 
 
 def test_offline_without_kb_names_the_problem(offline, monkeypatch):
@@ -147,7 +149,7 @@ def test_offline_without_kb_names_the_problem(offline, monkeypatch):
     monkeypatch.setattr(off, "_REGISTERED", {})
     monkeypatch.setattr(off, "kb_skills", no_kb)  # a game without a knowledge base
     with pytest.raises(ConfigurationError, match="knowledge base"):
-        chain.propose(offline, ENV, chain.build_prompt(ENV, None), None)
+        chain.propose(offline, GAME, chain.build_prompt(GAME, None), None)
 
 
 @pytest.fixture
@@ -183,7 +185,7 @@ def test_malformed_json_is_reasked_with_the_error(server, remote, tmp_path):
         ok(fenced({**SPEC_B, "gain": {"stone": "n"}})),  # schema violation
         ok(fenced(SPEC_B)),
     )
-    result = chain.propose(remote, ENV, chain.build_prompt(ENV, None), None, ledger=ledger)
+    result = chain.propose(remote, GAME, chain.build_prompt(GAME, None), None, ledger=ledger)
     assert result.value["gain"] == {"stone": "lambda n: 1*n + 0"}
     bodies = server.chat_requests()
     assert len(bodies) == 5
@@ -203,7 +205,7 @@ def test_malformed_json_is_reasked_with_the_error(server, remote, tmp_path):
 def test_persistent_malformed_answer_fails_after_bounded_reasks(server, remote):
     server.default = lambda req: ok("I think you should collect wood.")
     with pytest.raises(ResponseFormatError, match="3 tries"):
-        chain.propose(remote, ENV, chain.build_prompt(ENV, None), None)
+        chain.propose(remote, GAME, chain.build_prompt(GAME, None), None)
     assert len(server.chat_requests()) == 3
 
 
@@ -214,7 +216,9 @@ def test_already_learned_skill_is_rejected(server, remote):
         ok(fenced(SPEC_B)),
     )
     lib = library_with(KB.items[0])
-    assert chain.propose(remote, ENV, chain.build_prompt(ENV, lib), lib).value["name"] == "Skill B"
+    assert (
+        chain.propose(remote, GAME, chain.build_prompt(GAME, lib), lib).value["name"] == "Skill B"
+    )
     assert "already learned" in server.chat_requests()[1]["messages"][-1]["content"]
 
 
@@ -224,7 +228,7 @@ def test_code_step_requires_the_contract_functions(server, remote):
         ok("```python\ndef task_reward(x):\n    return 0.0\n```"),
         ok("```python\n" + module("stone") + "```"),
     )
-    result = chain.write_code(remote, ENV, SPEC_B)
+    result = chain.write_code(remote, GAME, SPEC_B)
     assert "task_network_number" in result.value["source"]
     assert "task_is_done" in server.chat_requests()[2]["messages"][-1]["content"]
 
@@ -238,7 +242,7 @@ def test_validate_repairs_with_reasons_and_is_bounded(server, remote, capsys):
     )
     server.push(ok("```python\n" + module("stone") + "```"))
     result = chain.validate_with_repair(
-        remote, ENV, "Skill B", "bad", validate=lambda s, e: next(verdicts)
+        remote, GAME, "Skill B", "bad", validate=lambda s, e: next(verdicts)
     )
     assert result.value["ok"] and len(result.value["rounds"]) == 2
     ctx = context_of(server.chat_requests()[0]["messages"])
@@ -249,7 +253,7 @@ def test_validate_repairs_with_reasons_and_is_bounded(server, remote, capsys):
     server.default = lambda req: ok("```python\n" + module("stone") + "```")
     never = chain.validate_with_repair(
         remote,
-        ENV,
+        GAME,
         "Skill B",
         "bad",
         max_repairs=2,
@@ -276,7 +280,7 @@ def test_analyse_returns_an_answer_the_library_can_apply(server, remote):
         ),
     )
     rollout = "Steps: 40\nChanges:\n  t=12 after DO: wood -1 (now 0); stone +1 (now 1)"
-    out = chain.analyse(remote, ENV, SPEC_B, rollout)
+    out = chain.analyse(remote, GAME, SPEC_B, rollout)
     assert out.value["changed"] and out.value["consumption"] == {"wood": "lambda n: n"}
     assert "gain" in server.chat_requests()[1]["messages"][-1]["content"]  # re-asked
     assert context_of(server.chat_requests()[0]["messages"])["rollout"] == rollout
@@ -359,7 +363,7 @@ def test_repair_prompt_carries_the_allowlist_refusals(server, remote):
     )
     server.push(ok("```python\n" + module("wood") + "```"))
     result = chain.validate_with_repair(
-        remote, ENV, "Skill A", hostile, validate=lambda s, e: validate_source(s, e)
+        remote, GAME, "Skill A", hostile, validate=lambda s, e: validate_source(s, e)
     )
     reasons = context_of(server.chat_requests()[0]["messages"])["reasons"]
     assert any("`jnp.sum` must be used as it is" in r for r in reasons), reasons
@@ -378,7 +382,7 @@ def test_repair_prompt_lists_earlier_attempts_reasons(server, remote):
     )
     server.default = lambda req: ok("```python\n" + module("stone") + "```")
     result = chain.validate_with_repair(
-        remote, ENV, "Skill B", "v0", validate=lambda s, e: next(verdicts), max_repairs=3
+        remote, GAME, "Skill B", "v0", validate=lambda s, e: next(verdicts), max_repairs=3
     )
     assert result.value["ok"] and len(result.value["rounds"]) == 4
     bodies = server.chat_requests()

@@ -4,6 +4,7 @@ before the long plans, and retries a rejected skill once at most
 
 from __future__ import annotations
 
+from flowrl.envs.games import get_game
 from flowrl.llm.offline import OfflineSkill, load_knowledge
 from flowrl.llm.offline_curriculum import depths, next_skill, unlocks
 
@@ -100,7 +101,7 @@ def test_rejections_count_over_the_whole_history_not_the_prompt_window() -> None
         ],
         "rejected": [{"name": "Make Stone Pickaxe", "reasons": ["x"]}] * 2 + others,
     }
-    ctx = propose_context(CLASSIC, library)
+    ctx = propose_context(get_game(CLASSIC), library)
     assert "Make Stone Pickaxe" not in {r["name"] for r in ctx["rejected"]}  # out of the window
     assert ctx["rejection_counts"]["Make Stone Pickaxe"] == 2
     assert next_skill(skills, ctx).name != "Make Stone Pickaxe"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from flowrl.envs.games import get_game
 from flowrl.pipeline.layout import SlotPaths
 from flowrl.pipeline.stages.commit import commit
 from flowrl.pipeline.stages.init import init_library
@@ -15,6 +16,7 @@ from flowrl.skills.knowledge import kb_skill
 from flowrl.skills.library import Library
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
+GAME = get_game(CLASSIC)
 
 
 def _write(path: Path, doc) -> None:
@@ -24,7 +26,7 @@ def _write(path: Path, doc) -> None:
 
 def _slot(tree: Path, i: int, name: str, *, valid=True, trained=True) -> SlotPaths:
     slot = SlotPaths.of(tree, i)
-    skill = kb_skill(CLASSIC, name)
+    skill = kb_skill(GAME, name)
     _write(slot.proposal, skill.spec.to_dict())
     _write(slot.validation, {"ok": valid, "reasons": [] if valid else ["Line 3: no imports."]})
     if valid:
@@ -135,7 +137,7 @@ def test_a_skill_proposed_again_resumes_its_rejected_attempt(tmp_path: Path) -> 
         commit(CLASSIC, previous, [s], s.library)
         previous = s.library
     again = SlotPaths.of(tmp_path, 2)
-    skill = kb_skill(CLASSIC, "Collect Sapling")
+    skill = kb_skill(GAME, "Collect Sapling")
     _write(again.proposal, skill.spec.to_dict())
     _write(again.validation, {"ok": True, "reasons": []})
     _write(again.validated, skill.code)
@@ -166,8 +168,8 @@ def test_a_skill_proposed_again_resumes_its_rejected_attempt(tmp_path: Path) -> 
     )
     assert doc["resumed"]["slot"] == 1
     # a skill never trained before starts fresh
-    _write(again.proposal, kb_skill(CLASSIC, "Collect Drink").spec.to_dict())
-    _write(again.validated, kb_skill(CLASSIC, "Collect Drink").code)
+    _write(again.proposal, kb_skill(GAME, "Collect Drink").spec.to_dict())
+    _write(again.validated, kb_skill(GAME, "Collect Drink").code)
     doc = plan(
         CLASSIC, slots[1].library, again.proposal, again.validation, again.plan, again.plan_module
     )

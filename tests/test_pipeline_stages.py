@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from flowrl.envs.games import get_game
 from flowrl.pipeline import slot_cli
 from flowrl.pipeline.layout import (
     CANDIDATE_FILES,
@@ -26,6 +27,7 @@ from flowrl.skills.knowledge import kb_skill
 from flowrl.skills.plan_module import PlanStep, build_plan_module
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
+GAME = get_game(CLASSIC)
 RULES = Path(__file__).resolve().parents[1] / "workflow" / "rules"
 
 
@@ -94,8 +96,8 @@ def test_a_plan_module_the_loader_refuses_rejects_the_slot(tmp_path: Path) -> No
 
 
 def test_a_trainer_bug_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    skill = kb_skill(CLASSIC, "Collect Wood")
-    slot = _slot(tmp_path, build_plan_module([PlanStep(skill.name, skill.code, 1, 0)], CLASSIC))
+    skill = kb_skill(GAME, "Collect Wood")
+    slot = _slot(tmp_path, build_plan_module([PlanStep(skill.name, skill.code, 1, 0)], GAME))
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in the trainer")
@@ -111,8 +113,8 @@ def test_a_retried_skill_trains_on_another_seed(
 ) -> None:
     """A retry resumes its attempt's best checkpoint; for a hopeless skill that is still the
     start, so the same seed would replay the attempt step for step (seen in a depth run)."""
-    skill = kb_skill(CLASSIC, "Collect Wood")
-    slot = _slot(tmp_path, build_plan_module([PlanStep(skill.name, skill.code, 1, 0)], CLASSIC))
+    skill = kb_skill(GAME, "Collect Wood")
+    slot = _slot(tmp_path, build_plan_module([PlanStep(skill.name, skill.code, 1, 0)], GAME))
     seeds = []
 
     def record(plan, env_name, slot_dir, config, **kwargs):

@@ -10,7 +10,7 @@ from flowrl.skills.knowledge import kb_skill
 from flowrl.skills.loader import SkillCodeError, exec_checked
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan, load_plan_file
 
-from .conftest import CLASSIC
+from .conftest import CLASSIC_GAME as CLASSIC
 
 WOOD = kb_skill(CLASSIC, "Collect Wood").code  # has helpers: approach_bonus, is_near ...
 

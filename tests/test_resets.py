@@ -17,9 +17,9 @@ TIMEOUT = 4
 def flow_env():
     from flowrl.envs.flow_env import FlowEnv
     from flowrl.skills.plan_module import single_skill_plan
-    from tests.conftest import CLASSIC, skill_source
+    from tests.conftest import CLASSIC, CLASSIC_GAME, skill_source
 
-    plan = single_skill_plan(skill_source("collect_wood.py"), CLASSIC, "Collect Wood", 9)
+    plan = single_skill_plan(skill_source("collect_wood.py"), CLASSIC_GAME, "Collect Wood", 9)
     return FlowEnv(CLASSIC, plan, max_episode_steps=TIMEOUT)
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from flowrl.envs.games import get_game
 from flowrl.skills.knowledge import kb_specs, tool_keys
 from flowrl.skills.resolver import (
     CapError,
@@ -23,7 +24,8 @@ FULL = "Craftax-Symbolic-v1"
 
 def resolver(env_name: str) -> Resolver:
     cap = 9 if env_name == CLASSIC else 99
-    return Resolver(kb_specs(env_name), cap, tool_keys(env_name))
+    game = get_game(env_name)
+    return Resolver(kb_specs(game), cap, tool_keys(game))
 
 
 def steps(plan):
@@ -102,7 +104,7 @@ def test_held_items_prune_their_producers():
 
 
 def test_ephemeral_table_is_shared_by_consecutive_crafts():
-    specs = kb_specs(CLASSIC)
+    specs = kb_specs(get_game(CLASSIC))
     both = SkillSpec.from_dict(
         {
             "name": "Make Wood Tools",
@@ -137,7 +139,7 @@ def test_full_craftax_uses_the_lowest_sufficient_tier():
     with pytest.raises(MissingProviderError, match="'pickaxe' at tier 9"):
         Resolver(
             {
-                **kb_specs(FULL),
+                **kb_specs(get_game(FULL)),
                 "Mine Unobtainium": SkillSpec.from_dict(
                     {
                         "name": "Mine Unobtainium",
@@ -148,7 +150,7 @@ def test_full_craftax_uses_the_lowest_sufficient_tier():
                 ),
             },
             99,
-            tool_keys(FULL),
+            tool_keys(get_game(FULL)),
         ).plan("Mine Unobtainium")
 
 
@@ -161,7 +163,7 @@ def _bridge(per_run: int) -> dict[str, SkillSpec]:
             "gain": {"bridge": "lambda n: n"},
         }
     )
-    return {"Collect Wood": kb_specs(CLASSIC)["Collect Wood"], "Build Bridge": bridge}
+    return {"Collect Wood": kb_specs(get_game(CLASSIC))["Collect Wood"], "Build Bridge": bridge}
 
 
 def test_cap_splits_a_skill_needing_12_wood():
@@ -209,7 +211,7 @@ def test_missing_provider_is_an_error_naming_the_item():
 
 @pytest.mark.parametrize("env_name", [CLASSIC, FULL])
 def test_every_kb_plan_is_valid_deterministic_and_ends_with_the_target(env_name):
-    for target in kb_specs(env_name):
+    for target in kb_specs(get_game(env_name)):
         plan = resolver(env_name).plan(target)
         again = resolver(env_name).plan(target)
         assert plan == again
@@ -226,7 +228,7 @@ def test_plan_cli(tmp_path, capsys):
     from flowrl.skills.library import kb_library
 
     lib = tmp_path / "library.json"
-    kb_library(CLASSIC).save(lib)
+    kb_library(get_game(CLASSIC)).save(lib)
     out, module = tmp_path / "plan.json", tmp_path / "plan_module.py"
     argv = ["plan", "--env", CLASSIC, "--library", str(lib), "--skill", "Collect Diamond"]
     assert main([*argv, "--json", "--out", str(out), "--module", str(module)]) == 0
@@ -246,9 +248,9 @@ def test_plan_cli_with_a_new_proposal(tmp_path, capsys):
     from flowrl.skills.library import kb_library
 
     lib = tmp_path / "library.json"
-    kb_library(CLASSIC, ["Collect Wood", "Place Crafting Table"]).save(lib)
+    kb_library(get_game(CLASSIC), ["Collect Wood", "Place Crafting Table"]).save(lib)
     proposal = tmp_path / "proposal.json"
-    proposal.write_text(json.dumps(kb_specs(CLASSIC)["Make Wood Sword"].to_dict()))
+    proposal.write_text(json.dumps(kb_specs(get_game(CLASSIC))["Make Wood Sword"].to_dict()))
     argv = ["plan", "--env", CLASSIC, "--library", str(lib), "--skill", "Make Wood Sword"]
     assert main([*argv, "--proposal", str(proposal), "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
@@ -266,10 +268,10 @@ def test_a_plan_numbers_only_its_own_experts_in_plan_order() -> None:
     from flowrl.skills.library import kb_library
     from flowrl.skills.planner import plan_skill
 
-    lib = kb_library(CLASSIC)  # every KB skill, numbered 0..21 in the library
-    drink = plan_skill(CLASSIC, lib, "Collect Drink").doc["steps"]
+    lib = kb_library(get_game(CLASSIC))  # every KB skill, numbered 0..21 in the library
+    drink = plan_skill(get_game(CLASSIC), lib, "Collect Drink").doc["steps"]
     assert [s["expert"] for s in drink] == [0] and lib.get("Collect Drink").expert > 0
-    diamond = plan_skill(CLASSIC, lib, "Collect Diamond").doc["steps"]
+    diamond = plan_skill(get_game(CLASSIC), lib, "Collect Diamond").doc["steps"]
     first_use = list(dict.fromkeys(s["skill"] for s in diamond))
     assert [s["expert"] for s in diamond] == [first_use.index(s["skill"]) for s in diamond]
     assert sorted({s["expert"] for s in diamond}) == list(range(len(first_use)))

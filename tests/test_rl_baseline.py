@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from flowrl.envs.flow_env import FlowEnv
+from flowrl.envs.games import get_game
 from flowrl.rl.baseline import achievement_weights, baseline_config, game_reward_plan
 from flowrl.rl.config import load_config
 
-CLASSIC = "Craftax-Classic-Symbolic-v1"
+CLASSIC = get_game("Craftax-Classic-Symbolic-v1")
 
 
 def test_game_reward_plan_pays_the_game_reward() -> None:
@@ -40,7 +41,7 @@ def test_game_reward_plan_pays_the_game_reward() -> None:
 
 def test_baseline_settings() -> None:
     assert achievement_weights(CLASSIC) == [1.0] * 22
-    weights = achievement_weights("Craftax-Symbolic-v1")
+    weights = achievement_weights(get_game("Craftax-Symbolic-v1"))
     assert len(weights) > 22 and max(weights) > 1.0  # full Craftax weighs deeper tiers more
     config = baseline_config(load_config("cpu", None, width=64), frames=4096, seed=3)
     assert (config.total_timesteps, config.seed, config.width) == (4096, 3, 64)

@@ -13,7 +13,7 @@ import pytest
 
 from flowrl.rl.guard import chunk_problem, suspect_reward_counts
 
-from .conftest import CLASSIC, RL_TINY_CONFIG
+from .conftest import CLASSIC, CLASSIC_GAME, RL_TINY_CONFIG
 
 NAMES = ("Collect Wood", "Place Table")
 FINITE = {"actor_loss": np.zeros(2), "value_loss": np.ones(2), "entropy": np.ones(2)}
@@ -91,7 +91,7 @@ def test_a_step_far_dearer_than_the_game_step_is_named_before_training():
         'STEP_NAMES = ("Cheap", "Matrices")\n\n'
         + _step(0, "inventory.wood >= n", "inventory_diff.wood * 1.0")
         + _step(1, "inventory.wood >= n", bomb),
-        CLASSIC,
+        CLASSIC_GAME,
     )
-    (warning,) = slow_step_warnings(plan, CLASSIC)
+    (warning,) = slow_step_warnings(plan, CLASSIC_GAME)
     assert warning.startswith("plan step 1 (Matrices) costs about")

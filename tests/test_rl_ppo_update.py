@@ -12,7 +12,7 @@ from flowrl.rl.networks import ExpertActorCritic
 from flowrl.rl.ppo import PPO, RunnerState, Transition
 from flowrl.rl.train_env import make_flow_vec_env
 from flowrl.skills.plan_module import PlanStep, build_plan_module, load_plan
-from tests.conftest import CLASSIC, skill_source
+from tests.conftest import CLASSIC_GAME, skill_source
 
 T, N, E = 8, 8, 2
 
@@ -20,11 +20,11 @@ T, N, E = 8, 8, 2
 def make_ppo(minibatching: str) -> PPO:
     wood = skill_source("collect_wood.py")
     steps = [PlanStep("Collect Wood", wood, 1, 0), PlanStep("Collect More Wood", wood, 2, 1)]
-    plan = load_plan(build_plan_module(steps, CLASSIC), CLASSIC)
+    plan = load_plan(build_plan_module(steps, CLASSIC_GAME), CLASSIC_GAME)
     config = TrainConfig(
         num_envs=N, num_steps=T, num_minibatches=2, width=16, minibatching=minibatching
     )
-    vec = make_flow_vec_env(config, CLASSIC, plan)
+    vec = make_flow_vec_env(config, CLASSIC_GAME, plan)
     network = ExpertActorCritic(E, vec.env.num_actions, width=16, depth=2)
     return PPO(config, vec, network)
 

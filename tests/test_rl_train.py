@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from flowrl.cli import main
+from flowrl.envs.games import get_game
 from flowrl.rl.checkpoint import load_checkpoint, load_optimizer_state, save_checkpoint
 from flowrl.rl.trainer import CSV_FIELDS
 
@@ -61,7 +62,7 @@ def test_warm_start_through_train(rl_tiny_run, tmp_path):
     from flowrl.rl.trainer import train
     from flowrl.skills.plan_module import load_plan_file
 
-    plan = load_plan_file(rl_tiny_run["plan"], CLASSIC)
+    plan = load_plan_file(rl_tiny_run["plan"], get_game(CLASSIC))
     renamed = plan.__class__(
         names=("Collect More Wood", "Something New"),  # swapped expert slots
         is_done=plan.is_done,
@@ -150,7 +151,7 @@ def test_evaluate_renders_a_successful_episode(rl_tiny_run, tmp_path):
     params, meta = load_checkpoint(rl_tiny_run["out"] / "checkpoint")
     source = build_plan_module(
         [PlanStep("Anything", TRIVIAL_SKILL, 1, 0), PlanStep("Again", TRIVIAL_SKILL, 1, 1)],
-        CLASSIC,
+        get_game(CLASSIC),
     )
     meta["plan"]["names"] = ["Anything", "Again"]
     meta["skills"] = {"Anything": 0, "Again": 1}

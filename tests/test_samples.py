@@ -13,11 +13,12 @@ from flowrl.envs.games import get_game
 from flowrl.skills import samples as S
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
+GAME = get_game(CLASSIC)
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    return S.collect_samples(CLASSIC, seed=3, num_envs=2, steps=3, measure_cost=False)
+    return S.collect_samples(GAME, seed=3, num_envs=2, steps=3, measure_cost=False)
 
 
 def test_collect_pairs_consecutive_states(tiny):
@@ -53,14 +54,14 @@ def test_npz_round_trip(tiny, tmp_path):
     path = tmp_path / "s.npz"
     meta = {"env_name": CLASSIC, "seed": 3}
     S.save_samples(tiny, path, meta)
-    back = S.load_samples(path, CLASSIC, expect=meta)
+    back = S.load_samples(path, GAME, expect=meta)
     for part in S.PARTS:
         a, b = getattr(tiny, part), getattr(back, part)
         assert jax.tree.structure(a) == jax.tree.structure(b)
         for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
             np.testing.assert_array_equal(np.asarray(x), y)
     with pytest.raises(ValueError, match="collected for"):
-        S.load_samples(path, CLASSIC, expect={"seed": 4})
+        S.load_samples(path, GAME, expect={"seed": 4})
     # features of an older flowrl (no mob rows): refused, never read with clamped indices
     stale = S.FeatureSamples(
         **{
@@ -72,25 +73,26 @@ def test_npz_round_trip(tiny, tmp_path):
     )
     S.save_samples(stale, path, meta)
     with pytest.raises(ValueError, match="regenerate"):
-        S.load_samples(path, CLASSIC, expect=meta)
+        S.load_samples(path, GAME, expect=meta)
 
 
 @pytest.mark.parametrize("env_name", [CLASSIC, "Craftax-Symbolic-v1", "Fabrax-Symbolic-v1"])
 def test_shipped_samples_fit_the_installed_game(env_name):
-    path = S.shipped_path(env_name, 0)
+    game = get_game(env_name)
+    path = S.shipped_path(game, 0)
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(bytes(data["meta"]).decode())
     assert meta["craftax"] == version("craftax"), "regenerate: python -m flowrl.skills.samples"
-    samples = S.load_samples(path, env_name, expect=S._meta(env_name, 0))
+    samples = S.load_samples(path, game, expect=S._meta(game, 0))
     assert samples.num_transitions > 1024
     assert samples.step_over_reference > 1  # the cost baseline was measured
-    assert samples.cur.closest_blocks.shape[1] == get_game(env_name).num_feature_rows
+    assert samples.cur.closest_blocks.shape[1] == game.num_feature_rows
     assert not samples.reset.achievements.any()  # fresh worlds unlock nothing
 
 
 def test_load_or_collect_prefers_cache_then_shipped(tmp_path, monkeypatch, tiny):
     monkeypatch.setenv("FLOWRL_CACHE_DIR", str(tmp_path))
-    shipped = S.load_or_collect(CLASSIC, 0)  # empty cache -> the shipped file, no rollout
+    shipped = S.load_or_collect(GAME, 0)  # empty cache -> the shipped file, no rollout
     assert shipped.num_transitions > 1024
-    S.save_samples(tiny, S.sample_path(CLASSIC, 0), S._meta(CLASSIC, 0))
-    assert S.load_or_collect(CLASSIC, 0).num_transitions == tiny.num_transitions
+    S.save_samples(tiny, S.sample_path(GAME, 0), S._meta(GAME, 0))
+    assert S.load_or_collect(GAME, 0).num_transitions == tiny.num_transitions

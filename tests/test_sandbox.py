@@ -148,9 +148,10 @@ def test_landlock_probe_is_harmless():
 # --- lifetime: a sandbox never outlives the validator that started it ---------------
 _VALIDATOR = """
 import sys
+from flowrl.envs.games import get_game
 from flowrl.skills import validator
-validator._run_sandbox([{"source": "", "n": 1}], "Craftax-Classic-Symbolic-v1", 0, 300.0, 1.0,
-                       module="tests.sandbox_hang")
+validator._run_sandbox([{"source": "", "n": 1}], get_game("Craftax-Classic-Symbolic-v1"), 0,
+                       300.0, 1.0, module="tests.sandbox_hang")
 """
 
 

@@ -7,6 +7,7 @@ import ast
 
 import pytest
 
+from flowrl.envs.games import get_game
 from flowrl.llm.offline import OfflineProvider
 from flowrl.llm.offline_variants import VARIANTS, variant_code
 from flowrl.llm.prompts import analyse_context, analyse_messages, code_context, code_messages
@@ -14,7 +15,7 @@ from flowrl.skills.knowledge import kb_skill
 from flowrl.skills.spec import SkillSpec
 from flowrl.skills.spec_evidence import correct_spec
 
-CLASSIC = "Craftax-Classic-Symbolic-v1"
+CLASSIC = get_game("Craftax-Classic-Symbolic-v1")
 WOOD = {"name": "Collect Wood", "gain": {"wood": "lambda n: n"}}
 PICKAXE = {
     "name": "Make Wood Pickaxe",

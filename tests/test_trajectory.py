@@ -10,6 +10,7 @@ from flowrl.skills.library import kb_library
 from flowrl.skills.trajectory import AnalysisError, apply_analysis, summarize_trajectory
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
+GAME = get_game(CLASSIC)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def wood_rollout():
 
 def test_summary_lists_only_changes(wood_rollout):
     states, actions = wood_rollout
-    text = summarize_trajectory(states, actions, CLASSIC)
+    text = summarize_trajectory(states, actions, GAME)
     assert "Start floor: 0" in text
     assert "Actions: DO x3, NOOP x1" in text
     assert "t=1 after DO: wood +1 (now 1); achievement COLLECT_WOOD" in text
@@ -48,13 +49,13 @@ def test_summary_lists_only_changes(wood_rollout):
 def test_summary_accepts_a_stacked_pytree(wood_rollout):
     states, actions = wood_rollout
     stacked = jax.tree.map(lambda *xs: jax.numpy.stack(xs), *states)
-    assert summarize_trajectory(stacked, actions, CLASSIC) == summarize_trajectory(
-        states, actions, CLASSIC
+    assert summarize_trajectory(stacked, actions, GAME) == summarize_trajectory(
+        states, actions, GAME
     )
 
 
 def test_apply_analysis_updates_spec_and_keeps_history(tmp_path):
-    lib = kb_library(CLASSIC, ["Collect Wood", "Place Crafting Table"])
+    lib = kb_library(GAME, ["Collect Wood", "Place Crafting Table"])
     answer = {"requirements": {"wood": "lambda n: 3*n"}, "reason": "needed 3 wood in rollouts"}
     spec = apply_analysis(lib, "Place Crafting Table", answer, iteration=4)
     assert spec.requirements["wood"].a == 3
@@ -80,7 +81,7 @@ def test_apply_analysis_updates_spec_and_keeps_history(tmp_path):
     ],
 )
 def test_bad_analysis_answers_are_rejected(answer, why):
-    lib = kb_library(CLASSIC, ["Collect Wood"])
+    lib = kb_library(GAME, ["Collect Wood"])
     with pytest.raises(AnalysisError, match=why):
         apply_analysis(lib, "Collect Wood", answer, iteration=1)
     assert lib.get("Collect Wood").history == []

@@ -20,11 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowrl.cli import main as cli_main
+from flowrl.envs.games import get_game
 from flowrl.skills.allowlist import SAFE_BUILTINS, game_rules, library_paths
 from flowrl.skills.ast_check import check_source
 from flowrl.skills.validator import ValidationResult, validate_many, validate_source
 
 CLASSIC = "Craftax-Classic-Symbolic-v1"
+GAME = get_game(CLASSIC)
 BAD = Path(__file__).resolve().parent / "bad_skills"
 GOOD = Path(__file__).resolve().parent / "skills"
 PWNED = Path("/tmp/flowrl_pwned")
@@ -43,7 +45,7 @@ RUNTIME = sorted(p for p in BAD.glob("rt_*.py") if p.name != "rt_slow_trace.py")
 @pytest.mark.parametrize("path", STATIC, ids=lambda p: p.stem)
 def test_static_rejections(path: Path):
     PWNED.unlink(missing_ok=True)
-    result = validate_source(path.read_text(), CLASSIC)
+    result = validate_source(path.read_text(), GAME)
     assert not result.ok
     assert result.stage == "ast"
     assert any(expectation(path) in r for r in result.reasons), result.reasons
@@ -54,7 +56,7 @@ def test_static_rejections(path: Path):
 @pytest.fixture(scope="module")
 def runtime_results() -> dict[str, ValidationResult]:
     """All runtime-stage files checked in one sandbox (the batch path of the validator)."""
-    results = validate_many([p.read_text() for p in RUNTIME], CLASSIC)
+    results = validate_many([p.read_text() for p in RUNTIME], GAME)
     return {p.name: r for p, r in zip(RUNTIME, results, strict=True)}
 
 
@@ -69,7 +71,7 @@ def test_runtime_rejections(path: Path, runtime_results):
 def test_slow_code_times_out_alone_in_a_batch():
     path = BAD / "rt_slow_trace.py"
     slow, good = validate_many(
-        [path.read_text(), (GOOD / "collect_wood.py").read_text()], CLASSIC, timeout_s=4
+        [path.read_text(), (GOOD / "collect_wood.py").read_text()], GAME, timeout_s=4
     )
     assert not slow.ok
     assert any(expectation(path) in r for r in slow.reasons), slow.reasons
@@ -77,7 +79,7 @@ def test_slow_code_times_out_alone_in_a_batch():
 
 
 def test_errors_point_at_the_line():
-    result = validate_source((BAD / "missing_field.py").read_text(), CLASSIC)
+    result = validate_source((BAD / "missing_field.py").read_text(), GAME)
     assert any(r.startswith("Line 4:") for r in result.reasons), result.reasons
 
 
@@ -106,7 +108,7 @@ def task_reward(inventory_diff, closest_blocks, closest_blocks_prev, player_intr
 def task_network_number():
     return 0
 """
-RULES = game_rules(CLASSIC)
+RULES = game_rules(GAME)
 FUNCTIONS, VALUES = library_paths()
 BASES = {
     "inventory_diff.{}": RULES.data_attributes,
@@ -127,7 +129,7 @@ identifiers = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,24}\Z").filter(
 @given(base=st.sampled_from(sorted(BASES)), attr=identifiers)
 def test_attributes_outside_the_allowlist_are_refused(base: str, attr: str):
     expr = base.format(attr)
-    reasons = check_source(SKILL.format(expr=expr), CLASSIC)
+    reasons = check_source(SKILL.format(expr=expr), GAME)
     if attr in BASES[base]:
         assert not reasons, (expr, reasons)
     else:
@@ -157,7 +159,7 @@ def test_unknown_names_are_refused(name: str):
         "None",
         *RULES.signature.reward,
     }
-    reasons = check_source(SKILL.format(expr=f"{name} + 0"), CLASSIC)
+    reasons = check_source(SKILL.format(expr=f"{name} + 0"), GAME)
     builtin = name in SAFE_BUILTINS
     if name in visible:
         return  # names the skill can see (their use as values is checked elsewhere)
@@ -174,7 +176,7 @@ def test_unknown_names_are_refused(name: str):
     ],
 )
 def test_good_skills_pass(name: str, env: str):
-    result = validate_source((GOOD / name).read_text(), env)
+    result = validate_source((GOOD / name).read_text(), get_game(env))
     assert result.ok, result.reasons
     assert result.stats["done_at_reset_rate"] < 0.5
     assert result.stats["done_after_one_step_rate"] < 0.5
@@ -199,7 +201,7 @@ def test_reward_that_pays_for_gathering_but_not_for_spending_is_flagged():
     signed = (GOOD / "collect_wood.py").read_text()
     hacked = signed.replace("inventory_diff.wood * 1.0", "jnp.maximum(inventory_diff.wood, 0)")
     assert hacked != signed
-    good, bad = validate_many([signed, hacked], CLASSIC)
+    good, bad = validate_many([signed, hacked], GAME)
     assert good.ok and bad.ok, (good.reasons, bad.reasons)
     assert good.stats["reward_cycle_rate"] == 0.0 and "warning" not in good.stats
     assert bad.stats["reward_cycle_rate"] > 0.02
@@ -208,7 +210,9 @@ def test_reward_that_pays_for_gathering_but_not_for_spending_is_flagged():
 
 def test_signature_is_per_game():
     # Classic code is rejected for full Craftax (its task_is_done lacks player_level ...).
-    result = validate_source((GOOD / "collect_wood.py").read_text(), "Craftax-Symbolic-v1")
+    result = validate_source(
+        (GOOD / "collect_wood.py").read_text(), get_game("Craftax-Symbolic-v1")
+    )
     assert not result.ok and "player_level" in result.reasons[0]
 
 
@@ -253,7 +257,7 @@ def test_watchdog_ends_a_skill_stuck_where_no_alarm_reaches(monkeypatch):
     monkeypatch.setattr(validator, "WATCHDOG_GRACE_S", 1.0)
     start = time.monotonic()
     done, died_on, reason = validator._run_sandbox(
-        [{"source": "", "n": 1}], CLASSIC, 0, 1.0, 1.0, module="tests.sandbox_hang"
+        [{"source": "", "n": 1}], GAME, 0, 1.0, 1.0, module="tests.sandbox_hang"
     )
     assert time.monotonic() - start < 30
     assert (done, died_on) == ({}, 0)

@@ -33,6 +33,7 @@ from flowrl.envs.features import (
     skill_arguments,
 )
 from flowrl.envs.game_env import GameEnv
+from flowrl.envs.games import GameSpec, as_game
 
 
 class Plan(Protocol):
@@ -83,7 +84,7 @@ class FlowEnv:
     """A craftax env whose reward and termination follow a plan of skills.
 
     Args:
-        env_name: a registered game (see :mod:`flowrl.envs.games`).
+        game: a registered game, or its name (see :mod:`flowrl.envs.games`).
         plan: the loaded plan module (:func:`flowrl.skills.plan_module.load_plan`).
         closest_k: how many nearest blocks of each type the features keep.
         completion_bonus: reward added on the step a plan step completes.
@@ -95,7 +96,7 @@ class FlowEnv:
 
     def __init__(
         self,
-        env_name: str,
+        game: GameSpec | str,
         plan: Plan,
         closest_k: int = DEFAULT_CLOSEST_K,
         completion_bonus: float = 1.0,
@@ -103,10 +104,9 @@ class FlowEnv:
         game_reward_weight: float = 0.0,
         upkeep: bool = True,
     ) -> None:
-        game_env = GameEnv(env_name, max_episode_steps)
+        game_env = GameEnv(as_game(game), max_episode_steps)
         self.game_reward_weight = float(game_reward_weight)
         self.game = game_env.game
-        self.env_name = env_name
         self.plan = plan
         self.closest_k = closest_k
         self.completion_bonus = float(completion_bonus)

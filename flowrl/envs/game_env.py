@@ -6,14 +6,14 @@ from typing import Any
 
 import jax
 
-from flowrl.envs.games import get_game
+from flowrl.envs.games import GameSpec
 
 
 class GameEnv:
     """The released no-auto-reset craftax env with default params bound."""
 
-    def __init__(self, env_name: str, max_episode_steps: int | None = None) -> None:
-        self.game = get_game(env_name)
+    def __init__(self, game: GameSpec, max_episode_steps: int | None = None) -> None:
+        self.game = game
         self.env = self.game.make_env()
         params = self.env.default_params
         if max_episode_steps is not None:

@@ -1,12 +1,18 @@
-"""Registry of the games flowrl runs on and the facts each one needs (enums, cap, view).
+"""Registry of the games flowrl runs on and the facts each one needs (enums, cap, view,
+skill-code signature, knowledge base).
 
 Every game is registered here, explicitly (Craftax-Classic, Craftax, Fabrax); each
 ``make_env`` is a factory that imports its game's code only when an environment is made,
 so the registry itself stays light (no JAX) and nothing registers itself on import.
+
+A game's name is resolved once, where a command or a pipeline stage starts
+(:func:`get_game`, or :func:`as_game` for entry points that take either); everything below
+takes the :class:`GameSpec`. Files (json, checkpoints, config) keep the plain name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,11 +52,71 @@ CRAFTAX_MOB_GROUPS: MobGroups = (
 
 
 @dataclass(frozen=True)
-class GameSpec:
-    """Static facts about one game.
+class Signature:
+    """Positional parameter names of the skill functions for one game family."""
 
-    ``family`` selects the skill-code signature ("classic" for Craftax-Classic and Fabrax,
-    "craftax" for full Craftax). ``constants`` is the module holding the game's
+    is_done: tuple[str, ...]
+    reward: tuple[str, ...]
+
+
+SIGNATURES: dict[str, Signature] = {
+    "classic": Signature(
+        is_done=(
+            "inventory",
+            "inventory_diff",
+            "closest_blocks",
+            "closest_blocks_prev",
+            "player_intrinsics",
+            "player_intrinsics_diff",
+            "achievements",
+            "n",
+        ),
+        reward=(
+            "inventory_diff",
+            "closest_blocks",
+            "closest_blocks_prev",
+            "player_intrinsics_diff",
+            "achievements_diff",
+            "health_penalty",
+        ),
+    ),
+    "craftax": Signature(
+        is_done=(
+            "inventory",
+            "inventory_diff",
+            "closest_blocks",
+            "closest_blocks_prev",
+            "player_level",
+            "monsters_killed",
+            "player_intrinsics",
+            "player_intrinsics_diff",
+            "achievements",
+            "n",
+        ),
+        reward=(
+            "inventory_diff",
+            "closest_blocks",
+            "closest_blocks_prev",
+            "player_level_diff",
+            "monsters_killed_diff",
+            "player_intrinsics_diff",
+            "achievements_diff",
+            "health_penalty",
+        ),
+    ),
+}
+"""The skill-code signature of each game family (the features the flow env hands to skill
+code; :mod:`flowrl.skills.contract` documents them)."""
+
+
+@dataclass(frozen=True)
+class GameSpec:
+    """Static facts about one game, and what is derived from them.
+
+    ``family`` selects the skill-code signature (:attr:`signature`: "classic" for
+    Craftax-Classic and Fabrax, "craftax" for full Craftax). ``knowledge_base`` is the
+    folder of its knowledge base under ``flowrl/resources`` (None: the game has none).
+    ``constants`` is the module holding the game's
     ``BlockType``, ``Achievement`` and ``Action`` enums. ``inventory_class`` names the
     game's inventory struct as ``"module:Class"``: its fields are what skill code may read
     from ``inventory`` (the skill-code allowlist and the prompts are generated from it).
@@ -65,12 +131,25 @@ class GameSpec:
     inventory_cap: int
     obs_dim: tuple[int, int]
     inventory_class: str
+    knowledge_base: str | None = None
     has_levels: bool = False
     mob_groups: MobGroups = ()
 
     @property
     def constants(self) -> ModuleType:
         return importlib.import_module(self.constants_module)
+
+    @property
+    def signature(self) -> Signature:
+        """Positional parameters of the skill functions (the family's)."""
+        return SIGNATURES[self.family]
+
+    @cached_property
+    def inventory_fields(self) -> tuple[str, ...]:
+        """Field names of the inventory struct, read from the game's state class."""
+        module_name, _, class_name = self.inventory_class.partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        return tuple(f.name for f in dataclasses.fields(cls))
 
     @property
     def num_block_types(self) -> int:
@@ -144,6 +223,7 @@ register_game(
         inventory_cap=9,
         obs_dim=(7, 9),
         inventory_class="craftax.craftax_classic.envs.craftax_state:Inventory",
+        knowledge_base="craftax_classic",
         mob_groups=CLASSIC_MOB_GROUPS,
     )
 )
@@ -156,6 +236,7 @@ register_game(
         inventory_cap=99,
         obs_dim=(9, 11),
         inventory_class="craftax.craftax.craftax_state:Inventory",
+        knowledge_base="craftax",
         mob_groups=CRAFTAX_MOB_GROUPS,
         has_levels=True,
     )
@@ -169,6 +250,7 @@ register_game(
         inventory_cap=9,  # flowrl.envs.fabrax.constants.INVENTORY_CAP (a test checks)
         obs_dim=(7, 9),  # flowrl.envs.fabrax.constants.OBS_DIM
         inventory_class="flowrl.envs.fabrax.state:FabraxInventory",
+        knowledge_base="fabrax",  # its own: Classic's blocks and skills, and more
         mob_groups=CLASSIC_MOB_GROUPS,  # Classic's mob arrays, unchanged
     )
 )
@@ -180,3 +262,8 @@ def get_game(env_name: str) -> GameSpec:
         known = ", ".join(sorted(GAMES))
         raise ValueError(f"unknown env_name {env_name!r}; choose one of: {known}")
     return GAMES[env_name]
+
+
+def as_game(game: GameSpec | str) -> GameSpec:
+    """``game`` itself, or the spec a name stands for: for entry points that take either."""
+    return game if isinstance(game, GameSpec) else get_game(game)

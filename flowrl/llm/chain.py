@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.llm import prompts
 from flowrl.llm.console import announce
 from flowrl.llm.parsing import (
@@ -75,19 +76,17 @@ def check_spec(spec: Any) -> dict[str, Any]:
 
 # -- prompt -------------------------------------------------------------------------------
 def build_prompt(
-    env_name: str, library: dict[str, Any] | None, siblings: list[str] | None = None
+    game: GameSpec, library: dict[str, Any] | None, siblings: list[str] | None = None
 ) -> list[Message]:
     """The `prompt` step: the propose messages for the next slot, from the library state
     (``siblings``: skills proposed in the same parallel round, which must not be repeated)."""
-    return prompts.propose_messages(
-        env_name, prompts.propose_context(env_name, library, siblings=siblings)
-    )
+    return prompts.propose_messages(game, prompts.propose_context(game, library, siblings=siblings))
 
 
 # -- propose ------------------------------------------------------------------------------
 def propose(
     query: Query,
-    env_name: str,
+    game: GameSpec,
     prompt_messages: list[Message],
     library: dict[str, Any] | None,
     *,
@@ -120,7 +119,7 @@ def propose(
 
     second = ask(
         query,
-        prompts.spec_messages(env_name, prompts.spec_context(env_name, proposal, library)),
+        prompts.spec_messages(game, prompts.spec_context(game, proposal, library)),
         json_parser(skill_spec_schema(), spec_check),
         purpose="spec",
         max_reasks=reasks,
@@ -135,7 +134,7 @@ def propose(
 # -- code ---------------------------------------------------------------------------------
 def write_code(
     query: Query,
-    env_name: str,
+    game: GameSpec,
     spec: dict[str, Any],
     library: dict[str, Any] | None = None,
     *,
@@ -154,7 +153,7 @@ def write_code(
     plans = [e["reward_plan"] for e in earlier]
     plan = ask(
         query,
-        prompts.reward_messages(env_name, prompts.reward_context(env_name, spec, plans)),
+        prompts.reward_messages(game, prompts.reward_context(game, spec, plans)),
         json_parser(REWARD_PLAN),
         purpose="reward",
         max_reasks=reasks,
@@ -163,10 +162,8 @@ def write_code(
     code = ask(
         query,
         prompts.code_messages(
-            env_name,
-            prompts.code_context(
-                env_name, spec, plan.value, library, [e["source"] for e in earlier]
-            ),
+            game,
+            prompts.code_context(game, spec, plan.value, library, [e["source"] for e in earlier]),
         ),
         python_parser(REQUIRED_FUNCTIONS),
         purpose="code",
@@ -177,17 +174,17 @@ def write_code(
 
 
 # -- validate -----------------------------------------------------------------------------
-Validator = Callable[[str, str], Any]
-"""``validate(source, env_name) -> result`` with ``.ok`` and ``.reasons``."""
+Validator = Callable[[str, GameSpec], Any]
+"""``validate(source, game) -> result`` with ``.ok`` and ``.reasons``."""
 
 
-def default_validator(source: str, env_name: str) -> Any:
-    return validate_source(source, env_name)
+def default_validator(source: str, game: GameSpec) -> Any:
+    return validate_source(source, game)
 
 
 def validate_with_repair(
     query: Query,
-    env_name: str,
+    game: GameSpec,
     skill_name: str,
     source: str,
     *,
@@ -207,7 +204,7 @@ def validate_with_repair(
     answers: list[Answer] = []
     current = source
     for attempt in range(repairs + 1):
-        result = validate(current, env_name)
+        result = validate(current, game)
         reasons = [str(r) for r in getattr(result, "reasons", [])]
         rounds.append({"source": current, "ok": bool(result.ok), "reasons": reasons})
         if result.ok or attempt == repairs:
@@ -220,9 +217,9 @@ def validate_with_repair(
         answer = ask(
             query,
             prompts.repair_messages(
-                env_name,
+                game,
                 prompts.repair_context(
-                    env_name,
+                    game,
                     skill_name,
                     current,
                     reasons,
@@ -249,7 +246,7 @@ def validate_with_repair(
 # -- analyse ------------------------------------------------------------------------------
 def analyse(
     query: Query,
-    env_name: str,
+    game: GameSpec,
     spec: dict[str, Any],
     rollout: str | dict[str, Any],
     *,
@@ -269,7 +266,7 @@ def analyse(
 
     answer = ask(
         query,
-        prompts.analyse_messages(env_name, prompts.analyse_context(env_name, spec, rollout)),
+        prompts.analyse_messages(game, prompts.analyse_context(game, spec, rollout)),
         json_parser(ANALYSIS, merged),  # type: ignore[arg-type]  # json_parser's check may return the corrected value
         purpose="analyse",
         max_reasks=_max_reasks(query, max_reasks),
@@ -283,10 +280,10 @@ def analyse(
 
 
 # -- the seed-compatible graph ------------------------------------------------------------
-def empty_library(env_name: str) -> dict[str, Any]:
+def empty_library(game: GameSpec) -> dict[str, Any]:
     return {
         "schema_version": 1,
-        "env_name": env_name,
+        "env_name": game.env_name,
         "iteration": -1,
         "skills": [],
         "rejected": [],
@@ -299,15 +296,15 @@ def empty_library(env_name: str) -> dict[str, Any]:
 class SkillGraph:
     """One round of skill discovery for a library state."""
 
-    env_name: str
+    game: GameSpec
     db: dict[str, Any]
     query: Query
     ledger: PathLike | None = None
 
     def evaluate(self) -> dict[str, Any]:
-        messages = build_prompt(self.env_name, self.db)
-        proposal = propose(self.query, self.env_name, messages, self.db, ledger=self.ledger)
-        code = write_code(self.query, self.env_name, proposal.value, self.db, ledger=self.ledger)
+        messages = build_prompt(self.game, self.db)
+        proposal = propose(self.query, self.game, messages, self.db, ledger=self.ledger)
+        code = write_code(self.query, self.game, proposal.value, self.db, ledger=self.ledger)
         result = {
             "spec": proposal.value,
             "source": code.value["source"],
@@ -323,7 +320,7 @@ class SkillGraph:
 class InventoryGraph:
     """Requirements / consumption / gain of a proposed skill (the spec step alone)."""
 
-    env_name: str
+    game: GameSpec
     db: dict[str, Any]
     query: Query
     ledger: PathLike | None = None
@@ -331,9 +328,7 @@ class InventoryGraph:
     def evaluate(self, proposal: dict[str, Any]) -> dict[str, Any]:
         answer = ask(
             self.query,
-            prompts.spec_messages(
-                self.env_name, prompts.spec_context(self.env_name, proposal, self.db)
-            ),
+            prompts.spec_messages(self.game, prompts.spec_context(self.game, proposal, self.db)),
             json_parser(skill_spec_schema(), check_spec),  # type: ignore[arg-type]  # json_parser's check may return the corrected value
             purpose="spec",
             max_reasks=self.query.settings.max_reasks,
@@ -343,18 +338,19 @@ class InventoryGraph:
 
 
 def generate_graph_for(
-    env_name: str,
+    game: GameSpec | str,
     db: dict[str, Any] | None = None,
     return_inventory_graph: bool = False,
     llm_name: str | None = None,
     *,
     ledger: PathLike | None = None,
 ) -> tuple[Any, ...]:
-    """Shared implementation of the per-game ``generate_graph``."""
-    db = empty_library(env_name) if db is None else db
+    """Shared implementation of the per-game ``generate_graph`` (``game``: a spec or name)."""
+    game = as_game(game)
+    db = empty_library(game) if db is None else db
     query = get_query(llm_name)
     query.preflight()
-    graph = SkillGraph(env_name, db, query, ledger)
+    graph = SkillGraph(game, db, query, ledger)
     if not return_inventory_graph:
         return db, graph
-    return db, graph, InventoryGraph(env_name, db, query, ledger), None
+    return db, graph, InventoryGraph(game, db, query, ledger), None

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from flowrl.envs.games import get_game
 from flowrl.llm.offline_curriculum import MAX_REJECTIONS, next_skill
 from flowrl.llm.offline_variants import reward_terms, variant, variant_code
 from flowrl.llm.prompts import context_of, parse_tag
@@ -83,7 +84,9 @@ def load_knowledge(env_name: str) -> KnowledgeBase:
     if env_name in _REGISTERED:
         return _REGISTERED[env_name]
     try:
-        items = tuple(OfflineSkill(s.spec.to_dict(), s.code) for s in kb_skills(env_name))
+        # the name comes from a prompt's tag line: resolved here, where the text is read
+        skills = kb_skills(get_game(env_name))
+        items = tuple(OfflineSkill(s.spec.to_dict(), s.code) for s in skills)
     except (ValueError, FileNotFoundError) as exc:
         raise ConfigurationError(
             f"the offline provider has no knowledge base for {env_name}: {exc}. "

@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from flowrl.envs.games import get_game
+from flowrl.envs.games import GameSpec
 from flowrl.llm.parsing import fenced_blocks
 from flowrl.llm.types import Message
 from flowrl.skills import allowlist
@@ -34,28 +34,26 @@ from flowrl.skills.knowledge import has_knowledge_base, load_knowledge_base
 _ARRAY_FIELDS = {"armour": "int[4]", "potions": "int[6]"}
 
 
-def inventory_fields(env_name: str) -> tuple[str, ...]:
+def inventory_fields(game: GameSpec) -> tuple[str, ...]:
     """Field names of the game's inventory struct, with shapes for array fields."""
     return tuple(
-        f"{n} ({_ARRAY_FIELDS[n]})" if n in _ARRAY_FIELDS else n
-        for n in allowlist.inventory_fields(env_name)
+        f"{n} ({_ARRAY_FIELDS[n]})" if n in _ARRAY_FIELDS else n for n in game.inventory_fields
     )
 
 
-def enum_names(env_name: str, enum: str) -> list[str]:
-    return [member.name for member in get_game(env_name).enum(enum)]
+def enum_names(game: GameSpec, enum: str) -> list[str]:
+    return [member.name for member in game.enum(enum)]
 
 
-def intrinsic_names(env_name: str) -> list[str]:
+def intrinsic_names(game: GameSpec) -> list[str]:
     names = ["health", "food", "drink", "energy"]
-    return [*names, "mana"] if get_game(env_name).has_levels else names
+    return [*names, "mana"] if game.has_levels else names
 
 
-def features_text(env_name: str) -> str:
+def features_text(game: GameSpec) -> str:
     """What each skill-function argument holds, in a few lines."""
-    game = get_game(env_name)
     lines = [
-        f"inventory / inventory_diff: struct with int fields {', '.join(inventory_fields(env_name))}; "
+        f"inventory / inventory_diff: struct with int fields {', '.join(inventory_fields(game))}; "
         "read as inventory.wood; the _diff is this step minus the previous step.",
         f"closest_blocks / closest_blocks_prev: int32[{game.num_feature_rows}, 2, K]: for block type b "
         "(index BlockType.X.value), the (row, col) offsets from the player of the K nearest visible "
@@ -63,7 +61,7 @@ def features_text(env_name: str) -> str:
         "Rows Mob.X.value (after the block types) hold the living mobs of kind X the same way"
         + (" (on the player's floor)." if game.has_levels else "."),
         f"player_intrinsics / player_intrinsics_diff: float32[{game.num_intrinsics}] = "
-        f"[{', '.join(intrinsic_names(env_name))}].",
+        f"[{', '.join(intrinsic_names(game))}].",
         f"achievements: bool[{game.num_achievements}], index Achievement.X.value; "
         "achievements_diff: unlocked at this step.",
     ]
@@ -77,11 +75,11 @@ def features_text(env_name: str) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
-def contract_text(env_name: str) -> str:
+def contract_text(game: GameSpec) -> str:
     """The skill-code contract as the LLM must follow it."""
     return (
         "Write exactly these three top-level functions (positional parameters in this order):\n"
-        f"{describe_signature(env_name)}\n"
+        f"{describe_signature(game)}\n"
         "Rules: pure JAX on the arguments; no import statements; the names "
         f"{', '.join(allowlist.MODULE_NAMES)} and {', '.join(ENUM_NAMES)} are predefined; "
         "no Python if/while/for on array values (use jnp.where, jnp.logical_and, ...); "
@@ -92,13 +90,13 @@ def contract_text(env_name: str) -> str:
     )
 
 
-def game_overview(env_name: str) -> str:
+def game_overview(game: GameSpec) -> str:
     """Block types and achievements of the game (names only)."""
     return (
-        f"Game: {env_name}\n"
-        f"BlockType: {', '.join(enum_names(env_name, 'BlockType'))}\n"
-        f"Achievement: {', '.join(enum_names(env_name, 'Achievement'))}\n"
-        f"Mob: {', '.join(enum_names(env_name, 'Mob'))}"
+        f"Game: {game.env_name}\n"
+        f"BlockType: {', '.join(enum_names(game, 'BlockType'))}\n"
+        f"Achievement: {', '.join(enum_names(game, 'Achievement'))}\n"
+        f"Mob: {', '.join(enum_names(game, 'Mob'))}"
     )
 
 
@@ -174,24 +172,24 @@ def facts_from_kb(kb: dict[str, Any]) -> list[Fact]:
     return facts
 
 
-def load_facts(env_name: str) -> list[Fact]:
-    """Facts of ``env_name``'s knowledge base: none for a game without one (a knowledge base
+def load_facts(game: GameSpec) -> list[Fact]:
+    """Facts of ``game``'s knowledge base: none for a game without one (a knowledge base
     that fails its schema raises)."""
-    if not has_knowledge_base(env_name):
+    if not has_knowledge_base(game):
         return []
-    return facts_from_kb(load_knowledge_base(env_name))
+    return facts_from_kb(load_knowledge_base(game))
 
 
-def all_facts(env_name: str) -> list[str]:
-    return [f.text for f in load_facts(env_name)]
+def all_facts(game: GameSpec) -> list[str]:
+    return [f.text for f in load_facts(game)]
 
 
-def relevant_facts(env_name: str, keys: list[str], name: str = "") -> list[str]:
+def relevant_facts(game: GameSpec, keys: list[str], name: str = "") -> list[str]:
     """Facts that mention one of ``keys`` (or the name as an ACTION_NAME), plus general notes."""
     wanted = {k.lower().removeprefix("achievement:") for k in keys}
     if name:
         wanted.add(re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_"))
-    return [f.text for f in load_facts(env_name) if "*" in f.keys or f.keys & wanted]
+    return [f.text for f in load_facts(game) if "*" in f.keys or f.keys & wanted]
 
 
 # -- step contexts from the library state -------------------------------------------------
@@ -208,13 +206,13 @@ def library_skills(library: dict[str, Any] | None) -> list[dict[str, Any]]:
     return list((library or {}).get("skills") or [])
 
 
-def load_game_facts(env_name: str) -> list[str]:
+def load_game_facts(game: GameSpec) -> list[str]:
     """All verified game facts of the knowledge base (none for games without one)."""
-    return all_facts(env_name)
+    return all_facts(game)
 
 
 def propose_context(
-    env_name: str,
+    game: GameSpec,
     library: dict[str, Any] | None,
     siblings: list[str] | None = None,
 ) -> dict[str, Any]:
@@ -228,7 +226,7 @@ def propose_context(
         reason = "; ".join(r.get("reasons") or [])[:MAX_REASON_CHARS]
         rejected.append({"name": r.get("name"), "stage": r.get("stage", ""), "reason": reason})
     ctx: dict[str, Any] = {
-        "env_name": env_name,
+        "env_name": game.env_name,
         "skills": {s["name"]: _gain_summary(s.get("spec") or {}) for s in library_skills(library)},
         "rejected": rejected,
         # over the whole history: the list above keeps only the latest MAX_REJECTED
@@ -242,7 +240,7 @@ def propose_context(
 
 
 def spec_context(
-    env_name: str, proposal: dict[str, Any], library: dict[str, Any] | None
+    game: GameSpec, proposal: dict[str, Any], library: dict[str, Any] | None
 ) -> dict[str, Any]:
     """Inputs of the spec step: the proposal and the learned skills' specs (for key reuse)."""
     skills = {}
@@ -252,7 +250,7 @@ def spec_context(
             k: spec[k] for k in ("requirements", "consumption", "gain") if spec.get(k)
         }
     ctx: dict[str, Any] = {
-        "env_name": env_name,
+        "env_name": game.env_name,
         "proposal": {k: proposal[k] for k in ("name", "description", "gain") if k in proposal},
         "skills": skills,
     }
@@ -266,10 +264,10 @@ def spec_only(proposal: dict[str, Any]) -> dict[str, Any]:
 
 
 def reward_context(
-    env_name: str, spec: dict[str, Any], earlier: list[dict[str, Any]] | None = None
+    game: GameSpec, spec: dict[str, Any], earlier: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """``earlier``: reward plans of this skill's earlier candidates (``candidates: K``)."""
-    ctx: dict[str, Any] = {"env_name": env_name, "spec": spec_only(spec)}
+    ctx: dict[str, Any] = {"env_name": game.env_name, "spec": spec_only(spec)}
     if earlier:
         ctx["earlier_reward_plans"] = list(earlier)
     return ctx
@@ -282,7 +280,7 @@ def example_code(library: dict[str, Any] | None) -> str | None:
 
 
 def code_context(
-    env_name: str,
+    game: GameSpec,
     spec: dict[str, Any],
     reward_plan: dict[str, Any],
     library: dict[str, Any] | None = None,
@@ -290,7 +288,7 @@ def code_context(
 ) -> dict[str, Any]:
     """``earlier``: the code of this skill's earlier candidates (``candidates: K``)."""
     ctx: dict[str, Any] = {
-        "env_name": env_name,
+        "env_name": game.env_name,
         "spec": spec_only(spec),
         "reward_plan": reward_plan,
     }
@@ -325,7 +323,7 @@ def repair_history(earlier: list[list[str]]) -> list[dict[str, Any]]:
 
 
 def repair_context(
-    env_name: str,
+    game: GameSpec,
     skill_name: str,
     source: str,
     reasons: list[str],
@@ -334,7 +332,7 @@ def repair_context(
     """Inputs of a repair: the failing module and its reasons, plus (``history``) the reasons
     every earlier version of it failed with, bounded by :data:`MAX_HISTORY_CHARS`."""
     ctx: dict[str, Any] = {
-        "env_name": env_name,
+        "env_name": game.env_name,
         "skill": skill_name,
         "source": source,
         "reasons": reasons,
@@ -345,9 +343,9 @@ def repair_context(
 
 
 def analyse_context(
-    env_name: str, spec: dict[str, Any], rollout: str | dict[str, Any]
+    game: GameSpec, spec: dict[str, Any], rollout: str | dict[str, Any]
 ) -> dict[str, Any]:
-    return {"env_name": env_name, "spec": spec_only(spec), "rollout": rollout}
+    return {"env_name": game.env_name, "spec": spec_only(spec), "rollout": rollout}
 
 
 # -- prompt templates ---------------------------------------------------------------------
@@ -368,8 +366,8 @@ KEY_RULES = (
 )
 
 
-def tag(step: str, env_name: str) -> str:
-    return f"[flowrl step={step} env={env_name}]"
+def tag(step: str, game: GameSpec) -> str:
+    return f"[flowrl step={step} env={game.env_name}]"
 
 
 def parse_tag(messages: list[Message]) -> tuple[str, str] | None:
@@ -409,26 +407,26 @@ ROLE = (
 
 
 @functools.lru_cache(maxsize=8)
-def preamble(env_name: str) -> str:
-    """The part every chain prompt of ``env_name`` starts with (identical across steps and
+def preamble(game: GameSpec) -> str:
+    """The part every chain prompt of ``game`` starts with (identical across steps and
     skills, so providers serve it from their prompt cache)."""
-    facts = all_facts(env_name)
-    parts = [ROLE, game_overview(env_name)]
+    facts = all_facts(game)
+    parts = [ROLE, game_overview(game)]
     if facts:
         parts.append("Verified game facts:\n" + "\n".join(f"- {f}" for f in facts))
     parts += [
         KEY_RULES,
-        f"Features the skill code sees (its function arguments):\n{features_text(env_name)}",
-        f"Skill code contract. {contract_text(env_name)}",
+        f"Features the skill code sees (its function arguments):\n{features_text(game)}",
+        f"Skill code contract. {contract_text(game)}",
     ]
     return "\n\n".join(parts)
 
 
-def _messages(step: str, env_name: str, body: str, context: dict[str, Any]) -> list[Message]:
+def _messages(step: str, game: GameSpec, body: str, context: dict[str, Any]) -> list[Message]:
     return [
         {
             "role": "system",
-            "content": f"{preamble(env_name)}\n\n{tag(step, env_name)}\n{body}",
+            "content": f"{preamble(game)}\n\n{tag(step, game)}\n{body}",
         },
         {
             "role": "user",
@@ -437,7 +435,7 @@ def _messages(step: str, env_name: str, body: str, context: dict[str, Any]) -> l
     ]
 
 
-def propose_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
+def propose_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
     """Step 1: choose the next skill. ``context`` from :func:`flowrl.llm.prompts.propose_context`."""
     body = (
         "Step propose. In the context, `skills` are learned (name -> gain), `rejected` failed "
@@ -459,10 +457,10 @@ def propose_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         + "Answer with one ```json block: "
         '{"name": str, "description": str (one sentence), "gain": {key: "lambda n: a*n + b"}}.'
     )
-    return _messages("propose", env_name, body, context)
+    return _messages("propose", game, body, context)
 
 
-def spec_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
+def spec_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
     """Step 2: requirements / consumption / gain / ephemeral of the proposed skill."""
     body = (
         "Step spec. Specify the proposed skill `proposal` for n executions. `skills` gives the "
@@ -474,7 +472,7 @@ def spec_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         '"consumption": {key: amount}, "gain": {key: amount}, "ephemeral": bool}. '
         "ephemeral=true only if the gain is a fact about the surroundings, not an item."
     )
-    return _messages("spec", env_name, body, context)
+    return _messages("spec", game, body, context)
 
 
 # Rewards the agent cannot farm (Ng, Harada and Russell 1999): every term is a difference
@@ -488,7 +486,7 @@ POTENTIAL_RULE = (
 )
 
 
-def reward_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
+def reward_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
     """Step 3: reason about a dense reward and the done condition from the observable features."""
     body = (
         "Step reward. Plan a dense reward for the skill `spec` that an RL agent can learn from, "
@@ -506,10 +504,10 @@ def reward_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         + "Answer with one ```json block: "
         '{"done_when": str, "reward_terms": [{"signal": str, "weight": number, "why": str}]}.'
     )
-    return _messages("reward", env_name, body, context)
+    return _messages("reward", game, body, context)
 
 
-def code_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
+def code_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
     """Step 4: write the skill module per the contract."""
     body = (
         "Step code. Implement the skill `spec` with the reward plan `reward_plan` following "
@@ -528,10 +526,10 @@ def code_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         )
         + "Answer with the whole module in one ```python block."
     )
-    return _messages("code", env_name, body, context)
+    return _messages("code", game, body, context)
 
 
-def repair_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
+def repair_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
     """Validate step: fix code that failed validation, given the validator's reasons."""
     body = (
         "Step repair. The module `source` for skill `skill` failed validation with `reasons`. "
@@ -544,10 +542,10 @@ def repair_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         )
         + "\nAnswer with the whole module in one ```python block."
     )
-    return _messages("repair", env_name, body, context)
+    return _messages("repair", game, body, context)
 
 
-def analyse_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
+def analyse_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
     """Analyse step: correct a skill's spec from what rollouts of its trained policy did."""
     body = (
         "Step analyse. `spec` is what we believed about the skill; `rollout` summarises what "
@@ -562,7 +560,7 @@ def analyse_messages(env_name: str, context: dict[str, Any]) -> list[Message]:
         '{"requirements": {key: amount}, "consumption": {key: amount}, "gain": {key: amount}, '
         '"reason": str (what in the rollout supports the change, or "consistent")}.'
     )
-    return _messages("analyse", env_name, body, context)
+    return _messages("analyse", game, body, context)
 
 
 BUILDERS = {

@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flowrl.envs.games import GameSpec, get_game
+
 CPU_PRESET = "config/presets/cpu.yaml"
 """The CPU preset the GPU preflight names (a rename of the preset folder edits this line)."""
 CUDA_INSTALL = 'pip install -e ".[cuda]"'
@@ -50,20 +52,20 @@ def runtime_info() -> dict[str, Any]:
     }
 
 
-def env_steps_per_second(env_name: str, num_envs: int, steps: int = PROBE_STEPS) -> float:
+def env_steps_per_second(game: GameSpec, num_envs: int, steps: int = PROBE_STEPS) -> float:
     """Random-action env steps/s of ``num_envs`` worlds in one jitted scan (after compile)."""
     import jax
 
     from flowrl.envs.game_env import GameEnv
     from flowrl.envs.resets import ResetConfig, VecEnv
 
-    game = GameEnv(env_name)
-    vec = VecEnv(game, num_envs, ResetConfig(mode="optimistic"))
+    env = GameEnv(game)
+    vec = VecEnv(env, num_envs, ResetConfig(mode="optimistic"))
 
     def body(carry: tuple[Any, Any], _: None) -> tuple[tuple[Any, Any], None]:
         key, state = carry
         key, act_key, step_key = jax.random.split(key, 3)
-        actions = jax.random.randint(act_key, (num_envs,), 0, game.num_actions)
+        actions = jax.random.randint(act_key, (num_envs,), 0, env.num_actions)
         state = vec.step(step_key, state, actions)[1]
         return (key, state), None
 
@@ -158,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     info = runtime_info()
     if args.throughput and (info["backend"] == "gpu" or args.allow_cpu):
-        info["steps_per_s"] = env_steps_per_second(args.env, args.num_envs)
+        info["steps_per_s"] = env_steps_per_second(get_game(args.env), args.num_envs)
     print(json.dumps(info))
     return 0
 

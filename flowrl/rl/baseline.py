@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowrl.envs.games import get_game
+from flowrl.envs.games import GameSpec
 from flowrl.rl.config import TrainConfig
 from flowrl.skills.plan_module import Plan, PlanStep, build_plan_module, load_plan
 
@@ -37,10 +37,9 @@ def task_network_number():
 '''
 
 
-def achievement_weights(env_name: str) -> list[float]:
+def achievement_weights(game: GameSpec) -> list[float]:
     """Reward per newly unlocked achievement: 1 in Classic (and Fabrax), Craftax's tiered
     ``ACHIEVEMENT_REWARD_MAP`` in full Craftax."""
-    game = get_game(env_name)
     if game.family == "classic":
         return [1.0] * game.num_achievements
     from craftax.craftax.constants import ACHIEVEMENT_REWARD_MAP
@@ -48,22 +47,20 @@ def achievement_weights(env_name: str) -> list[float]:
     return [float(w) for w in ACHIEVEMENT_REWARD_MAP]
 
 
-def game_reward_source(env_name: str) -> str:
-    """Skill source of the game's reward for ``env_name`` (runs through the skill checks)."""
-    from flowrl.skills.contract import signature_for
-
-    sig = signature_for(env_name)
+def game_reward_source(game: GameSpec) -> str:
+    """Skill source of the game's reward for ``game`` (runs through the skill checks)."""
+    sig = game.signature
     return _SOURCE.format(
-        weights=achievement_weights(env_name),
+        weights=achievement_weights(game),
         is_done_args=", ".join(sig.is_done),
         reward_args=", ".join(sig.reward),
     )
 
 
-def game_reward_plan(env_name: str) -> Plan:
+def game_reward_plan(game: GameSpec) -> Plan:
     """The one-step plan the baseline trains: one expert on the game's reward."""
-    source = build_plan_module([PlanStep(SKILL_NAME, game_reward_source(env_name))], env_name)
-    return load_plan(source, env_name)
+    source = build_plan_module([PlanStep(SKILL_NAME, game_reward_source(game))], game)
+    return load_plan(source, game)
 
 
 def baseline_config(config: TrainConfig, frames: int, seed: int) -> TrainConfig:

@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from flowrl.envs.games import GameSpec
 from flowrl.skills.contract import REWARD_LIMIT
 
 LOSS_METRICS = ("actor_loss", "value_loss", "entropy", "approx_kl")
@@ -83,7 +84,7 @@ def chunk_problem(
     )
 
 
-def slow_step_warnings(plan: Any, env_name: str) -> list[str]:
+def slow_step_warnings(plan: Any, game: GameSpec) -> list[str]:
     """One warning per plan step whose done + reward cost more than
     :data:`flowrl.skills.cost.COST_LIMIT` plain flow-env steps per state: timed here, on the
     validation samples, next to the reference skill (the env-step ratio of the samples'
@@ -92,7 +93,7 @@ def slow_step_warnings(plan: Any, env_name: str) -> list[str]:
     from flowrl.skills import cost
     from flowrl.skills.samples import load_or_collect
 
-    samples = load_or_collect(env_name)
+    samples = load_or_collect(game)
     if samples.step_over_reference <= 0:
         return []
     batch = samples.probe_batch()

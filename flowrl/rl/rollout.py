@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from flowrl.envs.flow_env import FlowEnv
+from flowrl.envs.games import get_game
 from flowrl.rl.checkpoint import load_checkpoint, load_plan_source
 from flowrl.rl.networks import ExpertActorCritic, resolve_routing
 from flowrl.skills.plan_module import load_plan
@@ -37,11 +38,11 @@ def rollout_routing(routing: str, num_experts: int) -> str:
 def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
     """(env, network, params, metadata) of a checkpoint, ready to roll out."""
     params, meta = load_checkpoint(checkpoint)
-    env_name = meta["env_name"]
-    plan = load_plan(load_plan_source(checkpoint), env_name)
+    game = get_game(meta["env_name"])  # the checkpoint names its game
+    plan = load_plan(load_plan_source(checkpoint), game)
     cfg = meta.get("config", {})
     env = FlowEnv(
-        env_name,
+        game,
         plan,
         closest_k=cfg.get("closest_k", 5),
         completion_bonus=cfg.get("completion_bonus", 1.0),

@@ -12,6 +12,7 @@ from typing import Any
 
 from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.frontier import FrontierVecEnv
+from flowrl.envs.games import GameSpec
 from flowrl.envs.resets import ResetConfig, VecEnv
 from flowrl.rl.config import TrainConfig
 from flowrl.skills.plan_check import check_step_outputs
@@ -42,10 +43,10 @@ def success_horizon(config: TrainConfig, episode_limit: int | None, plan_steps: 
     return int(horizon)
 
 
-def make_flow_env(config: TrainConfig, env_name: str, plan: Any) -> FlowEnv:
+def make_flow_env(config: TrainConfig, game: GameSpec, plan: Any) -> FlowEnv:
     """The single flow env of ``plan`` with the trainer's feature and episode settings."""
     return FlowEnv(
-        env_name,
+        game,
         plan,
         closest_k=config.closest_k,
         completion_bonus=config.completion_bonus,
@@ -66,12 +67,12 @@ def frontier_step(plan: Any, learned: set[str] | frozenset[str] = frozenset()) -
 
 
 def make_flow_vec_env(
-    config: TrainConfig, env_name: str, plan: Any, frontier: int = 0
+    config: TrainConfig, game: GameSpec, plan: Any, frontier: int = 0
 ) -> VecEnv | FrontierVecEnv:
     """The batched flow env a training run of ``plan`` uses; with ``frontier`` >= 1 and
     ``config.frontier_share`` > 0, finished episodes may restart at that plan step."""
-    check_step_outputs(plan, env_name)  # a step broken at its own count, named
-    vec = VecEnv(make_flow_env(config, env_name, plan), config.num_envs, reset_config(config))
+    check_step_outputs(plan, game)  # a step broken at its own count, named
+    vec = VecEnv(make_flow_env(config, game, plan), config.num_envs, reset_config(config))
     if frontier < 1 or config.frontier_share <= 0:
         return vec
     return FrontierVecEnv(vec, frontier, config.frontier_size, config.frontier_share)

@@ -32,6 +32,7 @@ from flowrl.atomic_io import write_text_atomic
 from flowrl.clock import utc_now
 from flowrl.envs.flow_env import FlowEnv
 from flowrl.envs.frontier import FrontierVecEnv
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.rl.checkpoint import (
     load_checkpoint,
     load_optimizer_state,
@@ -144,12 +145,12 @@ def build_network(config: TrainConfig, num_experts: int, num_actions: int) -> Ex
     )
 
 
-def _as_plan(plan: Plan | str | Path, env_name: str) -> Plan:
+def _as_plan(plan: Plan | str | Path, game: GameSpec) -> Plan:
     if isinstance(plan, Plan):
         return plan
     if isinstance(plan, Path) or (isinstance(plan, str) and "\n" not in plan):
-        return load_plan_file(plan, env_name)
-    return load_plan(plan, env_name)
+        return load_plan_file(plan, game)
+    return load_plan(plan, game)
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -204,12 +205,12 @@ def plan_env(vec: Any) -> FlowEnv:
     return env
 
 
-def start(plan: Plan, env_name: str, config: TrainConfig, init: str | Path | None = None) -> Start:
+def start(plan: Plan, game: GameSpec, config: TrainConfig, init: str | Path | None = None) -> Start:
     """The env, network and optimiser of a run; experts of ``init`` loaded by skill name."""
     skills = skill_experts(plan.skill_names, plan.skill_experts)
     old_params, old_meta = load_checkpoint(init) if init is not None else (None, {})
     frontier = frontier_step(plan, set(old_meta.get("skills", {}))) if init is not None else 0
-    vec = make_flow_vec_env(config, env_name, plan, frontier)
+    vec = make_flow_vec_env(config, game, plan, frontier)
     network = build_network(config, plan.num_experts, plan_env(vec).num_actions)
     ppo = PPO(config, vec, network)
     key, init_key = jax.random.split(jax.random.PRNGKey(config.seed))
@@ -456,7 +457,7 @@ def frontier_share(config: TrainConfig, rate: float) -> float:
 
 
 def checkpoint_metadata(
-    begin: Start, run: Run, env_name: str, verdict: bool | None, saved: str
+    begin: Start, run: Run, game: GameSpec, verdict: bool | None, saved: str
 ) -> dict[str, Any]:
     """``metadata.json`` of a checkpoint: skills, plan, network, frames, the estimate of the
     saved parameters, warnings, settings and versions."""
@@ -466,7 +467,7 @@ def checkpoint_metadata(
         for name, expert in begin.skills.items()
     }
     return {
-        "env_name": env_name,
+        "env_name": game.env_name,
         "skills": begin.skills,
         "plan": {
             "names": list(plan.names),
@@ -534,7 +535,7 @@ def checkpoint_metadata(
 
 def train(
     plan: Plan | str | Path,
-    env_name: str,
+    game: GameSpec | str,
     out_dir: str | Path,
     config: TrainConfig | None = None,
     init: str | Path | None = None,
@@ -542,11 +543,11 @@ def train(
     progress: bool = True,
     keep: str = "best",
 ) -> TrainResult:
-    """Train one expert per skill of ``plan`` on ``env_name``; write checkpoint and metrics.
+    """Train one expert per skill of ``plan`` on ``game``; write checkpoint and metrics.
 
     Args:
         plan: a loaded :class:`Plan`, a plan module path, or plan module source.
-        env_name: the craftax game.
+        game: the craftax game, or its name.
         out_dir: the skill slot directory (gets ``checkpoint/`` and ``train_metrics.csv``).
         config: training settings (default: the CPU profile).
         init: an earlier checkpoint whose experts are loaded by skill name.
@@ -558,14 +559,15 @@ def train(
     if keep not in ("best", "last"):
         raise ValueError(f"keep={keep!r}: choose 'best' or 'last'")
     config = config or load_config("cpu")
-    plan = _as_plan(plan, env_name)
+    game = as_game(game)
+    plan = _as_plan(plan, game)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics_csv, checkpoint_dir = out_dir / METRICS_FILE, out_dir / CHECKPOINT_DIR
 
     # START: env, network, warm start, optimiser
-    begin = start(plan, env_name, config, init)
-    for message in slow_step_warnings(plan, env_name):
+    begin = start(plan, game, config, init)
+    for message in slow_step_warnings(plan, game):
         log.warning("%s", message)
         print(f"flowrl train: warning: {message}", file=sys.stderr, flush=True)
     runner = begin.runner
@@ -580,7 +582,7 @@ def train(
     bar = _Progress(run.budget_frames, progress, plan.names[-1])
 
     def save(verdict: bool | None, state: Any, saved: str = "last") -> None:
-        meta = checkpoint_metadata(begin, run, env_name, verdict, saved)
+        meta = checkpoint_metadata(begin, run, game, verdict, saved)
         save_checkpoint(checkpoint_dir, state[0], meta, plan.source, opt_state=state[1])
 
     # RUN CHUNKS: jitted updates, then record, then the stopping rules

@@ -20,14 +20,12 @@ game's own classes (:func:`game_rules`).
 from __future__ import annotations
 
 import builtins
-import dataclasses
-import importlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flowrl.envs.games import get_game
-from flowrl.skills.contract import ENUM_NAMES, Signature, signature_for
+from flowrl.envs.games import GameSpec, Signature
+from flowrl.skills.contract import ENUM_NAMES
 
 MODULE_NAMES = ("jnp", "jax")
 
@@ -201,7 +199,7 @@ def normalise_path(path: str) -> str:
 class GameRules:
     """The per-game part of the allowlist: signature, inventory fields and enum members."""
 
-    env_name: str
+    game: GameSpec
     signature: Signature
     inventory_fields: tuple[str, ...]
     enum_members: dict[str, frozenset[str]]
@@ -212,24 +210,15 @@ class GameRules:
 
 
 @lru_cache(maxsize=8)
-def game_rules(env_name: str) -> GameRules:
-    """The allowlist facts of ``env_name``, read from the game's own classes."""
-    game = get_game(env_name)
+def game_rules(game: GameSpec) -> GameRules:
+    """The allowlist facts of ``game``, read from the game's own classes."""
     members = {name: frozenset(m.name for m in game.enum(name)) for name in ENUM_NAMES}
     return GameRules(
-        env_name=env_name,
-        signature=signature_for(env_name),
-        inventory_fields=inventory_fields(env_name),
+        game=game,
+        signature=game.signature,
+        inventory_fields=game.inventory_fields,
         enum_members=members,
     )
-
-
-@lru_cache(maxsize=8)
-def inventory_fields(env_name: str) -> tuple[str, ...]:
-    """Field names of ``env_name``'s inventory struct, from the game's state class."""
-    module_name, _, class_name = get_game(env_name).inventory_class.partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def safe_builtins() -> dict[str, Any]:

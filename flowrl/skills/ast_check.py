@@ -17,6 +17,7 @@ import ast
 import difflib
 from typing import cast
 
+from flowrl.envs.games import GameSpec
 from flowrl.skills.allowlist import (
     AT_METHODS,
     BUILTIN_TYPES,
@@ -843,12 +844,12 @@ def parse_source(source: str, skills: int = 1) -> tuple[ast.Module | None, list[
 
 def check_tree(
     tree: ast.Module,
-    env_name: str,
+    game: GameSpec,
     required: tuple[str, ...] = REQUIRED_FUNCTIONS,
     skills: int = 1,
 ) -> list[str]:
-    """Reasons why the parsed module ``tree`` breaks the allowlist of ``env_name``."""
-    checker = _Checker(game_rules(env_name), required, MAX_FUNCTIONS * skills)
+    """Reasons why the parsed module ``tree`` breaks the allowlist of ``game``."""
+    checker = _Checker(game_rules(game), required, MAX_FUNCTIONS * skills)
     try:
         checker.check_module(tree)
     except RecursionError:
@@ -858,11 +859,11 @@ def check_tree(
 
 def check_source(
     source: str,
-    env_name: str,
+    game: GameSpec,
     required: tuple[str, ...] = REQUIRED_FUNCTIONS,
     skills: int = 1,
 ) -> list[str]:
-    """Reasons why ``source`` breaks the skill-code allowlist of ``env_name`` (empty: passes).
+    """Reasons why ``source`` breaks the skill-code allowlist of ``game`` (empty: passes).
 
     ``required`` names the functions that must be defined (none for plan modules).
     ``skills``: how many skills the source holds (a plan module of K steps gets K times the
@@ -871,4 +872,4 @@ def check_source(
     tree, reasons = parse_source(source, skills)
     if tree is None:
         return reasons
-    return check_tree(tree, env_name, required, skills)
+    return check_tree(tree, game, required, skills)

@@ -13,11 +13,10 @@ What the code may name is the allowlist in :mod:`flowrl.skills.allowlist`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from flowrl.envs.games import SIGNATURES, UNSEEN_DISTANCE, GameSpec, Signature
 
-from flowrl.envs.games import UNSEEN_DISTANCE, get_game
-
-__all__ = ["UNSEEN_DISTANCE"]  # re-exported: the contract documents it
+# re-exported: the contract documents them; each game carries its own (``GameSpec.signature``)
+__all__ = ["SIGNATURES", "UNSEEN_DISTANCE", "Signature"]
 
 IS_DONE = "task_is_done"
 REWARD = "task_reward"
@@ -29,61 +28,6 @@ REWARD_LIMIT = 1e3
 refuses larger ones and the trainer names the step that pays them."""
 
 
-@dataclass(frozen=True)
-class Signature:
-    """Positional parameter names of the skill functions for one game family."""
-
-    is_done: tuple[str, ...]
-    reward: tuple[str, ...]
-
-
-SIGNATURES: dict[str, Signature] = {
-    "classic": Signature(
-        is_done=(
-            "inventory",
-            "inventory_diff",
-            "closest_blocks",
-            "closest_blocks_prev",
-            "player_intrinsics",
-            "player_intrinsics_diff",
-            "achievements",
-            "n",
-        ),
-        reward=(
-            "inventory_diff",
-            "closest_blocks",
-            "closest_blocks_prev",
-            "player_intrinsics_diff",
-            "achievements_diff",
-            "health_penalty",
-        ),
-    ),
-    "craftax": Signature(
-        is_done=(
-            "inventory",
-            "inventory_diff",
-            "closest_blocks",
-            "closest_blocks_prev",
-            "player_level",
-            "monsters_killed",
-            "player_intrinsics",
-            "player_intrinsics_diff",
-            "achievements",
-            "n",
-        ),
-        reward=(
-            "inventory_diff",
-            "closest_blocks",
-            "closest_blocks_prev",
-            "player_level_diff",
-            "monsters_killed_diff",
-            "player_intrinsics_diff",
-            "achievements_diff",
-            "health_penalty",
-        ),
-    ),
-}
-
 ENUM_NAMES = ("BlockType", "Achievement", "Action", "Mob")
 """Enums skill code sees; ``Mob`` (flowrl's) numbers the mob rows of ``closest_blocks``."""
 
@@ -91,19 +35,9 @@ PREDEFINED_TEXT = f"jnp, jax, {', '.join(ENUM_NAMES[:-1])} and {ENUM_NAMES[-1]}"
 """The predefined names of skill code, as error messages spell them."""
 
 
-def family_for(env_name: str) -> str:
-    """Game family ("classic" or "craftax") whose signature applies to ``env_name``."""
-    return get_game(env_name).family
-
-
-def signature_for(env_name: str) -> Signature:
-    """The skill-function signature for ``env_name``."""
-    return SIGNATURES[family_for(env_name)]
-
-
-def describe_signature(env_name: str) -> str:
-    """Human/LLM readable stub of the required functions for ``env_name``."""
-    sig = signature_for(env_name)
+def describe_signature(game: GameSpec) -> str:
+    """Human/LLM readable stub of the required functions for ``game``."""
+    sig = game.signature
     return (
         f"def {IS_DONE}({', '.join(sig.is_done)}) -> bool\n"
         f"def {REWARD}({', '.join(sig.reward)}) -> float\n"

@@ -24,6 +24,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from flowrl.envs.games import GameSpec
+
 COST_LIMIT = 5.0
 """A skill may cost at most this many plain flow-env steps (game step + features) per state."""
 EXACT_FROM = 0.25
@@ -63,12 +65,12 @@ def reference_seconds(prev: Any, cur: Any) -> float:
     return seconds_per_state(jax.jit(jax.vmap(_reference_pair)), prev, cur)
 
 
-def env_step_seconds(env_name: str, batch: int = TIMING_BATCH, seed: int = 0) -> float:
+def env_step_seconds(game: GameSpec, batch: int = TIMING_BATCH, seed: int = 0) -> float:
     """Time per state of the plain flow-env step: the game step and the features."""
     from flowrl.envs.features import compute_features
     from flowrl.envs.game_env import GameEnv
 
-    env = GameEnv(env_name)
+    env = GameEnv(game)
     keys = jax.random.split(jax.random.PRNGKey(seed), batch)
     _, states = jax.jit(jax.vmap(env.reset))(keys)
     actions = jnp.arange(batch, dtype=jnp.int32) % env.num_actions
@@ -80,10 +82,10 @@ def env_step_seconds(env_name: str, batch: int = TIMING_BATCH, seed: int = 0) ->
     return seconds_per_state(jax.jit(jax.vmap(step)), keys, states, actions)
 
 
-def step_over_reference(env_name: str, batch: Any) -> float:
+def step_over_reference(game: GameSpec, batch: Any) -> float:
     """How many reference skills one plain flow-env step costs, per state, on the
     validator's probe ``batch`` (stored with the samples)."""
-    return env_step_seconds(env_name) / reference_seconds(batch.prev, batch.cur)
+    return env_step_seconds(game) / reference_seconds(batch.prev, batch.cur)
 
 
 def budget_reason(ratio: float, function_names: str) -> str:

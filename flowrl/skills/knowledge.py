@@ -1,22 +1,24 @@
-"""Knowledge bases: verified game facts and working basic skills, per game family.
+"""Knowledge bases: verified game facts and working basic skills, per game.
 
-Data lives in ``flowrl/resources/<family>/knowledge_base.json`` (``craftax_classic`` for
-Craftax-Classic, ``craftax`` for full Craftax), checked against
+Data lives in ``flowrl/resources/<folder>/knowledge_base.json``, the folder the game names
+(``GameSpec.knowledge_base``: ``craftax_classic`` for Craftax-Classic, ``craftax`` for full
+Craftax, ``fabrax`` for Fabrax), checked against
 ``flowrl/resources/schemas/knowledge_base.schema.json``. Each KB holds the game's
 ``recipes`` (crafting actions), ``placements``, ``mining`` (what each block yields and
 which tool it needs), ``interactions``, tool tiers, the inventory cap, and ``skills``:
-specs (see :mod:`flowrl.skills.spec`) whose code files live in ``<family>/skills/``.
+specs (see :mod:`flowrl.skills.spec`) whose code files live in ``<folder>/skills/``.
 Every fact is checked against the released game by ``tests/test_knowledge.py``.
 
-Accessors (what the offline LLM provider and the prompts use)::
+Accessors (what the offline LLM provider and the prompts use), each for a
+:class:`~flowrl.envs.games.GameSpec`::
 
-    has_knowledge_base(env_name) -> bool
-    load_knowledge_base(env_name) -> dict      # the raw, schema-checked KB
-    kb_skills(env_name) -> list[KBSkill]       # specs + code, in curriculum order
-    kb_skill(env_name, name) -> KBSkill
-    kb_specs(env_name) -> dict[str, SkillSpec] # name -> spec, curriculum order
-    tool_keys(env_name) -> tuple[str, ...]     # tiered tool keys for the resolver
-    kb_frontier(env_name, learned_specs) -> list[KBSkill]  # next skills whose needs are met
+    has_knowledge_base(game) -> bool
+    load_knowledge_base(game) -> dict      # the raw, schema-checked KB
+    kb_skills(game) -> list[KBSkill]       # specs + code, in curriculum order
+    kb_skill(game, name) -> KBSkill
+    kb_specs(game) -> dict[str, SkillSpec] # name -> spec, curriculum order
+    tool_keys(game) -> tuple[str, ...]     # tiered tool keys for the resolver
+    kb_frontier(game, learned_specs) -> list[KBSkill]  # next skills whose needs are met
 
 Curriculum order is the order of ``skills`` in the KB: every skill's requirements are
 provided by skills listed before it, so "the first KB skill not yet learned whose
@@ -35,13 +37,8 @@ from typing import Any
 import jsonschema
 from referencing import Registry, Resource
 
-from flowrl.envs.games import get_game
+from flowrl.envs.games import GameSpec
 from flowrl.skills.spec import SkillSpec, compute_frontier
-
-FAMILY_DIRS = {"classic": "craftax_classic", "craftax": "craftax", "fabrax": "fabrax"}
-GAME_KBS = {"Fabrax-Symbolic-v1": "fabrax"}
-"""Games with a KB of their own; others use their family's (Fabrax shares Classic's code
-signature but adds its own blocks, items and skills)."""
 
 
 @dataclass(frozen=True)
@@ -57,21 +54,23 @@ class KBSkill:
         return self.spec.name
 
 
-def _family(env_name: str) -> str:
-    """The KB key of ``env_name``: its own KB where it has one, else its family's."""
-    family = get_game(env_name).family
-    return GAME_KBS.get(env_name, family)
+def _folder(game: GameSpec) -> str:
+    """The KB folder of ``game`` (a ValueError for a game without one)."""
+    if game.knowledge_base is None:
+        raise ValueError(
+            f"{game.env_name} has no knowledge base; give its GameSpec a knowledge_base folder "
+            "(docs/development.md, adding a game)"
+        )
+    return game.knowledge_base
 
 
-def has_knowledge_base(env_name: str) -> bool:
-    """Whether ``env_name`` (a known game) has a knowledge base."""
-    return _family(env_name) in FAMILY_DIRS
+def has_knowledge_base(game: GameSpec) -> bool:
+    """Whether ``game`` has a knowledge base."""
+    return game.knowledge_base is not None
 
 
-def _resource_dir(family: str) -> Any:
-    if family not in FAMILY_DIRS:
-        raise ValueError(f"no knowledge base for game family {family!r}")
-    return resources.files("flowrl.resources").joinpath(FAMILY_DIRS[family])
+def _resource_dir(folder: str) -> Any:
+    return resources.files("flowrl.resources").joinpath(folder)
 
 
 @cache
@@ -106,60 +105,61 @@ def schema_errors(name: str, data: Any) -> list[str]:
 
 
 @cache
-def _load_family(family: str) -> dict[str, Any]:
-    data = json.loads(_resource_dir(family).joinpath("knowledge_base.json").read_text())
+def _load_folder(folder: str) -> dict[str, Any]:
+    data = json.loads(_resource_dir(folder).joinpath("knowledge_base.json").read_text())
     errors = schema_errors("knowledge_base", data)
     if errors:
-        raise ValueError(f"knowledge base of {family!r} is invalid: " + "; ".join(errors[:5]))
+        raise ValueError(f"knowledge base of {folder!r} is invalid: " + "; ".join(errors[:5]))
     return data
 
 
-def load_knowledge_base(env_name: str) -> dict[str, Any]:
-    """The schema-checked KB of ``env_name``'s family (a fresh copy, safe to modify)."""
-    return json.loads(json.dumps(_load_family(_family(env_name))))
+def load_knowledge_base(game: GameSpec) -> dict[str, Any]:
+    """The schema-checked KB of ``game`` (a fresh copy, safe to modify)."""
+    return json.loads(json.dumps(_load_folder(_folder(game))))
 
 
 @cache
-def _skills_of(family: str) -> tuple[KBSkill, ...]:
-    data = _load_family(family)
-    base = _resource_dir(family).joinpath("skills")
+def _skills_of(folder: str) -> tuple[KBSkill, ...]:
+    data = _load_folder(folder)
+    base = _resource_dir(folder).joinpath("skills")
     out = []
     for entry in data["skills"]:
         spec = SkillSpec.from_dict({k: v for k, v in entry.items() if k != "code"})
         code = base.joinpath(entry["code"]).read_text()
-        out.append(KBSkill(spec, code, f"{FAMILY_DIRS[family]}/skills/{entry['code']}"))
+        out.append(KBSkill(spec, code, f"{folder}/skills/{entry['code']}"))
     return tuple(out)
 
 
-def kb_skills(env_name: str) -> list[KBSkill]:
-    """The KB's basic skills (spec + code) for ``env_name``, in curriculum order."""
-    return list(_skills_of(_family(env_name)))
+def kb_skills(game: GameSpec) -> list[KBSkill]:
+    """The KB's basic skills (spec + code) for ``game``, in curriculum order."""
+    return list(_skills_of(_folder(game)))
 
 
-def kb_skill(env_name: str, name: str) -> KBSkill:
+def kb_skill(game: GameSpec, name: str) -> KBSkill:
     """One KB skill by name (case-insensitive); KeyError lists the known names."""
-    for skill in _skills_of(_family(env_name)):
+    skills = _skills_of(_folder(game))
+    for skill in skills:
         if skill.name.lower() == name.lower():
             return skill
-    known = ", ".join(s.name for s in _skills_of(_family(env_name)))
-    raise KeyError(f"no KB skill {name!r} for {env_name}; known: {known}")
+    known = ", ".join(s.name for s in skills)
+    raise KeyError(f"no KB skill {name!r} for {game.env_name}; known: {known}")
 
 
-def kb_specs(env_name: str) -> dict[str, SkillSpec]:
+def kb_specs(game: GameSpec) -> dict[str, SkillSpec]:
     """Name -> spec of the KB skills, in curriculum order."""
-    return {s.name: s.spec for s in kb_skills(env_name)}
+    return {s.name: s.spec for s in kb_skills(game)}
 
 
-def tool_keys(env_name: str) -> tuple[str, ...]:
-    """Inventory keys that hold a tool tier in ``env_name`` (empty for Classic)."""
-    return tuple(_load_family(_family(env_name))["tool_keys"])
+def tool_keys(game: GameSpec) -> tuple[str, ...]:
+    """Inventory keys that hold a tool tier in ``game`` (empty for Classic)."""
+    return tuple(_load_folder(_folder(game))["tool_keys"])
 
 
-def kb_frontier(env_name: str, learned: Mapping[str, SkillSpec]) -> list[KBSkill]:
+def kb_frontier(game: GameSpec, learned: Mapping[str, SkillSpec]) -> list[KBSkill]:
     """KB skills not yet learned whose requirements are all gained by ``learned`` skills.
 
     ``learned`` maps names to specs (e.g. ``Library.specs()``), so skills the LLM wrote
     count as providers too. The result keeps curriculum order.
     """
-    names = compute_frontier(kb_specs(env_name), learned)
-    return [kb_skill(env_name, name) for name in names]
+    names = compute_frontier(kb_specs(game), learned)
+    return [kb_skill(game, name) for name in names]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
+from flowrl.envs.games import GameSpec
 from flowrl.skills.knowledge import kb_skills, kb_specs, schema_errors
 from flowrl.skills.spec import ACHIEVEMENT_PREFIX, SkillSpec, compute_frontier
 
@@ -211,12 +212,12 @@ class Library:
         return cls.from_json(data)
 
 
-def kb_library(env_name: str, names: Iterable[str] | None = None) -> Library:
-    """A library holding the knowledge-base skills of ``env_name`` (all, or ``names``)."""
+def kb_library(game: GameSpec, names: Iterable[str] | None = None) -> Library:
+    """A library holding the knowledge-base skills of ``game`` (all, or ``names``)."""
     wanted = None if names is None else list(names)
-    lib = Library(env_name=env_name)
-    for skill in kb_skills(env_name):
+    lib = Library(env_name=game.env_name)
+    for skill in kb_skills(game):
         if wanted is None or skill.name in wanted:
             lib.add_skill(skill.spec, skill.code, iteration=-1)
-    lib.update_frontier(kb_specs(env_name))
+    lib.update_frontier(kb_specs(game))
     return lib

@@ -18,7 +18,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from flowrl.envs.games import get_game
+from flowrl.envs.games import GameSpec
 from flowrl.skills.allowlist import safe_builtins
 from flowrl.skills.ast_check import check_tree, parse_source
 from flowrl.skills.contract import ENUM_NAMES, REQUIRED_FUNCTIONS
@@ -34,9 +34,8 @@ class SkillCodeError(ValueError):
         super().__init__(" ".join(self.reasons))
 
 
-def skill_namespace(env_name: str) -> dict[str, Any]:
-    """Fresh globals for executing skill code of ``env_name``: jnp, jax, enums, safe builtins."""
-    game = get_game(env_name)
+def skill_namespace(game: GameSpec) -> dict[str, Any]:
+    """Fresh globals for executing skill code of ``game``: jnp, jax, enums, safe builtins."""
     namespace: dict[str, Any] = {"__builtins__": safe_builtins(), "jnp": jnp, "jax": jax}
     for name in ENUM_NAMES:
         namespace[name] = game.enum(name)
@@ -56,16 +55,16 @@ def _freeze(value: Any) -> Any:
 
 def exec_tree(
     tree: ast.Module,
-    env_name: str,
+    game: GameSpec,
     filename: str = "<skill>",
     required: tuple[str, ...] = REQUIRED_FUNCTIONS,
     skills: int = 1,
 ) -> dict[str, Any]:
     """Check the parsed module ``tree`` and execute it in a fresh restricted namespace."""
-    reasons = check_tree(tree, env_name, required, skills)
+    reasons = check_tree(tree, game, required, skills)
     if reasons:
         raise SkillCodeError(reasons)
-    namespace = skill_namespace(env_name)
+    namespace = skill_namespace(game)
     predefined = set(namespace)
     try:
         code = compile(tree, filename, "exec", flags=_COMPILE_FLAGS, dont_inherit=True)
@@ -80,12 +79,12 @@ def exec_tree(
 
 def exec_checked(
     source: str,
-    env_name: str,
+    game: GameSpec,
     filename: str = "<skill>",
     required: tuple[str, ...] = REQUIRED_FUNCTIONS,
     skills: int = 1,
 ) -> dict[str, Any]:
-    """AST-check ``source`` for ``env_name`` and execute it in a fresh restricted namespace.
+    """AST-check ``source`` for ``game`` and execute it in a fresh restricted namespace.
 
     ``required`` and ``skills`` go to :func:`flowrl.skills.ast_check.check_tree` (e.g. the
     limits of a plan module: ``required=(), skills=K``).
@@ -93,4 +92,4 @@ def exec_checked(
     tree, reasons = parse_source(source, skills)
     if tree is None:
         raise SkillCodeError(reasons)
-    return exec_tree(tree, env_name, filename, required, skills)
+    return exec_tree(tree, game, filename, required, skills)

@@ -14,13 +14,14 @@ import jax
 
 from flowrl.envs.features import call_with_features, compute_features, skill_arguments
 from flowrl.envs.game_env import GameEnv
+from flowrl.envs.games import GameSpec
 from flowrl.skills.loader import SkillCodeError
 
 
-def check_step_outputs(plan: Any, env_name: str) -> None:
+def check_step_outputs(plan: Any, game: GameSpec) -> None:
     """Raise :class:`SkillCodeError` for every plan step whose done or reward is not one
     scalar (boolean/integer, number) at its bound count."""
-    env = GameEnv(env_name)
+    env = GameEnv(game)
 
     def reset_args(key: jax.Array) -> dict[str, Any]:
         features = compute_features(env.game, env.reset(key)[1])

@@ -20,6 +20,7 @@ from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
 from flowrl.cli_args import add_env
+from flowrl.envs.games import GameSpec, get_game
 from flowrl.skills.library import Library, LibraryError, kb_library
 from flowrl.skills.planner import plan_skill
 from flowrl.skills.resolver import ResolverError, Step, format_plan
@@ -42,21 +43,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--module", help="write the compiled plan module here")
 
 
-def _load_library(env_name: str, ref: str) -> Any:
+def _load_library(game: GameSpec, ref: str) -> Any:
     if ref == "kb":
-        return kb_library(env_name)
+        return kb_library(game)
     lib = Library.load(ref)
-    if lib.env_name != env_name:
-        raise ValueError(f"{ref} is a library for {lib.env_name}, not {env_name}")
+    if lib.env_name != game.env_name:
+        raise ValueError(f"{ref} is a library for {lib.env_name}, not {game.env_name}")
     return lib
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        library = _load_library(args.env, args.library)
+        game = get_game(args.env)
+        library = _load_library(game, args.library)
         proposal = json.loads(Path(args.proposal).read_text()) if args.proposal else None
         code = Path(args.code).read_text() if args.code else None
-        planned = plan_skill(args.env, library, args.skill, args.n, proposal, code)
+        planned = plan_skill(game, library, args.skill, args.n, proposal, code)
     except (ResolverError, LibraryError, SpecError, ValueError, OSError) as exc:
         print(f"flowrl plan: {exc}", file=sys.stderr)
         return 1

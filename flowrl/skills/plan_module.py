@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flowrl.envs.games import GameSpec
 from flowrl.skills.ast_check import parse_source
-from flowrl.skills.contract import IS_DONE, NETWORK_NUMBER, REWARD, signature_for
+from flowrl.skills.contract import IS_DONE, NETWORK_NUMBER, REWARD
 from flowrl.skills.loader import SkillCodeError, exec_checked, exec_tree
 
 
@@ -113,7 +114,7 @@ class _Renamer(ast.NodeTransformer):
         return node
 
 
-def _step_body(step: PlanStep, k: int, env_name: str) -> str:
+def _step_body(step: PlanStep, k: int) -> str:
     if step.count < 1:
         raise ValueError(f"step {k} ({step.name}) needs a target count >= 1, got {step.count}")
     tree = ast.parse(step.source)
@@ -136,31 +137,30 @@ def _step_body(step: PlanStep, k: int, env_name: str) -> str:
     network = ast.parse(f"def task_{k}_network_number():\n    return {int(step.expert)}\n").body
     module = ast.Module(body=body + network, type_ignores=[])
     ast.fix_missing_locations(module)
-    signature_for(env_name)  # fails early for unknown envs
     return f"# --- step {k}: {step.name} (n={step.count}, expert={step.expert})\n" + ast.unparse(
         module
     )
 
 
 def build_plan_module(
-    steps: Sequence[PlanStep], env_name: str, upkeep: Sequence[UpkeepSpec] = ()
+    steps: Sequence[PlanStep], game: GameSpec, upkeep: Sequence[UpkeepSpec] = ()
 ) -> str:
-    """Source of the plan module running ``steps`` in order for ``env_name``, with the
+    """Source of the plan module running ``steps`` in order for ``game``, with the
     ``upkeep`` skills after them."""
     if not steps:
         raise ValueError("a plan needs at least one step")
     names = tuple(step.name for step in steps)
     header = (
-        f'"""Plan module for {env_name}: {" -> ".join(names)}."""\n\n'
+        f'"""Plan module for {game.env_name}: {" -> ".join(names)}."""\n\n'
         f"STEP_NAMES = {names!r}\n"
         f"STEP_COUNTS = {tuple(int(s.count) for s in steps)!r}\n"
         f"NUM_TASKS = {len(steps)}\n"
     )
     if upkeep:
         header += f"UPKEEP = {tuple(u.header() for u in upkeep)!r}\n"
-    parts = [header] + [_step_body(step, k, env_name) for k, step in enumerate(steps)]
+    parts = [header] + [_step_body(step, k) for k, step in enumerate(steps)]
     parts += [
-        _step_body(PlanStep(u.name, u.source, 1, u.expert), len(steps) + j, env_name)
+        _step_body(PlanStep(u.name, u.source, 1, u.expert), len(steps) + j)
         for j, u in enumerate(upkeep)
     ]
     return "\n\n".join(parts) + "\n"
@@ -214,7 +214,7 @@ def _defined_names(node: ast.stmt) -> list[str]:
     return ["<statement>"]
 
 
-def load_plan(source: str, env_name: str) -> Plan:
+def load_plan(source: str, game: GameSpec) -> Plan:
     """Check and load a plan module written by :func:`build_plan_module`.
 
     Each step runs in a namespace of its own, so no skill can see, call or replace another
@@ -245,7 +245,7 @@ def load_plan(source: str, env_name: str) -> Plan:
     is_done, reward, experts = [], [], []
     for k, module in modules.items():
         required = tuple(f"task_{k}_{suffix}" for suffix in ("is_done", "reward", "network_number"))
-        namespace = exec_tree(module, env_name, f"<plan step {k}>", required=required)
+        namespace = exec_tree(module, game, f"<plan step {k}>", required=required)
         is_done.append(namespace[required[0]])
         reward.append(namespace[required[1]])
         expert = namespace[required[2]]()
@@ -323,12 +323,12 @@ def _bound_counts(modules: dict[int, ast.Module]) -> tuple[int, ...]:
     return tuple(counts)
 
 
-def load_plan_file(path: str | Path, env_name: str) -> Plan:
+def load_plan_file(path: str | Path, game: GameSpec) -> Plan:
     """Load a plan module from disk."""
-    return load_plan(Path(path).read_text(), env_name)
+    return load_plan(Path(path).read_text(), game)
 
 
-def single_skill_plan(source: str, env_name: str, name: str = "skill", count: int = 1) -> Plan:
+def single_skill_plan(source: str, game: GameSpec, name: str = "skill", count: int = 1) -> Plan:
     """A one-step plan running one skill (used by the validator and tests)."""
-    exec_checked(source, env_name)  # surfaces contract errors against the skill itself
-    return load_plan(build_plan_module([PlanStep(name, source, count, 0)], env_name), env_name)
+    exec_checked(source, game)  # surfaces contract errors against the skill itself
+    return load_plan(build_plan_module([PlanStep(name, source, count, 0)], game), game)

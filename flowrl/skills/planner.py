@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flowrl.envs.games import get_game
+from flowrl.envs.games import GameSpec
 from flowrl.skills.knowledge import tool_keys
 from flowrl.skills.plan_module import PlanStep, UpkeepSpec, build_plan_module
 from flowrl.skills.resolver import Resolver
@@ -22,10 +22,11 @@ from flowrl.skills.upkeep import UPKEEP_MIN_STEPS, upkeep_for
 class LibraryPlan:
     """``doc``: env_name, target, n, steps (skill, times, count, expert), upkeep (skill,
     need, below, until, expert); ``codes``: the source of every skill the steps and the
-    upkeep name (empty when unknown)."""
+    upkeep name (empty when unknown); ``game``: the doc's game."""
 
     doc: dict[str, Any]
     codes: dict[str, str]
+    game: GameSpec
 
     @property
     def missing_code(self) -> list[str]:
@@ -43,11 +44,11 @@ class LibraryPlan:
             )
             for u in self.doc.get("upkeep", [])
         ]
-        return build_plan_module(steps, self.doc["env_name"], upkeep)
+        return build_plan_module(steps, self.game, upkeep)
 
 
 def plan_skill(
-    env_name: str,
+    game: GameSpec,
     library: Any,
     target: str,
     n: int = 1,
@@ -64,7 +65,7 @@ def plan_skill(
         spec = SkillSpec.from_dict(proposal)
         specs[spec.name] = spec
         codes[spec.name] = code or ""
-    resolver = Resolver(specs, get_game(env_name).inventory_cap, tool_keys(env_name))
+    resolver = Resolver(specs, game.inventory_cap, tool_keys(game))
     steps = resolver.plan(target, n)
     # the plan's network holds only its own skills' experts, numbered 0..k-1 in plan order
     # (checkpoints and warm starts go by skill name): a plan deep in a large library would
@@ -74,7 +75,7 @@ def plan_skill(
     if upkeep and len(steps) >= UPKEEP_MIN_STEPS:
         kept = upkeep_for(library.specs(), codes, skip=[target], experts=number)
     doc = {
-        "env_name": env_name,
+        "env_name": game.env_name,
         "target": target,
         "n": n,
         "steps": [{**s.to_dict(), "expert": number[s.skill]} for s in steps],
@@ -89,4 +90,4 @@ def plan_skill(
             for u in kept
         ],
     }
-    return LibraryPlan(doc, codes)
+    return LibraryPlan(doc, codes, game)

@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from flowrl.envs.games import GameSpec, get_game
 from flowrl.skills.contract import PREDEFINED_TEXT, REWARD_LIMIT
 from flowrl.skills.sandbox import confine, die_with_parent, limit_cpu_from_now
 
@@ -62,14 +63,13 @@ def explain(err: BaseException, function: str) -> str:
     return f"{where}`{function}` raised {name}: {text}."
 
 
-def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]:  # noqa: C901  # the checks run in order, each may stop the rest; being rewritten (sandbox work)
+def check(source: str, game: GameSpec, n: int, seed: int = 0) -> dict[str, Any]:  # noqa: C901  # the checks run in order, each may stop the rest; being rewritten (sandbox work)
     """Run all runtime checks; returns {"reasons": [...], "stats": {...}}."""
     # Deliberately lazy: main() confines the process before JAX (and its threads) load.
     import jax
     import numpy as np
 
     from flowrl.envs.features import call_with_features, skill_arguments
-    from flowrl.envs.games import get_game
     from flowrl.skills.contract import IS_DONE, NETWORK_NUMBER, REWARD
     from flowrl.skills.loader import SkillCodeError, exec_checked
     from flowrl.skills.samples import load_or_collect
@@ -84,7 +84,7 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]: 
             reasons.append(reason)
 
     try:
-        namespace = exec_checked(source, env_name, filename="<skill>")
+        namespace = exec_checked(source, game, filename="<skill>")
     except SkillCodeError as err:
         return {"reasons": err.reasons, "stats": stats}
 
@@ -102,7 +102,7 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]: 
     except Exception as err:
         refuse(explain(err, NETWORK_NUMBER))
 
-    samples = load_or_collect(env_name, seed)
+    samples = load_or_collect(game, seed)
     is_done, reward = namespace[IS_DONE], namespace[REWARD]
     probes = sorted({int(n), *N_PROBES})
     stats["n_probed"] = probes
@@ -162,7 +162,7 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]: 
     results[f"{IS_DONE}@reset"] = results.get(f"{IS_DONE}@{n}#reset")
     results[f"{IS_DONE}@first"] = results.get(f"{IS_DONE}@{n}#first")
 
-    actions = get_game(env_name).constants.Action
+    actions = game.constants.Action
 
     def first_label(i: int) -> str:
         action = actions(int(samples.first_actions[i])).name
@@ -227,7 +227,7 @@ def check(source: str, env_name: str, n: int, seed: int = 0) -> dict[str, Any]: 
                 "achievement just unlocked), not that something changed."
             )
     if not reasons:
-        _check_cost(seconds, parts, samples.step_over_reference, env_name, stats, refuse)
+        _check_cost(seconds, parts, samples.step_over_reference, game, stats, refuse)
     return {"reasons": reasons, "stats": stats}
 
 
@@ -316,7 +316,7 @@ def _check_cost(
     seconds: dict[str, float],
     batch: Any,
     step_over_reference: float,
-    env_name: str,
+    game: GameSpec,
     stats: dict[str, Any],
     refuse: Any,
 ) -> None:
@@ -335,7 +335,7 @@ def _check_cost(
         stats["cost_measured"] = "estimate"
         if ratio < cost.EXACT_FROM * cost.COST_LIMIT:
             return
-    step_s = _cached("env_step", lambda: cost.env_step_seconds(env_name))
+    step_s = _cached("env_step", lambda: cost.env_step_seconds(game))
     ratio = skill_s / step_s
     stats["cost_ratio"] = round(ratio, 4)
     stats["cost_measured"] = "env step, same run"
@@ -422,12 +422,12 @@ def main() -> int:
         cpu_s=float(request.get("cpu_s", 120.0)),
         landlock=bool(request.get("landlock", True)),
     )
-    env_name, seed = request["env_name"], int(request.get("seed", 0))
+    game, seed = get_game(request["env_name"]), int(request.get("seed", 0))
     per_skill = float(request.get("per_skill_s", 120.0))
     # Trusted start-up (not charged to any skill): JAX, the game, the sample states.
     from flowrl.skills.samples import load_or_collect
 
-    load_or_collect(env_name, seed)
+    load_or_collect(game, seed)
     current = {"index": -1}
 
     def on_alarm(signum: int, frame: Any) -> None:
@@ -443,7 +443,7 @@ def main() -> int:
         # CPU time of all threads: holds inside C code the alarm cannot interrupt
         limit_cpu_from_now(per_skill * max(os.cpu_count() or 1, 1) + CPU_GRACE_S)
         try:
-            result = check(item["source"], env_name, int(item.get("n", 1)), seed)
+            result = check(item["source"], game, int(item.get("n", 1)), seed)
         except Exception as err:  # report, never crash silently
             result = {"reasons": [f"Validation crashed: {type(err).__name__}: {err}."], "stats": {}}
         finally:

@@ -40,7 +40,7 @@ import numpy as np
 from flowrl.atomic_io import write_bytes_atomic
 from flowrl.envs.features import SymbolicFeatures, compute_features
 from flowrl.envs.game_env import GameEnv
-from flowrl.envs.games import UNSEEN_DISTANCE
+from flowrl.envs.games import UNSEEN_DISTANCE, GameSpec
 
 SAMPLE_FORMAT = 4  # 3: closest_blocks gained the mob rows; 4: labels, first steps, scripted
 SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "samples"
@@ -119,27 +119,27 @@ def cache_dir() -> Path:
     return Path(root) / "samples"
 
 
-def sample_path(env_name: str, seed: int) -> Path:
-    tag = f"{env_name}-craftax{version('craftax')}-s{seed}-v{SAMPLE_FORMAT}"
+def sample_path(game: GameSpec, seed: int) -> Path:
+    tag = f"{game.env_name}-craftax{version('craftax')}-s{seed}-v{SAMPLE_FORMAT}"
     return cache_dir() / f"{tag}.npz"
 
 
-def shipped_path(env_name: str, seed: int) -> Path:
-    return SHIPPED / f"{env_name}-s{seed}.npz"
+def shipped_path(game: GameSpec, seed: int) -> Path:
+    return SHIPPED / f"{game.env_name}-s{seed}.npz"
 
 
-def _meta(env_name: str, seed: int) -> dict[str, Any]:
+def _meta(game: GameSpec, seed: int) -> dict[str, Any]:
     return {
-        "env_name": env_name,
+        "env_name": game.env_name,
         "seed": seed,
         "craftax": version("craftax"),
         "format": SAMPLE_FORMAT,
     }
 
 
-def _template(env_name: str) -> Any:
-    """Pytree structure of one feature set of ``env_name`` (traced, never compiled)."""
-    env = GameEnv(env_name)
+def _template(game: GameSpec) -> Any:
+    """Pytree structure of one feature set of ``game`` (traced, never compiled)."""
+    env = GameEnv(game)
     return jax.eval_shape(
         lambda k: compute_features(env.game, env.reset(k)[1]), jax.random.PRNGKey(0)
     )
@@ -163,13 +163,15 @@ def save_samples(samples: FeatureSamples, path: Path, meta: dict[str, Any]) -> N
     write_bytes_atomic(path, buffer.getvalue())
 
 
-def load_samples(path: Path, env_name: str, expect: dict[str, Any] | None = None) -> FeatureSamples:
+def load_samples(
+    path: Path, game: GameSpec, expect: dict[str, Any] | None = None
+) -> FeatureSamples:
     """Read samples written by :func:`save_samples`; ValueError if they do not fit."""
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(bytes(data["meta"]).decode())
         if expect is not None and any(meta.get(k) != v for k, v in expect.items()):
             raise ValueError(f"{path} was collected for {meta}, not {expect}")
-        template = _template(env_name)
+        template = _template(game)
         treedef = jax.tree.structure(template)
         shapes = [leaf.shape for leaf in jax.tree.leaves(template)]
         parts = {}
@@ -310,19 +312,18 @@ STOCK = 3
 
 
 def collect_samples(
-    env_name: str,
+    game: GameSpec,
     seed: int = 0,
     num_envs: int = 16,
     steps: int = PLAY_STEPS,
     measure_cost: bool = True,
 ) -> FeatureSamples:
-    """Roll out ``env_name`` and return labelled feature samples (numpy); see the module doc.
+    """Roll out ``game`` and return labelled feature samples (numpy); see the module doc.
 
     ``measure_cost`` also times the env step against the reference skill
     (``step_over_reference``, :mod:`flowrl.skills.cost`; compiles the game step once more).
     """
-    env = GameEnv(env_name)
-    game = env.game
+    env = GameEnv(game)
     key = jax.random.PRNGKey(seed)
     reset_key, roll_key, stock_key, first_key, rand_key = jax.random.split(key, 5)
     stocked_steps = min(steps, STOCKED_STEPS)
@@ -386,7 +387,7 @@ def collect_samples(
     if measure_cost:
         from flowrl.skills.cost import step_over_reference
 
-        samples.step_over_reference = step_over_reference(env_name, samples.probe_batch())
+        samples.step_over_reference = step_over_reference(game, samples.probe_batch())
     return samples
 
 
@@ -394,17 +395,17 @@ def _concat(parts: list[Any]) -> Any:
     return jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs]), *parts)
 
 
-def load_or_collect(env_name: str, seed: int = 0) -> FeatureSamples:
-    """Samples for ``env_name``: user cache, else shipped file, else collected (and cached)."""
-    expect = _meta(env_name, seed)
-    for path in (sample_path(env_name, seed), shipped_path(env_name, seed)):
+def load_or_collect(game: GameSpec, seed: int = 0) -> FeatureSamples:
+    """Samples for ``game``: user cache, else shipped file, else collected (and cached)."""
+    expect = _meta(game, seed)
+    for path in (sample_path(game, seed), shipped_path(game, seed)):
         if path.exists():
             try:
-                return load_samples(path, env_name, expect)
+                return load_samples(path, game, expect)
             except (ValueError, KeyError, OSError):  # other version or corrupt: skip it
                 continue
-    samples = collect_samples(env_name, seed)
-    save_samples(samples, sample_path(env_name, seed), expect)
+    samples = collect_samples(game, seed)
+    save_samples(samples, sample_path(game, seed), expect)
     return samples
 
 
@@ -423,16 +424,16 @@ def main() -> None:
 
     names = args.env or sorted(GAMES)
     for name in names:
-        get_game(name)
-        path = shipped_path(name, args.seed)
+        game = get_game(name)
+        path = shipped_path(game, args.seed)
         if args.cost_only:
             from flowrl.skills.cost import step_over_reference
 
-            samples = load_samples(path, name, _meta(name, args.seed))
-            samples.step_over_reference = step_over_reference(name, samples.probe_batch())
+            samples = load_samples(path, game, _meta(game, args.seed))
+            samples.step_over_reference = step_over_reference(game, samples.probe_batch())
         else:
-            samples = collect_samples(name, args.seed)
-        save_samples(samples, path, _meta(name, args.seed))
+            samples = collect_samples(game, args.seed)
+        save_samples(samples, path, _meta(game, args.seed))
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 

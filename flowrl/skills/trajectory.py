@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from flowrl.envs.games import get_game
+from flowrl.envs.games import GameSpec
 from flowrl.skills.spec import SkillSpec, SpecError
 
 
@@ -45,14 +45,14 @@ def _unstack(states: Any) -> list[Any]:
 def summarize_trajectory(
     states: Any,
     actions: Sequence[int] | Any,
-    env_name: str,
+    game: GameSpec,
     max_lines: int = 60,
 ) -> str:
     """Text summary of a rollout: ``states[t]`` is the state before ``actions[t]``.
 
     ``states`` may hold one more entry than ``actions`` (the final state).
     """
-    constants = get_game(env_name).constants
+    constants = game.constants
     seq = _unstack(states)
     acts = [int(a) for a in np.asarray(actions).ravel()]
     if not seq:

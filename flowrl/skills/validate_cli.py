@@ -25,11 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from flowrl.envs.games import get_game
     from flowrl.skills.allowlist import full_listing, game_rules
     from flowrl.skills.validator import ValidationResult, validate_many
 
+    game = get_game(args.env)
     if args.allowlist:
-        rules = game_rules(args.env)
+        rules = game_rules(game)
         listing = {
             **full_listing(),
             "inventory fields": list(rules.inventory_fields),
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         zip(
             existing,
             validate_many(
-                [p.read_text() for p in existing], args.env, n=args.n, timeout_s=args.timeout
+                [p.read_text() for p in existing], game, n=args.n, timeout_s=args.timeout
             ),
             strict=True,
         )

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flowrl.envs.games import GameSpec
 from flowrl.skills.ast_check import check_source
 from flowrl.skills.samples import SHIPPED, cache_dir, load_or_collect
 from flowrl.skills.sandbox import child_environment, launch_command
@@ -58,19 +59,19 @@ class ValidationResult:
 
 def validate_source(
     source: str,
-    env_name: str,
+    game: GameSpec,
     n: int = 1,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_gb: float = DEFAULT_MEMORY_GB,
     seed: int = 0,
 ) -> ValidationResult:
-    """Validate skill ``source`` for ``env_name`` with target count ``n``."""
-    return validate_many([source], env_name, n, timeout_s, memory_gb, seed)[0]
+    """Validate skill ``source`` for ``game`` with target count ``n``."""
+    return validate_many([source], game, n, timeout_s, memory_gb, seed)[0]
 
 
 def validate_many(
     sources: list[str],
-    env_name: str,
+    game: GameSpec,
     n: int | list[int] = 1,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_gb: float = DEFAULT_MEMORY_GB,
@@ -88,21 +89,21 @@ def validate_many(
     results: list[ValidationResult | None] = [None] * len(sources)
     pending: list[int] = []
     for i, source in enumerate(sources):
-        reasons = check_source(source, env_name)
+        reasons = check_source(source, game)
         if reasons:
             results[i] = ValidationResult(ok=False, reasons=reasons, stage="ast")
         else:
             pending.append(i)
     if pending:
-        load_or_collect(env_name, seed)  # trusted: warm the state cache outside the sandbox
+        load_or_collect(game, seed)  # trusted: warm the state cache outside the sandbox
         items = [{"source": sources[i], "n": counts[i]} for i in pending]
-        for j, result in enumerate(_run_batches(items, env_name, seed, timeout_s, memory_gb)):
+        for j, result in enumerate(_run_batches(items, game, seed, timeout_s, memory_gb)):
             results[pending[j]] = result
     return [r for r in results if r is not None]
 
 
 def _run_batches(
-    items: list[dict[str, Any]], env_name: str, seed: int, per_skill_s: float, memory_gb: float
+    items: list[dict[str, Any]], game: GameSpec, seed: int, per_skill_s: float, memory_gb: float
 ) -> list[ValidationResult]:
     """Runtime results for every item, in as few sandboxes as crashes allow.
 
@@ -115,7 +116,7 @@ def _run_batches(
     landlock = True
     while remaining:
         done, died_on, reason = _run_sandbox(
-            [items[j] for j in remaining], env_name, seed, per_skill_s, memory_gb, landlock
+            [items[j] for j in remaining], game, seed, per_skill_s, memory_gb, landlock
         )
         for k, result in done.items():
             results[remaining[k]] = result
@@ -139,7 +140,7 @@ def _run_batches(
 
 def _run_sandbox(
     items: list[dict[str, Any]],
-    env_name: str,
+    game: GameSpec,
     seed: int,
     per_skill_s: float,
     memory_gb: float,
@@ -154,7 +155,7 @@ def _run_sandbox(
     samples = cache_dir()
     request = {
         "skills": items,
-        "env_name": env_name,
+        "env_name": game.env_name,  # the sandbox resolves the name again
         "seed": seed,
         "memory_gb": memory_gb,
         # CPU time counts every XLA thread: a backstop well above the wall limits.
@@ -312,6 +313,6 @@ def _from_json(result: dict[str, Any]) -> ValidationResult:
     )
 
 
-def validate_file(path: str | Path, env_name: str, **kwargs: Any) -> ValidationResult:
+def validate_file(path: str | Path, game: GameSpec, **kwargs: Any) -> ValidationResult:
     """Validate the skill module at ``path`` (see :func:`validate_source`)."""
-    return validate_source(Path(path).read_text(), env_name, **kwargs)
+    return validate_source(Path(path).read_text(), game, **kwargs)

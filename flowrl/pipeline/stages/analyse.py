@@ -18,6 +18,7 @@ from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
 from flowrl.cli_args import add_num_episodes
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.llm import chain, prompts
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
@@ -35,7 +36,7 @@ from flowrl.pipeline.status import first_rejection, read_json, skipped
 EVIDENCE_STEPS = 500  # per evidence episode: enough for a basic skill, cheap to roll out
 
 
-def rollout_text(checkpoint: Path, env_name: str, steps: int = 300, seed: int = 0) -> str:
+def rollout_text(checkpoint: Path, steps: int = 300, seed: int = 0) -> str:
     """``summarize_trajectory`` of one episode with sampled actions, as in training (greedy
     argmax policies of young experts often repeat one action)."""
     # JAX-heavy imports, deferred so the light `flowrl slot` stages never load JAX.
@@ -65,11 +66,11 @@ def rollout_text(checkpoint: Path, env_name: str, steps: int = 300, seed: int = 
         return states, actions
 
     states, actions = run(key)
-    return summarize_trajectory(states, actions, env_name)
+    return summarize_trajectory(states, actions, env.game)  # the checkpoint's game
 
 
 def ask_analysis(
-    env_name: str,
+    game: GameSpec | str,
     proposal: str | Path,
     rollout: str | Path,
     out: str | Path,
@@ -98,7 +99,7 @@ def ask_analysis(
         summary = text
     if evidence is not None:
         summary = {"summary": summary, "evidence": evidence}
-    result = chain.analyse(q, env_name, spec, summary, ledger=ledger)
+    result = chain.analyse(q, as_game(game), spec, summary, ledger=ledger)
     doc = {**result.value, **({"evidence": evidence} if evidence is not None else {})}
     write_json_atomic(out, doc)
     return {**doc, "_llm": usage_of(result)}
@@ -111,7 +112,7 @@ def skill_steps(plan_json: str | Path, skill: str) -> list[int]:
 
 
 def analyse(
-    env_name: str,
+    game: GameSpec | str,
     llm_name: str,
     proposal: str | Path,
     train_json: str | Path,
@@ -137,12 +138,12 @@ def analyse(
     name = read_json(proposal)["name"]
     steps = skill_steps(slot_dir / SLOT_FILES["plan"], name)
     print(f"analyse: rollouts of {name!r} (plan steps {steps})", flush=True)
-    text = rollout_text(checkpoint, env_name)
+    text = rollout_text(checkpoint)
     evidence = collect_evidence(checkpoint, steps, episodes=episodes, max_steps=EVIDENCE_STEPS)
     print(f"analyse: evidence {json.dumps(evidence)}", flush=True)
     write_text_atomic(rollout, text)  # the evidence is kept in analysis.json
     return ask_analysis(
-        env_name,
+        game,
         proposal,
         rollout,
         out,

@@ -28,13 +28,14 @@ from flowrl.cli_args import (
     add_seed,
     add_use_wandb,
 )
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.pipeline.config import wandb_from_env
 from flowrl.pipeline.layout import BASELINE_FILES
 from flowrl.pipeline.status import OK
 
 
 def baseline(
-    env_name: str,
+    game: GameSpec | str,
     out_dir: str | Path,
     frames: int,
     seed: int,
@@ -51,17 +52,16 @@ def baseline(
     from flowrl.rl.evaluate import evaluate
     from flowrl.rl.trainer import train
 
+    game = as_game(game)
     out = Path(out_dir)
     config = baseline_config(load_config(profile, None, **settings), frames, seed)
-    print(f"baseline: plain PPO on {env_name}, {config.total_timesteps} frames, seed {seed}")
+    print(f"baseline: plain PPO on {game.env_name}, {config.total_timesteps} frames, seed {seed}")
     start = time.perf_counter()
-    result = train(
-        game_reward_plan(env_name), env_name, out, config, use_wandb=use_wandb, keep="last"
-    )
+    result = train(game_reward_plan(game), game, out, config, use_wandb=use_wandb, keep="last")
     doc = {
         "status": OK,
         "kind": "baseline_ppo",
-        "env_name": env_name,
+        "env_name": game.env_name,
         "frames": result.frames,
         "frames_budget": int(frames),
         "updates": result.updates,

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from flowrl.envs.games import GameSpec
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
 from flowrl.pipeline.layout import CANDIDATE_FILES
@@ -35,7 +36,7 @@ def earlier_candidates(dirs: list[str | Path]) -> list[dict[str, Any]]:
 
 
 def candidate_code(
-    env_name: str,
+    game: GameSpec | str,
     proposal: str | Path,
     library: str | Path | None,
     candidate_dir: str | Path,
@@ -50,7 +51,7 @@ def candidate_code(
     out = Path(candidate_dir) / CANDIDATE_FILES["skill"]
     out.parent.mkdir(parents=True, exist_ok=True)
     code(
-        env_name,
+        game,
         proposal,
         library,
         out,

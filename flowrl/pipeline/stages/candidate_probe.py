@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.cli_args import add_max_episode_steps, add_num_episodes, add_profile, add_seed
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.pipeline.layout import CANDIDATE_FILES
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
@@ -27,7 +28,7 @@ from flowrl.skills.sandbox import drop_secrets
 
 
 def probe(
-    env_name: str,
+    game: GameSpec | str,
     tree: str | Path,
     library: str | Path,
     proposal: str | Path,
@@ -41,10 +42,11 @@ def probe(
 ) -> dict[str, Any]:
     """Plan, probe-train (``settings["total_timesteps"]`` frames) and evaluate a candidate;
     returns its ``eval.json``."""
+    game = as_game(game)
     d = Path(candidate_dir)
     files = {key: d / name for key, name in CANDIDATE_FILES.items()}
     plan(
-        env_name,
+        game,
         library,
         proposal,
         files["validation"],
@@ -52,7 +54,7 @@ def probe(
         files["plan_module"],
         tree=tree,
     )
-    train(env_name, tree, files["plan"], files["plan_module"], d, profile, settings)
+    train(game, tree, files["plan"], files["plan_module"], d, profile, settings)
     return evaluate(files["train"], d, episodes, seed, max_episode_steps, gif=False)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.llm import chain, prompts
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
@@ -33,7 +34,7 @@ from flowrl.pipeline.status import OK, first_rejection, read_json, rejected, ski
 
 
 def write_code(
-    env_name: str,
+    game: GameSpec | str,
     proposal: str | Path,
     library: str | Path | None,
     out: str | Path,
@@ -52,7 +53,7 @@ def write_code(
     q = query_for(llm_name, settings, query)
     spec = prompts.spec_only(read_json(proposal))
     result = chain.write_code(
-        q, env_name, spec, read_optional_json(library), ledger=ledger, earlier=earlier
+        q, as_game(game), spec, read_optional_json(library), ledger=ledger, earlier=earlier
     )
     source = result.value["source"]
     write_text_atomic(out, source)
@@ -64,7 +65,7 @@ def write_code(
 
 
 def code(
-    env_name: str,
+    game: GameSpec | str,
     proposal: str | Path,
     library: str | Path | None,
     out: str | Path,
@@ -87,7 +88,7 @@ def code(
         return
     try:
         write_code(
-            env_name,
+            game,
             proposal,
             library,
             out,

@@ -14,6 +14,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.pipeline.layout import SlotPaths
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
@@ -86,13 +87,13 @@ def _apply_analysis(lib: Any, name: str, slot: SlotPaths, i: int) -> None:
 
 
 def commit(
-    env_name: str, previous: str | Path, slots: list[SlotPaths], out: str | Path
+    game: GameSpec | str, previous: str | Path, slots: list[SlotPaths], out: str | Path
 ) -> list[dict[str, Any]]:
     lib = Library.load(previous)
     accepted_now: dict[str, int] = {}
     results = [commit_slot(lib, slot, accepted_now) for slot in slots]
     with contextlib.suppress(ValueError, FileNotFoundError):  # games without a KB
-        lib.update_frontier(kb_specs(env_name))
+        lib.update_frontier(kb_specs(as_game(game)))
     lib.save(out)
     for r in results:
         verdict = "accepted" if r["accepted"] else f"rejected at {r['stage']}: {r['reason']}"

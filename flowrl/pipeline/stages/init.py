@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.llm.ledger import read_ledger
 from flowrl.pipeline.layout import LEGACY_START_FROM, SLOT_FILES, TREE_FILES, slot_name
 from flowrl.pipeline.stages import Stage
@@ -30,12 +31,13 @@ from flowrl.skills.knowledge import kb_specs
 from flowrl.skills.library import Library
 
 
-def init_library(env_name: str, out: str | Path) -> None:
+def init_library(game: GameSpec | str, out: str | Path) -> None:
     """``init/library.json``: the empty library (frontier from the knowledge base if any)."""
-    lib = Library(env_name=env_name)
+    game = as_game(game)
+    lib = Library(env_name=game.env_name)
     # games without a knowledge base start with an empty frontier
     with contextlib.suppress(ValueError, FileNotFoundError):
-        lib.update_frontier(kb_specs(env_name))
+        lib.update_frontier(kb_specs(game))
     lib.save(out)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.pipeline.layout import SLOT_FILES, slot_name
 from flowrl.pipeline.stages import Stage
 from flowrl.pipeline.stages.common import add_env_argument
@@ -66,7 +67,7 @@ def resumed_attempt(lib: Library, name: str, tree: Path) -> dict[str, Any] | Non
 
 
 def plan(
-    env_name: str,
+    game: GameSpec | str,
     library: str | Path,
     proposal: str | Path,
     validation: str | Path,
@@ -88,7 +89,7 @@ def plan(
     try:
         if spec["name"] in lib:
             raise LibraryError(f"skill {spec['name']!r} is already in the library")
-        planned = plan_skill(env_name, lib, spec["name"], 1, spec, code)
+        planned = plan_skill(as_game(game), lib, spec["name"], 1, spec, code)
         doc = planned.doc
         source = planned.module_source()
     except (ResolverError, LibraryError, SpecError, ValueError) as exc:  # unplannable

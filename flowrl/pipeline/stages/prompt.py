@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from flowrl.atomic_io import write_json_atomic
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.llm import chain
 from flowrl.llm.types import Message
 from flowrl.pipeline.stages import Stage
@@ -28,7 +29,7 @@ def sibling_names(proposals: list[str | Path]) -> list[str]:
 
 
 def prompt(
-    env_name: str,
+    game: GameSpec | str,
     library: str | Path | None,
     out: str | Path,
     siblings: list[str] | None = None,
@@ -36,8 +37,9 @@ def prompt(
     """Library state -> ``prompt.json`` (``{"env_name", "messages"}``).
 
     ``siblings`` names the skills already proposed in the same parallel round."""
-    messages = chain.build_prompt(env_name, read_optional_json(library), siblings or None)
-    write_json_atomic(out, {"env_name": env_name, "messages": messages})
+    game = as_game(game)
+    messages = chain.build_prompt(game, read_optional_json(library), siblings or None)
+    write_json_atomic(out, {"env_name": game.env_name, "messages": messages})
     return messages
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.llm import chain
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
@@ -31,7 +32,7 @@ from flowrl.pipeline.status import read_json, rejected
 
 
 def propose(
-    env_name: str,
+    game: GameSpec | str,
     prompt_json: str | Path,
     library: str | Path | None,
     out: str | Path,
@@ -43,10 +44,11 @@ def propose(
 ) -> dict[str, Any]:
     """Write ``proposal.json``; returns it, with token usage under ``_llm`` (the usage is
     in the ledger too). A rejected slot's ``proposal.json`` says why."""
+    game = as_game(game)
     q = query_for(llm_name, settings, query)
     messages = read_json(prompt_json)["messages"]
     try:
-        result = chain.propose(q, env_name, messages, read_optional_json(library), ledger=ledger)
+        result = chain.propose(q, game, messages, read_optional_json(library), ledger=ledger)
     except ResponseFormatError as exc:
         doc = rejected("propose", f"no usable proposal: {exc}")
         write_json_atomic(out, doc)

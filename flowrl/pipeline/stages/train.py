@@ -21,6 +21,7 @@ from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
 from flowrl.cli_args import add_profile, add_use_wandb
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.pipeline.config import wandb_from_env
 from flowrl.pipeline.jax_runtime import runtime_info
 from flowrl.pipeline.layout import CANDIDATE_FILES, SLOT_FILES, candidate_dirs
@@ -34,7 +35,7 @@ from flowrl.skills.sandbox import drop_secrets
 
 
 def train(
-    env_name: str,
+    game: GameSpec | str,
     tree: str | Path,
     plan_json: str | Path,
     plan_module: str | Path,
@@ -43,7 +44,7 @@ def train(
     settings: dict[str, Any],
     use_wandb: bool = False,
 ) -> dict[str, Any]:
-    slot_dir, tree = Path(slot_dir), Path(tree)
+    game, slot_dir, tree = as_game(game), Path(slot_dir), Path(tree)
     out, metrics = slot_dir / "train.json", slot_dir / "train_metrics.csv"
     shutil.rmtree(slot_dir / "checkpoint", ignore_errors=True)
     upstream = first_rejection(plan_json)
@@ -68,9 +69,9 @@ def train(
     warm = planned.get("warm_start") or {}
     scratch = slot_dir / ".warm_start"
     try:
-        plan = load_plan_file(plan_module, env_name)
+        plan = load_plan_file(plan_module, game)
         init = probe[0] if probe is not None else init_checkpoint(warm, tree, scratch)
-        result = run_training(plan, env_name, slot_dir, config, init=init, use_wandb=use_wandb)
+        result = run_training(plan, game, slot_dir, config, init=init, use_wandb=use_wandb)
     except SkillCodeError as exc:  # expected: the loader refuses the plan's code
         return _finish(out, metrics, rejected("train", f"the plan module does not load: {exc}"))
     except PoisonedTraining as exc:  # expected: a step's reward made training non-finite

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flowrl.atomic_io import write_json_atomic, write_text_atomic
+from flowrl.envs.games import GameSpec, as_game
 from flowrl.llm import chain
 from flowrl.llm.query import Query
 from flowrl.llm.settings import LLMSettings
@@ -30,7 +31,7 @@ from flowrl.pipeline.status import first_rejection, read_json, skipped
 
 
 def validate(
-    env_name: str,
+    game: GameSpec | str,
     skill: str | Path,
     proposal: str | Path,
     slot_dir: str | Path,
@@ -60,7 +61,7 @@ def validate(
     name = read_json(proposal)["name"]
     source = Path(skill).read_text()
     result = chain.validate_with_repair(
-        q, env_name, name, source, validate=validator, ledger=ledger
+        q, as_game(game), name, source, validate=validator, ledger=ledger
     )
     value = result.value
     report = {
