@@ -1,23 +1,27 @@
-"""Dollars and tokens per accepted skill, before and after issue #14, measured by the ledger.
+"""Dollars and tokens per accepted skill, before and after a change, measured by the ledger.
 
-    .venv/bin/python benchmarks/llm_cost_per_skill.py [--skills 2] [--table]
+    .venv/bin/python benchmarks/llm_cost_per_skill.py [--skills 4] [--billing both] [--table]
 
-The real client runs the real chain (propose -> spec -> reward -> code -> validate, with the
-real validator and LLM repair) for ``--skills`` skills of Craftax-Classic against a loopback
-server that bills like a reasoning model (``tests/llm_server.py: ReasoningBiller``: reasoning
-tokens by step and ``reasoning_effort``, automatic caching of 1024+ token prompt prefixes).
-The server answers from the knowledge base, with a typical first-answer bug in each skill's
-code (an import, refused by the validator, so one repair per skill), one 429 and one 500.
+The real client runs the real chain (propose -> code -> validate, with the real validator
+and LLM repair) for ``--skills`` skill slots of Craftax-Classic against a loopback server
+that bills like a reasoning model (``tests/llm_server.py: ReasoningBiller``: reasoning tokens
+by task and ``reasoning_effort``, a merged call billed the sum of its tasks, automatic
+caching of 1024+ token prompt prefixes, the completion budget binding as in the API). The
+server answers what each prompt asks from the knowledge base, with a typical bug planted in
+each skill's first code answer (an import, refused by the validator, so one repair per
+skill whatever the prompt says), one 429 and one 500.
 
 "before" is flowrl as of ``--before-rev`` (exported with ``git archive``, run in a subprocess),
-"after" is this checkout; both talk to the same server in the same run. ``--table`` adds rows
-by model and effort. Costs use flowrl/resources/pricing.yaml (gpt-5: $1.25 / $0.125 cached /
-$10 per 1M tokens).
+"after" is this checkout; both talk to the same server in the same run. ``--billing flat``
+bills reasoning as at ``medium`` whatever ``reasoning_effort`` says (the worst case).
+``--table`` adds rows by model and effort. Costs use flowrl/resources/pricing.yaml (gpt-5:
+$1.25 / $0.125 cached / $10 per 1M tokens).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -30,13 +34,27 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = "Craftax-Classic-Symbolic-v1"
-BEFORE_REV = "f0805fa"
-"""The last commit before issue #14's changes to the LLM layer."""
+BEFORE_REV = "1bd0ac7"
+"""The last commit before issue #26's cost changes (merged calls, edit repairs, rules up front);
+``f0805fa`` is the one before issue #14's."""
+BUGS = {
+    "import": "an `import jax` line (refused; flowrl now removes it without a model)",
+    "name": "`np.` for the first `jnp.` (refused; only a model can repair it)",
+}
+"""The bug planted in each skill's first code answer, by ``--bug``."""
+
+
+def plant(bug: str, answer: str) -> str:
+    """``answer`` with ``bug`` planted in its ```python block."""
+    head, fence, code = answer.partition("```python\n")
+    if bug == "import":
+        return head + fence + "import jax\n" + code
+    return head + fence + code.replace("jnp.", "np.", 1)
 
 
 # -- the client, run under either version of flowrl ---------------------------------------
 def client(skills: int, model: str, ledger: str) -> None:
-    """Discover ``skills`` skills with ``model``; print JSON {accepted, flowrl}."""
+    """Discover ``skills`` skills with ``model``; print JSON {accepted, repairs, names, flowrl}."""
     import flowrl
     from flowrl.llm import chain, get_query
 
@@ -48,13 +66,15 @@ def client(skills: int, model: str, ledger: str) -> None:
         game = ENV
     query = get_query(model, ledger=ledger)
     library = chain.empty_library(game)
-    accepted = 0
+    accepted, repairs, names = 0, 0, []
     for i in range(skills):
         proposal = chain.propose(query, game, chain.build_prompt(game, library), library)
         spec = proposal.value
         code = chain.write_code(query, game, spec, library)
         checked = chain.validate_with_repair(query, game, spec["name"], code.value["source"])
         verdict = checked.value
+        repairs += len(verdict["rounds"]) - 1
+        names.append(spec["name"])
         print(f"skill {i}: {spec['name']}: ok={verdict['ok']} rounds={len(verdict['rounds'])}")
         if verdict["ok"]:
             accepted += 1
@@ -67,15 +87,21 @@ def client(skills: int, model: str, ledger: str) -> None:
                     "iteration": i,
                 }
             )
-    print(json.dumps({"accepted": accepted, "flowrl": flowrl.__file__}))
+    print(
+        json.dumps(
+            {"accepted": accepted, "repairs": repairs, "names": names, "flowrl": flowrl.__file__}
+        )
+    )
 
 
 # -- the server's answers -----------------------------------------------------------------
 class ChainAnswers:
-    """Answers chain prompts from the knowledge base; each skill's first code answer carries
-    an ``import`` (refused by the validator), so every skill needs one repair."""
+    """Answers chain prompts from the knowledge base, in the format each prompt asks for
+    (the offline provider's answers); each skill's first code answer carries ``bug``
+    (refused by the validator), so every skill's first answer is refused."""
 
-    def __init__(self) -> None:
+    def __init__(self, bug: str = "import") -> None:
+        self.bug = bug
         from flowrl.llm.offline import OfflineProvider
 
         self.offline = OfflineProvider()
@@ -87,11 +113,11 @@ class ChainAnswers:
         messages = request["messages"]
         text = self.offline.answer(messages)
         tagged = parse_tag(messages)
-        if tagged and tagged[0] == "code":
+        if tagged and tagged[0] in ("code", "reward_code"):
             name = (context_of(messages).get("spec") or {}).get("name", "")
             if name not in self.coded:
                 self.coded.add(name)
-                text = text.replace("```python\n", "```python\nimport jax\n", 1)
+                text = plant(self.bug, text)
         return text
 
 
@@ -114,6 +140,8 @@ def measure(
     code_root: Path,
     work: Path,
     flat: bool = False,
+    bug: str = "import",
+    merged: str = "sum",
 ) -> dict[str, Any]:
     """Run the client once against a fresh billing server; totals from its ledger."""
     sys.path.insert(0, str(REPO))
@@ -128,7 +156,9 @@ def measure(
     (work / "llm.yaml").write_text(json.dumps({"llm": llm_config}))
     faults = {0: error(429, "Rate limit reached"), 3: error(500, "The server had an error")}
     with FakeOpenAI(models=(model,)) as server:
-        server.default = ReasoningBiller(ChainAnswers(), faults, effort_independent=flat)
+        server.default = ReasoningBiller(
+            ChainAnswers(bug), faults, effort_independent=flat, merged=merged
+        )
         env = {
             **os.environ,
             "OPENAI_API_KEY": API_KEY,
@@ -157,10 +187,16 @@ def measure(
     assert all(total[k] == v for k, v in billed.items()), (total, billed)
     n = max(1, result["accepted"])
     return {
-        "case": label + (" (flat reasoning)" if flat else ""),
+        "case": label
+        + (" (flat reasoning)" if flat else "")
+        + (" (what-if: merged calls reason as their larger task)" if merged == "max" else ""),
+        "bug": bug,
         "model": model,
         "effort": effort,
+        "slots": skills,
         "accepted": result["accepted"],
+        "repairs": result["repairs"],
+        "names": result["names"],
         "calls": total["calls"],
         "prompt": total["prompt_tokens"] / n,
         "cached": total["cached_prompt_tokens"] / n,
@@ -173,19 +209,21 @@ def measure(
 
 def print_rows(rows: list[dict[str, Any]]) -> None:
     head = (
-        "| case | model | reasoning_effort | accepted | billed calls | prompt tok/skill | "
-        "cached | completion tok/skill | reasoning | $/skill |"
+        "| case | model | reasoning_effort | bug | accepted / slots | repairs / slot | billed calls | "
+        "prompt tok/skill | cached | completion tok/skill | reasoning | $/skill |"
     )
     print(head)
-    print("|" + "---|" * 10)
+    print("|" + "---|" * 12)
     from flowrl.llm.providers import accepts_reasoning_effort
 
     for r in rows:
-        effort = r["effort"] if r["effort"] != "default" else "(unset: medium)"
+        effort = r["effort"] if r["effort"] != "default" else "(that version's default)"
         if not accepts_reasoning_effort(r["model"]):
             effort += " (not sent)"
         print(
-            f"| {r['case']} | {r['model']} | {effort} | {r['accepted']} | {r['calls']} | "
+            f"| {r['case']} | {r['model']} | {effort} | {r['bug']} | "
+            f"{r['accepted']} / {r['slots']} | "
+            f"{r['repairs'] / r['slots']:.2f} | {r['calls']} | "
             f"{r['prompt']:,.0f} | {r['cached']:,.0f} | {r['completion']:,.0f} | "
             f"{r['reasoning']:,.0f} | ${r['usd']:.4f} |",
             flush=True,
@@ -194,7 +232,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skills", type=int, default=2)
+    parser.add_argument("--skills", type=int, default=4, help="skill slots per case")
     parser.add_argument("--before-rev", default=BEFORE_REV)
     parser.add_argument("--table", action="store_true", help="also by model and effort")
     parser.add_argument(
@@ -202,6 +240,20 @@ def main() -> None:
         choices=("effort", "flat", "both"),
         default="effort",
         help="reasoning tokens scale with reasoning_effort (effort), or not (flat: the worst case)",
+    )
+    parser.add_argument(
+        "--bug",
+        choices=(*BUGS, "both"),
+        default="import",
+        help="the bug planted in each first code answer: "
+        + "; ".join(f"{k}: {v}" for k, v in BUGS.items()),
+    )
+    parser.add_argument(
+        "--merged-reasoning",
+        choices=("sum", "max"),
+        default="sum",
+        help="bill a merged call its tasks' reasoning summed (credited) or only its larger "
+        "task's (a what-if no simulation can justify; a real model must show it)",
     )
     parser.add_argument("--no-before", action="store_true", help="skip the --before-rev case")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
@@ -226,24 +278,42 @@ def main() -> None:
                 ("after", REPO, "gpt-4o", "low"),
             ]
         flats = {"effort": [False], "flat": [True], "both": [False, True]}[args.billing]
-        cases = [(*case, flat) for flat in flats for case in cases]
+        bugs = list(BUGS) if args.bug == "both" else [args.bug]
+        cases = [(*case, flat, bug) for bug in bugs for flat in flats for case in cases]
         rows = []
-        for k, (label, code_root, model, effort, flat) in enumerate(cases):
+        for k, (label, code_root, model, effort, flat, bug) in enumerate(cases):
             billing = "flat reasoning" if flat else "reasoning by effort"
             print(
-                f"[{k + 1}/{len(cases)}] {label}: {model}, effort {effort}, {billing}", flush=True
+                f"[{k + 1}/{len(cases)}] {label}: {model}, effort {effort}, {billing}, bug {bug}",
+                flush=True,
             )
-            rows.append(measure(label, model, effort, args.skills, code_root, root / f"c{k}", flat))
-        print()
+            rows.append(
+                measure(
+                    label,
+                    model,
+                    effort,
+                    args.skills,
+                    code_root,
+                    root / f"c{k}",
+                    flat,
+                    bug,
+                    args.merged_reasoning,
+                )
+            )
+        print("\nskills: " + "; ".join(f"{r['case']}: {', '.join(r['names'])}" for r in rows[:2]))
         print_rows(rows)
-        if len(rows) < 2 or args.no_before:
+        if args.no_before:
             return
-        b, a = rows[0], rows[1]
-        print(
-            f"\n$ per accepted skill: {b['usd']:.4f} -> {a['usd']:.4f} "
-            f"({a['usd'] / b['usd']:.2f}x); tokens per accepted skill: "
-            f"{b['prompt'] + b['completion']:,.0f} -> {a['prompt'] + a['completion']:,.0f}"
-        )
+        for b, a in itertools.pairwise(rows):
+            if not (b["case"].startswith("before") and a["case"].startswith("after")):
+                continue
+            if a["names"] != b["names"]:
+                print(f"\nWARNING: not like for like: {b['names']} vs {a['names']}")
+            print(
+                f"\n{a['case']}: $ per accepted skill: {b['usd']:.4f} -> {a['usd']:.4f} "
+                f"({a['usd'] / b['usd']:.2f}x); tokens per accepted skill: "
+                f"{b['prompt'] + b['completion']:,.0f} -> {a['prompt'] + a['completion']:,.0f}"
+            )
 
 
 if __name__ == "__main__":

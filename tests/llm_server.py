@@ -244,8 +244,23 @@ STEP_REASONING_TOKENS = {
     "repair": 1500,
     "analyse": 1500,
 }
-"""Reasoning tokens per chain step at ``reasoning_effort: medium`` (the API's default). They sum
-to 8.7k for propose+spec+reward+code+repair, the gpt-5 figure observed in issue #14."""
+"""Reasoning tokens per chain task at ``reasoning_effort: medium`` (the API's default). They
+sum to 8.7k for propose+spec+reward+code+repair, the gpt-5 figure observed in issue #14."""
+MERGED_STEPS = {"propose_spec": ("propose", "spec"), "reward_code": ("reward", "code")}
+"""Steps that do two tasks in one answer. They are billed the sum of their tasks' reasoning:
+whether a model reasons less for two tasks asked together than for each asked alone is what
+this simulation cannot know, so it credits a merged call only with what it provably saves
+(the prompt sent once, the answer's fields written once)."""
+
+
+def step_reasoning_tokens(step: str, merged: str = "sum") -> int:
+    """Reasoning tokens of one call of ``step`` at ``medium`` (1000 for an unknown step); a
+    merged step's are its tasks' ``sum`` (credited), or their ``max`` (a what-if only: the
+    least a merged call could reason, which needs a real model to show)."""
+    tokens = [STEP_REASONING_TOKENS.get(t, 1000) for t in MERGED_STEPS.get(step, (step,))]
+    return max(tokens) if merged == "max" else sum(tokens)
+
+
 EFFORT_FACTOR = {"minimal": 0.05, "low": 0.3, "medium": 1.0, "high": 2.0}
 """Reasoning tokens relative to medium, by effort: an assumption of this simulation (OpenAI
 publishes no ratio), not a measurement of gpt-5."""
@@ -277,8 +292,12 @@ class ReasoningBiller:
     ``reasoning_effort``; a request to a chat model that carries ``reasoning_effort`` is
     refused with 400 as the API does. Prompt caching is automatic: the longest prefix a prompt
     shares with an earlier one is reported as ``prompt_tokens_details.cached_tokens`` when it
-    is at least 1024 tokens, in 128-token blocks. Tokens are characters / 4. ``faults`` maps a
-    request number (0-based) to an error reply served instead (e.g. one 429, one 500)."""
+    is at least 1024 tokens, in 128-token blocks. Tokens are characters / 4. The request's
+    completion budget (``max_completion_tokens`` / ``max_tokens``) binds as in the API:
+    reasoning is spent first, and an answer that does not fit is cut at the budget with
+    ``finish_reason: length`` (no text at all when reasoning used it up), billed in full.
+    ``faults`` maps a request number (0-based) to an error reply served instead (e.g. one
+    429, one 500)."""
 
     def __init__(
         self,
@@ -286,9 +305,12 @@ class ReasoningBiller:
         faults: dict[int, Reply] | None = None,
         *,
         effort_independent: bool = False,
+        merged: str = "sum",
     ) -> None:
         self.answer = answer
         self.effort_independent = effort_independent
+        self.merged = merged
+        """How a merged step's reasoning is billed (:func:`step_reasoning_tokens`)."""
         """The worst case: reasoning tokens as at ``medium`` whatever ``reasoning_effort`` says."""
         self.faults = dict(faults or {})
         self.seen: list[str] = []
@@ -329,14 +351,20 @@ class ReasoningBiller:
         step = re.search(r"\[flowrl step=(\w+) ", prompt)
         reasoning = 0
         if _is_reasoning(model):
-            base = STEP_REASONING_TOKENS.get(step.group(1) if step else "", 1000)
+            base = step_reasoning_tokens(step.group(1) if step else "", self.merged)
             factor = 1.0 if self.effort_independent else EFFORT_FACTOR[effort or "medium"]
             reasoning = int(base * factor)
+        budget = request.get("max_completion_tokens") or request.get("max_tokens")
+        finish = "stop"
+        if budget and reasoning + _tokens(len(text)) > budget:
+            reasoning = min(reasoning, budget)
+            text, finish = text[: 4 * (budget - reasoning)], "length"
         return ok(
             text,
             model=model,
             prompt_tokens=_tokens(len(prompt)),
-            completion_tokens=_tokens(len(text)) + reasoning,
+            completion_tokens=min(_tokens(len(text)) + reasoning, budget or 1 << 62),
             cached_tokens=cached,
             reasoning_tokens=reasoning,
+            finish_reason=finish,
         )

@@ -13,8 +13,6 @@ from flowrl.cli import COMMANDS
 from flowrl.cli_args import add_toggle, spellings
 from flowrl.pipeline.slot_cli import STAGES
 
-# `flowrl llm` keeps its own flags (its module belongs to the LLM client).
-OWN_FLAGS = {"llm"}
 # standalone step -> the slot stage a workflow rule runs for it
 TWINS = ("train", "evaluate", "validate", "plan")
 
@@ -31,10 +29,19 @@ def slot(stage: str) -> argparse.ArgumentParser:
     return p
 
 
+def subcommands(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The subparsers of a command with subcommands (``flowrl llm ping|usage``)."""
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found |= action.choices
+    return found
+
+
 def every_parser() -> dict[str, argparse.ArgumentParser]:
-    parsers = {
-        f"flowrl {name}": standalone(name) for name in COMMANDS if name not in OWN_FLAGS | {"slot"}
-    }
+    parsers = {f"flowrl {name}": standalone(name) for name in COMMANDS if name != "slot"}
+    for name in list(parsers):
+        parsers |= {f"{name} {sub}": p for sub, p in subcommands(parsers[name]).items()}
     parsers |= {f"flowrl slot {stage}": slot(stage) for stage in STAGES}
     parsers["bottomup"] = build_parser()
     parsers["bottomup_parallel"] = build_parser(parallel=True)

@@ -113,9 +113,9 @@ def library_with(*skills: OfflineSkill) -> dict:
 
 def test_prompts_are_tagged_and_compact(kb):
     messages = chain.build_prompt(GAME, library_with(KB.items[0]))
-    assert parse_tag(messages) == ("propose", ENV)
+    assert parse_tag(messages) == ("propose_spec", ENV)
     ctx = context_of(messages)
-    assert ctx["skills"] == {"Skill A": {"wood": "lambda n: n"}}
+    assert ctx["skills"] == {"Skill A": {"gain": {"wood": "lambda n: n"}}}  # non-empty fields
     assert "code" not in json.dumps(ctx)  # no skill code in the proposal prompt
     assert sum(len(m["content"]) for m in messages) < 12_000
 
@@ -132,12 +132,23 @@ def test_offline_chain_follows_kb_curriculum(kb, offline, tmp_path):
     assert second.value["name"] == "Skill B"
     assert second.value["consumption"] == {"wood": "lambda n: 2*n"}
     recs = list(read_ledger(ledger))
-    assert [r["purpose"] for r in recs] == ["propose", "spec", "reward", "code", "propose", "spec"]
+    assert [r["purpose"] for r in recs] == ["propose", "code", "propose"]  # one call each
     assert all(r["cost_usd"] == 0.0 and r["tokens_estimated"] for r in recs)
     assert all(r["prompt_tokens"] == r["prompt_size_tokens_est"] for r in recs)
     lib = library_with(*KB.items)
     with pytest.raises(LLMError, match="exhausted"):
         chain.propose(offline, GAME, chain.build_prompt(GAME, lib), lib)
+
+
+def test_a_prompt_of_an_older_version_is_proposed_then_specified(kb, offline, tmp_path):
+    """A prompt.json written when propose and spec were two calls (step `propose`)."""
+    ledger = tmp_path / "llm_calls.jsonl"
+    lib = library_with(KB.items[0])
+    messages = chain.build_prompt(GAME, lib)
+    messages[0]["content"] = messages[0]["content"].replace("step=propose_spec", "step=propose")
+    result = chain.propose(offline, GAME, messages, lib, ledger=ledger)
+    assert result.value == chain.check_spec(KB.items[1].spec)
+    assert [r["purpose"] for r in read_ledger(ledger)] == ["propose", "spec"]
 
 
 def test_offline_without_kb_names_the_problem(offline, monkeypatch):
@@ -181,12 +192,15 @@ def test_malformed_json_is_reasked_with_the_error(server, remote, tmp_path):
     server.push(
         ok('{"name": "Skill B"}'),  # not fenced
         ok('```json\n{"name": "Skill B", "description": "d", "gain": {}\n```'),  # bad JSON
-        ok(fenced({"name": "Skill B", "description": "d", "gain": {"stone": "lambda n: n"}})),
+        ok(fenced(SPEC_B)),
         ok(fenced({**SPEC_B, "gain": {"stone": "n"}})),  # schema violation
         ok(fenced(SPEC_B)),
     )
     result = chain.propose(remote, GAME, chain.build_prompt(GAME, None), None, ledger=ledger)
     assert result.value["gain"] == {"stone": "lambda n: 1*n + 0"}
+    assert result.value["consumption"] == {"wood": "lambda n: 2*n"}  # the spec, same answer
+    again = chain.propose(remote, GAME, chain.build_prompt(GAME, None), None, ledger=ledger)
+    assert again.value == result.value
     bodies = server.chat_requests()
     assert len(bodies) == 5
     reask = bodies[1]["messages"]
@@ -197,8 +211,8 @@ def test_malformed_json_is_reasked_with_the_error(server, remote, tmp_path):
         "propose",
         "propose:reask1",
         "propose:reask2",
-        "spec",
-        "spec:reask1",
+        "propose",
+        "propose:reask1",
     ]
 
 
@@ -211,8 +225,7 @@ def test_persistent_malformed_answer_fails_after_bounded_reasks(server, remote):
 
 def test_already_learned_skill_is_rejected(server, remote):
     server.push(
-        ok(fenced({"name": "skill a", "description": "d", "gain": {"wood": "lambda n: n"}})),
-        ok(fenced({"name": "Skill B", "description": "d", "gain": {"stone": "lambda n: n"}})),
+        ok(fenced({**KB.items[0].spec, "name": "skill a"})),
         ok(fenced(SPEC_B)),
     )
     lib = library_with(KB.items[0])
@@ -222,15 +235,22 @@ def test_already_learned_skill_is_rejected(server, remote):
     assert "already learned" in server.chat_requests()[1]["messages"][-1]["content"]
 
 
-def test_code_step_requires_the_contract_functions(server, remote):
+def test_code_step_answers_plan_and_module_and_requires_both(server, remote):
+    plan = {"done_when": "stone >= n", "reward_terms": [{"signal": "stone", "weight": 1}]}
     server.push(
-        ok(fenced({"done_when": "stone >= n", "reward_terms": [{"signal": "stone", "weight": 1}]})),
-        ok("```python\ndef task_reward(x):\n    return 0.0\n```"),
-        ok("```python\n" + module("stone") + "```"),
+        ok(fenced(plan) + "\n```python\ndef task_reward(x):\n    return 0.0\n```"),
+        ok("```python\n" + module("stone") + "```"),  # the plan left out
+        ok(fenced(plan) + "\n```python\n" + module("stone") + "```"),
     )
     result = chain.write_code(remote, GAME, SPEC_B)
     assert "task_network_number" in result.value["source"]
-    assert "task_is_done" in server.chat_requests()[2]["messages"][-1]["content"]
+    assert result.value["reward_plan"] == plan
+    bodies = server.chat_requests()
+    assert len(bodies) == 3 and parse_tag(bodies[0]["messages"]) == ("reward_code", ENV)
+    assert "task_is_done" in bodies[1]["messages"][-1]["content"]
+    assert "no ```json fenced block" in bodies[2]["messages"][-1]["content"]
+    system = bodies[0]["messages"][0]["content"]
+    assert "The validator commonly refuses: an import line" in system  # rules up front
 
 
 def test_validate_repairs_with_reasons_and_is_bounded(server, remote, capsys):
@@ -261,6 +281,32 @@ def test_validate_repairs_with_reasons_and_is_bounded(server, remote, capsys):
     )
     assert not never.value["ok"] and len(never.value["rounds"]) == 3
     assert never.value["reasons"] == ["still wrong"]
+
+
+def test_a_repair_may_answer_edits_which_are_applied_to_the_module(server, remote):
+    """Edits (search/replace blocks) instead of the whole module; one that does not match
+    is re-asked with the reason, and the prompt asks for edits."""
+    broken = "import numpy as np\n" + module("stone").replace("* 1.0", "* 2")
+    seen = []
+
+    def validate_(source, env):
+        seen.append(source)
+        return SimpleNamespace(ok=source == module("stone"), reasons=["Line 1: remove the import"])
+
+    server.push(
+        ok("<<<<<<< SEARCH\nimport numpy\n=======\n>>>>>>> REPLACE"),  # not a line of the module
+        ok(
+            "<<<<<<< SEARCH\nimport numpy as np\n=======\n>>>>>>> REPLACE\n"
+            "<<<<<<< SEARCH\n    return inventory_diff.stone * 2 + health_penalty\n=======\n"
+            "    return inventory_diff.stone * 1.0 + health_penalty\n>>>>>>> REPLACE"
+        ),
+    )
+    result = chain.validate_with_repair(remote, GAME, "Skill B", broken, validate=validate_)
+    assert result.value["ok"] and result.value["source"] == module("stone") == seen[-1]
+    bodies = server.chat_requests()
+    assert "<<<<<<< SEARCH" in bodies[0]["messages"][0]["content"]
+    assert "are not in the module" in bodies[1]["messages"][-1]["content"]
+    assert context_of(bodies[0]["messages"])["source"] == broken
 
 
 def test_analyse_returns_an_answer_the_library_can_apply(server, remote):
@@ -306,7 +352,7 @@ def test_file_steps_with_offline(kb, offline, tmp_path):
     proposal = propose.propose(
         ENV, slot / "prompt.json", None, slot / "proposal.json", ledger=ledger, query=offline
     )
-    assert proposal["name"] == "Skill A" and proposal["_llm"]["calls"] == 2
+    assert proposal["name"] == "Skill A" and proposal["_llm"]["calls"] == 1
     on_disk = json.loads((slot / "proposal.json").read_text())
     assert SkillSpec.from_dict(on_disk).to_dict() == on_disk  # the library reads it as a spec
     code.write_code(
@@ -334,7 +380,7 @@ def test_file_steps_with_offline(kb, offline, tmp_path):
         query=offline,
     )
     assert analysis["name"] == "Skill A" and not analysis["changed"]
-    assert len(list(read_ledger(ledger))) == 5
+    assert len(list(read_ledger(ledger))) == 3
 
 
 def test_generate_graph_offline_and_fabrax_message(kb, monkeypatch):
@@ -398,3 +444,39 @@ def test_repair_prompt_lists_earlier_attempts_reasons(server, remote):
     long = [["x" * 1000, "y" * 1000]] * 30
     kept = repair_history(long)
     assert kept[-1]["attempt"] == 30 and len(json.dumps(kept)) < MAX_HISTORY_CHARS + 400
+
+
+def test_imports_of_predefined_names_are_removed_without_a_repair_call(server, remote, capsys):
+    """The commonest refusal costs no model call; any other import still goes to repair."""
+    from flowrl.llm.code_fixes import strip_predefined_imports
+    from flowrl.skills.validator import validate_source
+
+    header = "import jax\nimport jax.numpy as jnp\nfrom craftax.constants import BlockType\n"
+    result = chain.validate_with_repair(
+        remote, GAME, "Skill A", header + module("wood"), validate=validate_source
+    )
+    assert result.value["ok"] and result.value["source"] == module("wood")
+    assert len(result.value["rounds"]) == 1 and not server.chat_requests()
+    assert result.value["rounds"][0]["local_fixes"][0] == "import jax"
+    assert "removed 3 import line(s) of predefined names" in capsys.readouterr().err
+
+    kept = "import numpy as np\nfrom jax import lax\nimport jax as j\nimport jax; x = 1\n"
+    assert strip_predefined_imports(kept) == (kept, [])
+    assert strip_predefined_imports("def (") == ("def (", [])
+
+
+def test_offline_repairs_with_edits_only_when_the_prompt_asks_for_them(kb):
+    """The offline provider (and so the billing benchmark) answers in the asked format."""
+    from flowrl.llm.offline import OfflineProvider, edits_answer
+    from flowrl.llm.parsing import apply_edits
+    from flowrl.llm.prompts import repair_context, repair_messages
+
+    good = module("stone")
+    broken = good.replace("* 1.0", "* np.float32(1)")
+    edits = edits_answer(broken, good)
+    assert edits and edits.count("<<<<<<< SEARCH") == 1 and apply_edits(broken, edits) == good
+    assert edits_answer("x = 1\n", "y = 2\n") is None  # edits longer than the module itself
+    messages = repair_messages(GAME, repair_context(GAME, "Skill B", broken, ["Line 5: np"]))
+    assert OfflineProvider().answer(messages) == edits
+    messages[0]["content"] = messages[0]["content"].split("Answer with edits")[0]  # older prompt
+    assert OfflineProvider().answer(messages).startswith("```python\n")

@@ -140,7 +140,7 @@ def test_ping_against_server_prints_tokens_and_dollars(monkeypatch, capsys, tmp_
         assert "reply: pong" in out and "prompt=2000" in out and "completion=1000" in out
         # 2000 * 0.15/1M + 1000 * 0.60/1M from flowrl/resources/pricing.yaml
         assert "cost: $0.000900" in out
-        rc = main(["llm", "ping", "--llm_name", "gpt-nope", "--no_cache"])
+        rc = main(["llm", "ping", "--llm-name", "gpt-nope", "--no-cache"])
         err = capsys.readouterr().err
         assert rc == 1 and "gpt-nope" in err and "models" in err
     rc = main(["llm", "usage", str(ledger)])
@@ -271,6 +271,17 @@ def test_settings_reject_unknown_keys_and_bad_values(tmp_path):
         load_settings({"retires": 3}, search_defaults=False)
     with pytest.raises(ConfigurationError, match="max_attempts"):
         load_settings({"retry": {"max_attempts": 0}}, search_defaults=False)
+    # each bad value is named by its own key, with the value and where it was set
+    for key, bad, says in (
+        ("deadline_s", -1, "llm.deadline_s must be a positive number of seconds, not -1"),
+        ("heartbeat_s", "x", "llm.heartbeat_s must be a positive number of seconds, not 'x'"),
+        ("max_gen", 0, "llm.max_gen must be an integer >= 1, not 0"),
+        ("max_repairs", 1.5, "llm.max_repairs must be an integer >= 0, not 1.5"),
+        ("temperature", 3, "llm.temperature must be a number from 0 to 2, not 3"),
+    ):
+        with pytest.raises(ConfigurationError) as info:
+            load_settings({key: bad}, search_defaults=False)
+        assert str(info.value) == f"{says} (set in the given mapping)"
     path = tmp_path / "c.yaml"
     path.write_text("llm:\n  max_reasks: 1\n  retry: {max_attempts: 7}\n")
     s = load_settings(path, search_defaults=False)

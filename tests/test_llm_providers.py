@@ -311,6 +311,24 @@ def test_billing_server_reasoning_depends_on_step_and_effort_and_caches_prefixes
     assert list(read_ledger(ledger))[-1]["cached_prompt_tokens"] == 1408
 
 
+def test_billing_server_bills_a_merged_step_its_tasks_and_binds_the_budget(env, tmp_path):
+    """The simulation credits no reasoning saving to merged calls, and honours the completion
+    budget as the API does (reasoning first; an answer that does not fit is cut, billed)."""
+    from flowrl.llm.types import BilledResponseError
+
+    q = get_query("gpt-5", settings=_billing(env, tmp_path, "medium"))
+    merged = q("[flowrl step=reward_code env=x] hi").usage.reasoning_tokens
+    parts = [q(f"[flowrl step={t} env=x] hi").usage.reasoning_tokens for t in ("reward", "code")]
+    assert merged == sum(parts) == 4500
+    assert q("[flowrl step=code env=x] hi", 3000).text == "answer text"
+    with pytest.raises(BilledResponseError, match="length") as info:
+        q("[flowrl step=code env=x] hi", 2000)  # 2.5k reasoning does not fit
+    assert info.value.usage.completion_tokens == 2000 == info.value.usage.reasoning_tokens
+    cut = q("[flowrl step=code env=x] hi", 2502)  # reasoning fits, the text only in part
+    assert cut.text == "answer t" and cut.usage.completion_tokens == 2502
+    assert env.billed[-1]["usage"]["completion_tokens"] == 2502
+
+
 def test_preflight_stops_on_a_closed_port(settings, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")

@@ -113,3 +113,20 @@ def test_siblings_of_the_round_are_not_proposed_again() -> None:
     skills = [_skill("wood", gains=("wood",)), _skill("drink", gains=("drink",))]
     assert next_skill(skills, {"skills": {}, "siblings": ["WOOD "]}).name == "drink"
     assert next_skill(skills, {"skills": {}, "siblings": ["wood", "drink"]}) is None
+
+
+def test_learned_skills_read_alike_from_new_and_older_prompt_contexts() -> None:
+    """The propose context lists learned skills' specs; older ones listed gains only."""
+    from flowrl.envs.games import get_game
+    from flowrl.llm.prompts import propose_context
+
+    skills = load_knowledge(CLASSIC).skills()
+    learned = ("Collect Wood", "Place Crafting Table")
+    library = {
+        "skills": [
+            {"name": n, "spec": next(s.spec for s in skills if s.name == n)} for n in learned
+        ]
+    }
+    ctx = propose_context(get_game(CLASSIC), library)
+    older = {**ctx, "skills": {n: v["gain"] for n, v in ctx["skills"].items()}}
+    assert next_skill(skills, ctx).name == next_skill(skills, older).name == "Make Wood Pickaxe"

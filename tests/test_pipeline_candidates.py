@@ -50,7 +50,7 @@ def test_candidates_probe_and_the_best_one_continues(k_tree: Path) -> None:
     assert len(set(sources)) == K, "the offline candidates are different programs"
     for c, d in enumerate(folders):
         calls = [r["purpose"] for r in read_ledger(d / "llm_calls.jsonl")]
-        assert calls == ["reward", "code"], calls  # each candidate's own LLM cost
+        assert calls == ["code"], calls  # each candidate's own LLM cost (plan and module: one call)
         probe = json.loads((d / "train.json").read_text())
         assert 0 < probe["frames"] <= doc["probe_timesteps"] + 1024  # the probe, not the budget
         assert json.loads((d / "eval.json").read_text())["status"] == "ok"
@@ -74,7 +74,9 @@ def test_candidates_probe_and_the_best_one_continues(k_tree: Path) -> None:
     assert row["candidates"] == str(K) and row["candidate_winner"] == str(won)
     assert len(row["candidate_success"].split()) == K and "*" in row["candidate_success"]
     assert int(row["probe_frames_total"]) == doc["probe_frames_total"]
-    assert int(row["llm_calls"]) >= 2 + 2 * K  # propose + spec, and each candidate's calls
+    assert (
+        int(row["llm_calls"]) >= 1 + K
+    )  # propose (skill and spec), and each candidate's code call
     assert "candidate_success" in (k_tree / "report" / "skills.md").read_text()
 
     analysis = json.loads((slot / "analysis.json").read_text())

@@ -88,7 +88,10 @@ def test_offline_candidates_differ_in_reward_only() -> None:
     assert {done_source(c) for c in codes} == {done_source(base)}
     provider = OfflineProvider()
     spec = kb_skill(CLASSIC, "Collect Wood").spec.to_dict()
-    ctx = code_context(CLASSIC, spec, {"done_when": "x", "reward_terms": []}, None, codes[:2])
+    earlier = [
+        {"source": c, "reward_plan": {"done_when": "x", "reward_terms": []}} for c in codes[:2]
+    ]
+    ctx = code_context(CLASSIC, spec, None, earlier)
     assert "base_task_reward" in provider.answer(code_messages(CLASSIC, ctx))
     assert "Candidate 2" in provider.answer(code_messages(CLASSIC, ctx))
     with pytest.raises(ValueError, match="no task_reward"):

@@ -1,9 +1,9 @@
 """The skill-discovery chain as separate steps the pipeline's stages call one at a time, and
 the seed-compatible graph API over them (``llm/<env>/llm.py: generate_graph``).
 
-propose (next skill -> spec) -> code (dense-reward reasoning -> skill module) ->
-validate (validator + bounded LLM repair) and, after training, analyse (spec corrections
-from rollouts). Each step builds compact prompts (:mod:`flowrl.llm.prompts`), asks with
+propose (next skill and its spec, one answer) -> code (dense-reward plan and skill module,
+one answer) -> validate (validator + bounded LLM repair by edits) and, after training,
+analyse (spec corrections from rollouts). Each step builds compact prompts (:mod:`flowrl.llm.prompts`), asks with
 strict parsing and bounded re-asks (:func:`flowrl.llm.parsing.ask`) and logs every call.
 """
 
@@ -15,17 +15,19 @@ from typing import Any
 
 from flowrl.envs.games import GameSpec, as_game
 from flowrl.llm import prompts
+from flowrl.llm.code_fixes import strip_predefined_imports
 from flowrl.llm.console import announce
 from flowrl.llm.parsing import (
     ANALYSIS,
     PROPOSAL,
-    REWARD_PLAN,
     Answer,
     ParseError,
     ask,
     json_parser,
     json_schema_errors,
-    python_parser,
+    parse_json_block,
+    plan_and_code_parser,
+    repair_parser,
     skill_spec_schema,
 )
 from flowrl.llm.providers import get_query
@@ -93,34 +95,58 @@ def propose(
     ledger: PathLike | None = None,
     max_reasks: int | None = None,
 ) -> StepResult:
-    """The `propose` step: next skill (name, description, gain), then its full spec.
+    """The `propose` step: the next skill and its full spec, in one answer.
 
     Returns the proposal record: name, description, requirements, consumption, gain, ephemeral.
+    A ``prompt.json`` written before both were one answer (step ``propose``) is still
+    followed, by two calls (proposal, then spec).
     """
     learned = {s["name"].strip().lower() for s in prompts.library_skills(library)}
 
-    def not_learned(value: dict[str, Any]) -> None:
+    def new_skill(value: dict[str, Any]) -> dict[str, Any]:
         if value["name"].strip().lower() in learned:
             raise ParseError(f"skill {value['name']!r} is already learned; propose a new skill")
+        return value
 
     reasks = _max_reasks(query, max_reasks)
+    tagged = prompts.parse_tag(prompt_messages)
+    if tagged and tagged[0] == "propose":
+        return _propose_then_spec(query, game, prompt_messages, library, new_skill, reasks, ledger)
+    answer = ask(
+        query,
+        prompt_messages,
+        lambda text: new_skill(check_spec(parse_json_block(text))),
+        purpose="propose",
+        max_reasks=reasks,
+        ledger=ledger,
+    )
+    return StepResult(answer.value, [answer])
+
+
+def _propose_then_spec(
+    query: Query,
+    game: GameSpec,
+    prompt_messages: list[Message],
+    library: dict[str, Any] | None,
+    new_skill: Callable[[dict[str, Any]], dict[str, Any]],
+    reasks: int,
+    ledger: PathLike | None,
+) -> StepResult:
+    """An older ``prompt.json`` (step ``propose``: name, description, gain): its answer,
+    then the spec step."""
     first = ask(
         query,
         prompt_messages,
-        json_parser(PROPOSAL, not_learned),
+        json_parser(PROPOSAL, new_skill),
         purpose="propose",
         max_reasks=reasks,
         ledger=ledger,
     )
     proposal = first.value
-
-    def spec_check(value: Any) -> None:
-        check_spec(value)
-
     second = ask(
         query,
         prompts.spec_messages(game, prompts.spec_context(game, proposal, library)),
-        json_parser(skill_spec_schema(), spec_check),
+        json_parser(skill_spec_schema(), check_spec),
         purpose="spec",
         max_reasks=reasks,
         ledger=ledger,
@@ -142,35 +168,22 @@ def write_code(
     max_reasks: int | None = None,
     earlier: list[dict[str, Any]] | None = None,
 ) -> StepResult:
-    """The `code` step: reason about a dense reward, then write the skill module.
+    """The `code` step: a dense-reward plan and the skill module, in one answer.
 
     ``earlier``: this skill's earlier candidates (``{"source", "reward_plan"}`` each), which
-    both prompts show so the new candidate differs. ``value`` is
+    the prompt shows so the new candidate differs. ``value`` is
     ``{"source": str, "reward_plan": dict}``.
     """
-    reasks = _max_reasks(query, max_reasks)
-    earlier = earlier or []
-    plans = [e["reward_plan"] for e in earlier]
-    plan = ask(
+    answer = ask(
         query,
-        prompts.reward_messages(game, prompts.reward_context(game, spec, plans)),
-        json_parser(REWARD_PLAN),
-        purpose="reward",
-        max_reasks=reasks,
-        ledger=ledger,
-    )
-    code = ask(
-        query,
-        prompts.code_messages(
-            game,
-            prompts.code_context(game, spec, plan.value, library, [e["source"] for e in earlier]),
-        ),
-        python_parser(REQUIRED_FUNCTIONS),
+        prompts.code_messages(game, prompts.code_context(game, spec, library, earlier or [])),
+        plan_and_code_parser(REQUIRED_FUNCTIONS),
         purpose="code",
-        max_reasks=reasks,
+        max_reasks=_max_reasks(query, max_reasks),
         ledger=ledger,
     )
-    return StepResult({"source": code.value, "reward_plan": plan.value}, [plan, code])
+    value = answer.value
+    return StepResult({"source": value["source"], "reward_plan": value["reward_plan"]}, [answer])
 
 
 # -- validate -----------------------------------------------------------------------------
@@ -194,23 +207,36 @@ def validate_with_repair(
     max_reasks: int | None = None,
 ) -> StepResult:
     """The `validate` step: validate, and while it fails ask the LLM to repair (bounded);
-    each repair prompt also lists the reasons of every earlier failed version (bounded).
+    each repair prompt also lists the reasons of every earlier failed version (bounded). A
+    repair answer is edits to the failing module (applied here) or a whole module. Imports
+    of predefined names are removed before each validation, without a model
+    (:mod:`flowrl.llm.code_fixes`; the round records them as ``local_fixes``).
 
-    ``value``: ``{"ok", "source", "reasons", "rounds": [{"source", "ok", "reasons"}, ...]}``;
+    ``value``: ``{"ok", "source", "reasons", "rounds": [{"source", "ok", "reasons"}, ...]}``
+    (a round may also have ``local_fixes``);
     ``source`` is the last version tried (the valid one when ``ok``).
     """
     repairs = query.settings.max_repairs if max_repairs is None else max_repairs
     rounds: list[dict[str, Any]] = []
     answers: list[Answer] = []
     current = source
+    say = getattr(query, "announce", announce)
     for attempt in range(repairs + 1):
+        current, removed = strip_predefined_imports(current)
+        if removed:
+            say(
+                f"[llm] {skill_name}: removed {len(removed)} import line(s) of predefined "
+                f"names ({removed[0]}), no repair call needed for them"
+            )
         result = validate(current, game)
         reasons = [str(r) for r in getattr(result, "reasons", [])]
         rounds.append({"source": current, "ok": bool(result.ok), "reasons": reasons})
+        if removed:
+            rounds[-1]["local_fixes"] = removed
         if result.ok or attempt == repairs:
             break
         first = reasons[0] if reasons else "validation failed"
-        getattr(query, "announce", announce)(
+        say(
             f"[llm] {skill_name}: repair {attempt + 1}/{repairs}: {first[:200]}"
             + (f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else "")
         )
@@ -226,7 +252,7 @@ def validate_with_repair(
                     earlier=[r["reasons"] for r in rounds[:-1]],
                 ),
             ),
-            python_parser(REQUIRED_FUNCTIONS),
+            repair_parser(current, REQUIRED_FUNCTIONS),
             purpose=f"repair{attempt + 1}",
             max_reasks=_max_reasks(query, max_reasks),
             ledger=ledger,
@@ -267,7 +293,7 @@ def analyse(
     answer = ask(
         query,
         prompts.analyse_messages(game, prompts.analyse_context(game, spec, rollout)),
-        json_parser(ANALYSIS, merged),  # type: ignore[arg-type]  # json_parser's check may return the corrected value
+        json_parser(ANALYSIS, merged),
         purpose="analyse",
         max_reasks=_max_reasks(query, max_reasks),
         ledger=ledger,
@@ -329,7 +355,7 @@ class InventoryGraph:
         answer = ask(
             self.query,
             prompts.spec_messages(self.game, prompts.spec_context(self.game, proposal, self.db)),
-            json_parser(skill_spec_schema(), check_spec),  # type: ignore[arg-type]  # json_parser's check may return the corrected value
+            json_parser(skill_spec_schema(), check_spec),
             purpose="spec",
             max_reasks=self.query.settings.max_reasks,
             ledger=self.ledger,

@@ -1,6 +1,6 @@
 """`flowrl llm ...`: troubleshoot model access and read cost ledgers.
 
-* ``flowrl llm ping --llm_name NAME`` sends one short prompt and prints the reply, the tokens
+* ``flowrl llm ping --llm-name NAME`` (or ``--llm_name``) sends one short prompt and prints the reply, the tokens
   and the cost, or the clear error (missing key, unknown model, rejected key, ...).
 * ``flowrl llm usage LEDGER...`` sums ``llm_calls.jsonl`` files: calls, tokens, dollars.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from flowrl.cli_args import add_llm_name, spellings
 from flowrl.llm.ledger import format_cost, read_ledger, summarize
 from flowrl.llm.providers import preflight
 from flowrl.llm.settings import load_settings
@@ -19,25 +20,25 @@ PING_PROMPT = "Reply with the single word: pong"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``ping`` and ``usage``; flags spelled as everywhere else (:mod:`flowrl.cli_args`:
+    dashes first, the underscore spellings the docs use kept as aliases)."""
     sub = parser.add_subparsers(dest="llm_command", metavar="<command>")
-    ping = sub.add_parser("ping", help="send one short prompt; print reply, tokens and cost")
-    ping.add_argument(
-        "--llm_name",
-        "--llm-name",
-        dest="llm_name",
-        default=None,
-        help="model name, 'offline', or a name your llm_api module knows "
-        "(default: config llm_name, gpt-5)",
+    ping = sub.add_parser(
+        "ping",
+        help="send one short prompt; print reply, tokens and cost",
+        description="Send one short prompt; print the reply, tokens and cost (model: "
+        "--llm-name, else the config's llm_name, gpt-5 by default).",
     )
+    add_llm_name(ping, required=False)
     ping.add_argument("--prompt", default=PING_PROMPT)
-    ping.add_argument("--max_gen", type=int, default=None, help="completion token budget")
+    ping.add_argument(*spellings("max_gen"), type=int, default=None, help="completion token budget")
     ping.add_argument("--ledger", default=None, help="also append the call to this JSONL ledger")
     ping.add_argument(
-        "--check_model",
+        *spellings("check_model"),
         action="store_true",
         help="first check the server's model list for the name (free)",
     )
-    ping.add_argument("--no_cache", action="store_true", help="bypass the response cache")
+    ping.add_argument(*spellings("no_cache"), action="store_true", help="bypass the response cache")
     usage = sub.add_parser("usage", help="sum calls, tokens and dollars over ledger files")
     usage.add_argument("ledgers", nargs="+")
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any, Protocol
 
 from flowrl.envs.games import get_game
 from flowrl.llm.offline_curriculum import MAX_REJECTIONS, next_skill
 from flowrl.llm.offline_variants import reward_terms, variant, variant_code
+from flowrl.llm.parsing import ParseError, apply_edits
 from flowrl.llm.prompts import context_of, parse_tag
 from flowrl.llm.types import (
     ConfigurationError,
@@ -37,6 +39,9 @@ from flowrl.skills.knowledge import kb_skills
 from flowrl.skills.spec_evidence import correct_spec
 
 OFFLINE_MODEL = "offline"
+EDIT_MARKER = "<<<<<<< SEARCH"
+"""In a repair prompt's instructions when edits are asked for (older versions asked for the
+whole module, and get it)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,35 @@ def _code_answer(code: str) -> str:
     return "```python\n" + code.strip() + "\n```"
 
 
+def _count(lines: list[str], part: list[str]) -> int:
+    k = len(part)
+    return sum(lines[i : i + k] == part for i in range(len(lines) - k + 1))
+
+
+def edits_answer(old: str, new: str) -> str | None:
+    """Edit blocks (:data:`flowrl.llm.parsing.EDIT_FORMAT`) that turn ``old`` into ``new``,
+    each widened by neighbouring lines until its SEARCH lines occur once; None when they
+    would not reproduce ``new`` exactly or would be longer than ``new`` itself."""
+    a, b = old.strip().splitlines(), new.strip().splitlines()
+    blocks = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        lo, hi = i1, i2
+        while (hi == lo or _count(a, a[lo:hi]) != 1) and (lo > 0 or hi < len(a)):
+            lo, hi = max(0, lo - 1), min(len(a), hi + 1)
+        replace = a[lo:i1] + b[j1:j2] + a[i2:hi]
+        blocks.append(
+            "\n".join(["<<<<<<< SEARCH", *a[lo:hi], "=======", *replace, ">>>>>>> REPLACE"])
+        )
+    text = "\n".join(blocks)
+    try:
+        same = blocks and apply_edits(old, text).strip() == new.strip()
+    except ParseError:
+        same = False
+    return text if same and len(text) < len(new) else None
+
+
 def reward_plan_from_spec(spec: dict[str, Any], candidate: int = 0) -> dict[str, Any]:
     """A deterministic reward plan naming the spec's gains (what the offline code rewards);
     candidate ``k`` > 0 uses the terms of :func:`flowrl.llm.offline_variants.variant` ``k``."""
@@ -143,6 +177,30 @@ class OfflineProvider:
                 return skill
         raise LLMError(f"offline provider: skill {name!r} is not in the {env_name} knowledge base")
 
+    def _next(self, env_name: str, context: dict[str, Any]) -> OfflineSkill:
+        skills = load_knowledge(env_name).skills()
+        skill = next_skill(skills, context)  # type: ignore[type-var]  # OfflineSkill satisfies the skill protocol structurally
+        if skill is None:
+            raise LLMError(
+                f"offline curriculum exhausted: all {len(skills)} knowledge-base skills of "
+                f"{env_name} are learned, proposed this round or rejected "
+                f"{MAX_REJECTIONS} times; lower max_nodes (or max_parallel_skills) to the "
+                "skills left, or use a real model (llm_name) to go beyond the knowledge base"
+            )
+        return skill
+
+    def _reward_code(self, step: str, env_name: str, context: dict[str, Any]) -> str:
+        """Reward plan and code of candidate k (told the k earlier ones), or either alone."""
+        spec = context.get("spec") or {}
+        plan = _json_answer(
+            reward_plan_from_spec(spec, len(context.get("earlier_reward_plans") or []))
+        )
+        if step == "reward":
+            return plan
+        skill = self._skill(env_name, spec.get("name"))
+        code = _code_answer(variant_code(skill.code, len(context.get("earlier_candidates") or [])))
+        return code if step == "code" else f"{plan}\n{code}"
+
     def answer(self, messages: list[Message]) -> str:
         """The reply text for ``messages``."""
         tagged = parse_tag(messages)
@@ -153,38 +211,26 @@ class OfflineProvider:
             )
         step, env_name = tagged
         context = context_of(messages)
-        if step == "propose":
-            skills = load_knowledge(env_name).skills()
-            skill = next_skill(skills, context)  # type: ignore[type-var]  # OfflineSkill satisfies the skill protocol structurally
-            if skill is None:
-                raise LLMError(
-                    f"offline curriculum exhausted: all {len(skills)} knowledge-base skills of "
-                    f"{env_name} are learned, proposed this round or rejected "
-                    f"{MAX_REJECTIONS} times; lower max_nodes (or max_parallel_skills) to the "
-                    "skills left, or use a real model (llm_name) to go beyond the knowledge base"
-                )
-            spec = skill.spec
-            return _json_answer(
-                {
-                    "name": skill.name,
-                    "description": spec.get("description", ""),
-                    "gain": spec.get("gain", {}),
-                }
-            )
+        if step in ("propose_spec", "propose"):  # "propose": prompts of older versions
+            skill = self._next(env_name, context)
+            if step == "propose_spec":
+                return _json_answer(skill.spec)
+            keys = ("name", "description", "gain")
+            return _json_answer({k: skill.spec.get(k, "") for k in keys})
         if step == "spec":
             return _json_answer(
                 self._skill(env_name, (context.get("proposal") or {}).get("name")).spec
             )
-        if step == "reward":  # candidate k is told the k earlier plans
-            k = len(context.get("earlier_reward_plans") or [])
-            return _json_answer(reward_plan_from_spec(context.get("spec") or {}, k))
-        if step == "code":
-            skill = self._skill(env_name, (context.get("spec") or {}).get("name"))
-            return _code_answer(
-                variant_code(skill.code, len(context.get("earlier_candidates") or []))
-            )
+        if step in ("reward_code", "reward", "code"):  # reward, code: of older versions
+            return self._reward_code(step, env_name, context)
         if step == "repair":
-            return _code_answer(self._skill(env_name, context.get("skill")).code)
+            source = str(context.get("source") or "")
+            good = self._skill(env_name, context.get("skill")).code
+            asks_edits = any(
+                EDIT_MARKER in m.get("content", "") for m in messages if m.get("role") == "system"
+            )
+            edits = edits_answer(source, good) if asks_edits else None
+            return edits or _code_answer(good)
         if step == "analyse":
             spec = context.get("spec") or {}
             rollout = context.get("rollout")

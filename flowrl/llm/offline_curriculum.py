@@ -59,6 +59,17 @@ def _items(mapping: object) -> set[str]:
     return {str(k) for k in mapping if not str(k).startswith("achievement:")}
 
 
+SPEC_FIELDS = frozenset({"requirements", "consumption", "gain"})
+
+
+def learned_gain(entry: object) -> object:
+    """A learned skill's gain in a propose context: its ``gain`` field (the context lists
+    requirements, consumption and gain), or the entry itself (older contexts: name -> gain)."""
+    if isinstance(entry, Mapping) and set(entry) & SPEC_FIELDS:
+        return entry.get("gain") or {}
+    return entry
+
+
 def unlocks(skill: Proposable, open_skills: Iterable[Proposable]) -> set[str]:
     """Names of ``open_skills`` that need what ``skill`` gains, directly or through others."""
     pending = [s for s in open_skills if _key(s.name) != _key(skill.name)]
@@ -110,7 +121,7 @@ def depths(skills: Sequence[Proposable]) -> dict[str, int]:
 
 def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
     """The skill to propose given a propose prompt's ``context`` (learned ``skills`` as
-    name -> gain, ``rejection_counts`` over the whole history, else the ``rejected``
+    name -> {requirements, consumption, gain}, or name -> gain, ``rejection_counts`` over the whole history, else the ``rejected``
     records, this round's ``siblings``); None when every skill is learned, proposed this
     round or rejected twice."""
     learned = context.get("skills") or {}
@@ -121,7 +132,7 @@ def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
     for name, count in counts.items():
         rejections[_key(name)] += int(count)
     taken = {_key(n) for n in learned} | {_key(n) for n in context.get("siblings") or []}
-    provided = {item for gain in learned.values() for item in _items(gain)}
+    provided = {item for entry in learned.values() for item in _items(learned_gain(entry))}
     open_ = [
         s for s in skills if _key(s.name) not in taken and rejections[_key(s.name)] < MAX_REJECTIONS
     ]

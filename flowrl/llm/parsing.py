@@ -106,7 +106,11 @@ def parse_python_block(text: str, required_functions: tuple[str, ...] = ()) -> s
         raise ParseError(
             "no ```python fenced block found; put the whole module in one ```python block"
         )
-    source = blocks[-1].strip() + "\n"
+    return check_module(blocks[-1].strip() + "\n", required_functions)
+
+
+def check_module(source: str, required_functions: tuple[str, ...] = ()) -> str:
+    """``source`` when it parses and defines ``required_functions`` at top level."""
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -116,6 +120,51 @@ def parse_python_block(text: str, required_functions: tuple[str, ...] = ()) -> s
     if missing:
         raise ParseError(f"the code must define top-level function(s): {', '.join(missing)}")
     return source
+
+
+# -- edits: what a repair answer may send instead of the whole module ----------------------
+EDIT_FORMAT = (
+    "<<<<<<< SEARCH\n(the exact current lines)\n=======\n(their replacement)\n>>>>>>> REPLACE"
+)
+"""One edit of a repair answer (search/replace blocks, as code-editing tools use them)."""
+_EDIT = re.compile(
+    r"^<{5,9} ?SEARCH[ \t]*\n(.*?)^={5,9}[ \t]*\n(.*?)^>{5,9} ?REPLACE[ \t]*$",
+    re.DOTALL | re.MULTILINE,
+)
+
+
+def edit_blocks(text: str) -> list[tuple[list[str], list[str]]]:
+    """``(search lines, replacement lines)`` of every edit block in ``text``, in order."""
+    return [(search.splitlines(), replace.splitlines()) for search, replace in _EDIT.findall(text)]
+
+
+def _find(lines: list[str], search: list[str]) -> list[int]:
+    """Where ``search`` occurs in ``lines`` (trailing whitespace ignored)."""
+    want = [s.rstrip() for s in search]
+    have = [s.rstrip() for s in lines]
+    k = len(want)
+    return [i for i in range(len(have) - k + 1) if have[i : i + k] == want]
+
+
+def apply_edits(source: str, text: str) -> str:
+    """``source`` with the edit blocks of ``text`` applied in order; each block's SEARCH lines
+    must occur exactly once in the module as it stands when the block is applied."""
+    blocks = edit_blocks(text)
+    if not blocks:
+        raise ParseError("no edit blocks found; use the edit format or send the whole module")
+    lines = source.splitlines()
+    for k, (search, replace) in enumerate(blocks, start=1):
+        if not any(s.strip() for s in search):
+            raise ParseError(f"edit {k} has no SEARCH lines; copy the lines to change")
+        at = _find(lines, search)
+        if len(at) != 1:
+            where = "are not in the module" if not at else f"occur {len(at)} times"
+            raise ParseError(
+                f"edit {k}: its SEARCH lines {where}; copy them exactly from the current "
+                "module, with a neighbouring line if needed so they occur once"
+            )
+        lines[at[0] : at[0] + len(search)] = replace
+    return "\n".join(lines).strip() + "\n"
 
 
 def json_schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
@@ -188,7 +237,7 @@ def ask(
 
 
 def json_parser(
-    schema: dict[str, Any], check: Callable[[Any], None] | None = None
+    schema: dict[str, Any], check: Callable[[Any], object] | None = None
 ) -> Callable[[str], Any]:
     """Parser for a fenced JSON object valid under ``schema`` and an optional extra ``check``."""
 
@@ -207,3 +256,35 @@ def json_parser(
 def python_parser(required: tuple[str, ...]) -> Callable[[str], str]:
     """Parser for a fenced Python module defining ``required`` functions."""
     return lambda text: parse_python_block(text, required)
+
+
+def repair_parser(source: str, required: tuple[str, ...]) -> Callable[[str], str]:
+    """Parser for a repair of ``source``: edit blocks applied to it, or a whole module in a
+    ```python block; the result must parse and define ``required`` functions."""
+
+    def parse(text: str) -> str:
+        if edit_blocks(text):
+            return check_module(apply_edits(source, text), required)
+        return parse_python_block(text, required)
+
+    return parse
+
+
+def plan_and_code_parser(required: tuple[str, ...]) -> Callable[[str], dict[str, Any]]:
+    """Parser for the code step's answer: a reward plan (```json, :data:`REWARD_PLAN`) and the
+    module (```python) in one answer; ``{"reward_plan", "source"}``. Both parts' errors are
+    reported together, so one re-ask can fix both."""
+    plan_parser = json_parser(REWARD_PLAN)
+
+    def parse(text: str) -> dict[str, Any]:
+        errors, value = [], {}
+        for key, part in (("reward_plan", plan_parser), ("source", python_parser(required))):
+            try:
+                value[key] = part(text)
+            except (ParseError, ValueError) as exc:
+                errors.append(str(exc))
+        if errors:
+            raise ParseError("; ".join(errors))
+        return value
+
+    return parse

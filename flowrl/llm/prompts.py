@@ -24,10 +24,15 @@ from collections import Counter
 from typing import Any
 
 from flowrl.envs.games import GameSpec
-from flowrl.llm.parsing import fenced_blocks
+from flowrl.llm.parsing import EDIT_FORMAT, fenced_blocks
 from flowrl.llm.types import Message
 from flowrl.skills import allowlist
-from flowrl.skills.contract import ENUM_NAMES, UNSEEN_DISTANCE, describe_signature
+from flowrl.skills.contract import (
+    ENUM_NAMES,
+    REWARD_LIMIT,
+    UNSEEN_DISTANCE,
+    describe_signature,
+)
 from flowrl.skills.knowledge import has_knowledge_base, load_knowledge_base
 
 # -- game facts from the game's code ------------------------------------------------------
@@ -197,10 +202,6 @@ MAX_REJECTED = 8
 MAX_REASON_CHARS = 300
 
 
-def _gain_summary(spec: dict[str, Any]) -> dict[str, Any]:
-    return dict(spec.get("gain") or {})
-
-
 def library_skills(library: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Accepted skills of a library state (``skills`` list of {name, spec, code, ...})."""
     return list((library or {}).get("skills") or [])
@@ -216,9 +217,10 @@ def propose_context(
     library: dict[str, Any] | None,
     siblings: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Inputs of the propose step: learned skills' gains, rejections, achievements, frontier,
-    and (parallel discovery) the names ``siblings`` proposed in the same round. The game
-    facts are in the shared :func:`preamble`."""
+    """Inputs of the propose step (which also specifies the skill it proposes): learned
+    skills' requirements, consumption and gains, rejections, achievements, frontier, and
+    (parallel discovery) the names ``siblings`` proposed in the same round. The game facts
+    are in the shared :func:`preamble`."""
     library = library or {}
     history = library.get("rejected") or []
     rejected = []
@@ -227,7 +229,7 @@ def propose_context(
         rejected.append({"name": r.get("name"), "stage": r.get("stage", ""), "reason": reason})
     ctx: dict[str, Any] = {
         "env_name": game.env_name,
-        "skills": {s["name"]: _gain_summary(s.get("spec") or {}) for s in library_skills(library)},
+        "skills": learned_specs(library),
         "rejected": rejected,
         # over the whole history: the list above keeps only the latest MAX_REJECTED
         "rejection_counts": dict(Counter(str(r.get("name")) for r in history)),
@@ -239,38 +241,33 @@ def propose_context(
     return ctx
 
 
-def spec_context(
-    game: GameSpec, proposal: dict[str, Any], library: dict[str, Any] | None
-) -> dict[str, Any]:
-    """Inputs of the spec step: the proposal and the learned skills' specs (for key reuse)."""
+def learned_specs(library: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Learned skills' non-empty requirements, consumption and gain, by name (for key reuse)."""
     skills = {}
     for s in library_skills(library):
         spec = s.get("spec") or {}
         skills[s["name"]] = {
             k: spec[k] for k in ("requirements", "consumption", "gain") if spec.get(k)
         }
-    ctx: dict[str, Any] = {
+    return skills
+
+
+def spec_context(
+    game: GameSpec, proposal: dict[str, Any], library: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Inputs of the spec step alone (the inventory graph; the chain's propose step
+    specifies in the same answer): the proposal and the learned skills' specs."""
+    return {
         "env_name": game.env_name,
         "proposal": {k: proposal[k] for k in ("name", "description", "gain") if k in proposal},
-        "skills": skills,
+        "skills": learned_specs(library),
     }
-    return ctx
 
 
 def spec_only(proposal: dict[str, Any]) -> dict[str, Any]:
     """The spec fields of a proposal record."""
     keys = ("name", "description", "requirements", "consumption", "gain", "ephemeral")
     return {k: proposal[k] for k in keys if k in proposal}
-
-
-def reward_context(
-    game: GameSpec, spec: dict[str, Any], earlier: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    """``earlier``: reward plans of this skill's earlier candidates (``candidates: K``)."""
-    ctx: dict[str, Any] = {"env_name": game.env_name, "spec": spec_only(spec)}
-    if earlier:
-        ctx["earlier_reward_plans"] = list(earlier)
-    return ctx
 
 
 def example_code(library: dict[str, Any] | None) -> str | None:
@@ -282,21 +279,19 @@ def example_code(library: dict[str, Any] | None) -> str | None:
 def code_context(
     game: GameSpec,
     spec: dict[str, Any],
-    reward_plan: dict[str, Any],
     library: dict[str, Any] | None = None,
-    earlier: list[str] | None = None,
+    earlier: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """``earlier``: the code of this skill's earlier candidates (``candidates: K``)."""
-    ctx: dict[str, Any] = {
-        "env_name": game.env_name,
-        "spec": spec_only(spec),
-        "reward_plan": reward_plan,
-    }
+    """Inputs of the code step (reward plan and module in one answer): the spec, the shortest
+    learned skill's code as an example, and ``earlier``: this skill's earlier candidates
+    (``candidates: K``; ``{"source", "reward_plan"}`` each)."""
+    ctx: dict[str, Any] = {"env_name": game.env_name, "spec": spec_only(spec)}
     example = example_code(library)
     if example:
         ctx["example"] = example
     if earlier:
-        ctx["earlier_candidates"] = list(earlier)
+        ctx["earlier_reward_plans"] = [e["reward_plan"] for e in earlier]
+        ctx["earlier_candidates"] = [e["source"] for e in earlier]
     return ctx
 
 
@@ -353,7 +348,11 @@ def analyse_context(
 # cached rate): the system message opens with one preamble that is the same for every step
 # and skill of a game (facts, key rules, features, code contract), then the step's fixed
 # instructions; everything that changes (the step's inputs) comes last, in the user message.
-STEPS = ("propose", "spec", "reward", "code", "repair", "analyse")
+STEPS = ("propose_spec", "spec", "reward_code", "repair", "analyse")
+"""The chain's steps. ``propose_spec`` and ``reward_code`` each do two tasks in one answer
+(a skill and its spec; a reward plan and its module); ``spec`` alone serves the inventory
+graph. Prompts of older versions (steps ``propose``, ``reward``, ``code``) are still answered
+by the offline provider."""
 _TAG = re.compile(r"^\[flowrl step=(\w+) env=(\S+)\]", re.MULTILINE)
 
 KEY_RULES = (
@@ -436,12 +435,13 @@ def _messages(step: str, game: GameSpec, body: str, context: dict[str, Any]) -> 
 
 
 def propose_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
-    """Step 1: choose the next skill. ``context`` from :func:`flowrl.llm.prompts.propose_context`."""
+    """Step 1: choose the next skill and specify it, in one answer. ``context`` from
+    :func:`flowrl.llm.prompts.propose_context`."""
     body = (
-        "Step propose. In the context, `skills` are learned (name -> gain), `rejected` failed "
-        "earlier (the latest, with reasons), `rejection_counts` counts every rejection by "
-        "name, `achievements` are already unlocked by the library, `frontier` "
-        "lists what the library can reach next.\n"
+        "Step propose_spec. In the context, `skills` are learned (name -> requirements, "
+        "consumption, gain), `rejected` failed earlier (the latest, with reasons), "
+        "`rejection_counts` counts every rejection by name, `achievements` are already "
+        "unlocked by the library, `frontier` lists what the library can reach next.\n"
         "Propose ONE new skill that is reachable from the learned skills and unlocks progress "
         "(new items, tools or achievements). Do not repeat a learned skill; repeat a rejected "
         "one only if you fix its reason, and never one rejected twice. A skill that restores "
@@ -454,23 +454,34 @@ def propose_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
             if context.get("siblings")
             else ""
         )
-        + "Answer with one ```json block: "
-        '{"name": str, "description": str (one sentence), "gain": {key: "lambda n: a*n + b"}}.'
+        + SPEC_RULES
+        + "\nAnswer with one ```json block and no other text: "
+        + SPEC_FORMAT
     )
-    return _messages("propose", game, body, context)
+    return _messages("propose_spec", game, body, context)
+
+
+SPEC_RULES = (
+    "Specify the skill for n executions, reusing the learned skills' keys: requirements must "
+    "hold before it starts (items held, tools, ephemeral facts); consumption is what it uses "
+    "up; gain what it yields (keys and amounts as the preamble says). ephemeral=true only if "
+    "the gain is a fact about the surroundings, not an item."
+)
+SPEC_FORMAT = (
+    '{"name": str, "description": str (one sentence), "requirements": {key: amount}, '
+    '"consumption": {key: amount}, "gain": {key: amount}, "ephemeral": bool}.'
+)
 
 
 def spec_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
-    """Step 2: requirements / consumption / gain / ephemeral of the proposed skill."""
+    """The spec of a given proposal alone (the inventory graph): requirements / consumption /
+    gain / ephemeral."""
     body = (
-        "Step spec. Specify the proposed skill `proposal` for n executions. `skills` gives the "
-        "gains of learned skills: reuse their keys. Requirements must hold before the skill "
-        "starts (items held, tools, ephemeral facts); consumption is what it uses up; gain what "
-        "it yields (keys and amounts as the preamble says).\n"
-        "Answer with one ```json block: "
-        '{"name": str, "description": str, "requirements": {key: amount}, '
-        '"consumption": {key: amount}, "gain": {key: amount}, "ephemeral": bool}. '
-        "ephemeral=true only if the gain is a fact about the surroundings, not an item."
+        "Step spec. `proposal` is the skill to specify; `skills` gives the learned skills' "
+        "requirements, consumption and gains. "
+        + SPEC_RULES
+        + "\nAnswer with one ```json block and no other text: "
+        + SPEC_FORMAT
     )
     return _messages("spec", game, body, context)
 
@@ -485,62 +496,72 @@ POTENTIAL_RULE = (
     f"distance and 0 while the block is unseen ({UNSEEN_DISTANCE}), no constant per-step bonus."
 )
 
-
-def reward_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
-    """Step 3: reason about a dense reward and the done condition from the observable features."""
-    body = (
-        "Step reward. Plan a dense reward for the skill `spec` that an RL agent can learn from, "
-        "using the features above: the signal for the gain itself, shaping toward what the "
-        "skill needs (e.g. getting closer to the block to use), and the condition that makes "
-        "the skill done for target n. "
-        + POTENTIAL_RULE
-        + "\n"
-        + (
-            "`earlier_reward_plans` are other candidates' plans for this skill: make yours "
-            "genuinely different (other shaping terms or weights), keeping the done condition.\n"
-            if context.get("earlier_reward_plans")
-            else ""
-        )
-        + "Answer with one ```json block: "
-        '{"done_when": str, "reward_terms": [{"signal": str, "weight": number, "why": str}]}.'
-    )
-    return _messages("reward", game, body, context)
+# Refusals of the validator (flowrl.skills.ast_check and runtime_check) stated before the code
+# is written, so that a repair round is rarer: the checks a first answer is likeliest to trip,
+# chosen from what the checks refuse (no refusal counts from real models are recorded yet).
+COMMON_REFUSALS = (
+    "The validator commonly refuses: an import line; Python if/and/or/not/bool() on an "
+    "array (use jnp.where, jnp.logical_and, ...); a name or function not listed above (a "
+    "misspelt inventory field or enum member too; enums only as BlockType.X.value); an array "
+    "returned where one scalar is due (reduce with .any(), .all() or .sum()); task_is_done "
+    "already true in a fresh world or after one step (compare the gained item or achievement "
+    "with n, not nearness); a NaN, infinite or larger than "
+    f"{REWARD_LIMIT:g} reward (never divide by what may be 0); a reward earned by walking "
+    "forward and back; anything at module level but function definitions and constants "
+    "(no nested functions, decorators, *args)."
+)
+CODE_STYLE = "no docstrings, a comment only where a line is not obvious"
 
 
 def code_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
-    """Step 4: write the skill module per the contract."""
+    """Step 2: plan a dense reward and write the skill module, in one answer."""
     body = (
-        "Step code. Implement the skill `spec` with the reward plan `reward_plan` following "
-        "the skill code contract above"
-        + (" (`example` is a working skill, for style)" if context.get("example") else "")
-        + ". n is the target the plan sets: task_is_done is true once the gained quantity "
-        "reaches n (e.g. inventory.wood >= n); for achievements or ephemeral gains test the "
-        "achievement or the nearby block directly. "
+        "Step reward_code. For the skill `spec`, first plan a dense reward an RL agent can "
+        "learn from, using the features above: the signal for the gain itself, shaping toward "
+        "what the skill needs (e.g. getting closer to the block to use), and the condition "
+        "that makes the skill done for target n. "
         + POTENTIAL_RULE
-        + "\n"
+        + " Then implement the plan following the skill code contract above"
+        + (" (`example` is a working skill, for style)" if context.get("example") else "")
+        + ": task_is_done is true once the gained quantity reaches n (e.g. inventory.wood "
+        ">= n); for achievements or ephemeral gains test the achievement or the nearby block "
+        "directly.\n"
         + (
-            "`earlier_candidates` are other candidates' modules for this skill; yours will be "
-            "trained against them, so its reward must differ from each of them.\n"
-            if context.get("earlier_candidates")
+            "`earlier_reward_plans` and `earlier_candidates` are other candidates' plans and "
+            "modules for this skill; yours will be trained against them, so make your reward "
+            "genuinely different (other shaping terms or weights), keeping the done condition.\n"
+            if context.get("earlier_candidates") or context.get("earlier_reward_plans")
             else ""
         )
-        + "Answer with the whole module in one ```python block."
+        + COMMON_REFUSALS
+        + "\nAnswer with two blocks and no other text: one ```json block "
+        '{"done_when": str, "reward_terms": [{"signal": str, "weight": number, "why": str '
+        "(a few words)}]}, then one ```python block with the whole module (" + CODE_STYLE + ")."
     )
-    return _messages("code", game, body, context)
+    return _messages("reward_code", game, body, context)
 
 
 def repair_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
-    """Validate step: fix code that failed validation, given the validator's reasons."""
+    """Validate step: fix code that failed validation, given the validator's reasons; the
+    answer is edits to the module (or, for a rewrite, the whole module)."""
     body = (
-        "Step repair. The module `source` for skill `skill` failed validation with `reasons`. "
-        "Fix every reason, following the skill code contract above, and keep the reward design."
+        "Step repair. The module `source` for skill `skill` failed validation with `reasons` "
+        '("Line N" is line N of `source`). Fix every reason, following the skill code '
+        "contract above, and keep the reward design."
         + (
             " `history` lists the reasons earlier versions of this module failed with: write a "
             "fix that addresses all of them together, so none of those bugs comes back."
             if context.get("history")
             else ""
         )
-        + "\nAnswer with the whole module in one ```python block."
+        + " "
+        + COMMON_REFUSALS
+        + "\nAnswer with edits only, no other text: one block per change,\n"
+        + EDIT_FORMAT
+        + "\nwith enough SEARCH lines to occur once in `source`; blocks apply in order. Only if "
+        "most of the module must change, answer with the whole module in one ```python block ("
+        + CODE_STYLE
+        + ") instead."
     )
     return _messages("repair", game, body, context)
 
@@ -564,10 +585,9 @@ def analyse_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
 
 
 BUILDERS = {
-    "propose": propose_messages,
+    "propose_spec": propose_messages,
     "spec": spec_messages,
-    "reward": reward_messages,
-    "code": code_messages,
+    "reward_code": code_messages,
     "repair": repair_messages,
     "analyse": analyse_messages,
 }

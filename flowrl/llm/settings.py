@@ -45,11 +45,21 @@ class RetrySettings:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ConfigurationError("llm.retry.max_attempts must be >= 1")
+            raise ConfigurationError(
+                f"llm.retry.max_attempts must be >= 1, not {self.max_attempts!r}"
+            )
         if self.base_delay_s < 0 or self.max_delay_s < 0:
             raise ConfigurationError("llm.retry delays must be >= 0")
         if not 0.0 <= self.jitter <= 1.0:
-            raise ConfigurationError("llm.retry.jitter must be within [0, 1]")
+            raise ConfigurationError(f"llm.retry.jitter must be within [0, 1], not {self.jitter!r}")
+
+
+INTEGER_MINIMUMS = {"max_gen": 1, "reasoning_max_gen": 1, "max_reasks": 0, "max_repairs": 0}
+"""The integer settings and their least allowed value."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -85,8 +95,18 @@ class LLMSettings:
     def __post_init__(self) -> None:
         for name in ("timeout_s", "deadline_s", "heartbeat_s"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigurationError(f"llm.{name} must be a positive number of seconds")
+            if not _is_number(value) or value <= 0:
+                raise ConfigurationError(
+                    f"llm.{name} must be a positive number of seconds, not {value!r}"
+                )
+        for name, least in INTEGER_MINIMUMS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ConfigurationError(f"llm.{name} must be an integer >= {least}, not {value!r}")
+        if not _is_number(self.temperature) or not 0 <= self.temperature <= 2:
+            raise ConfigurationError(
+                f"llm.temperature must be a number from 0 to 2, not {self.temperature!r}"
+            )
         effort = self.reasoning_effort
         if effort is not None and effort not in REASONING_EFFORTS:
             raise ConfigurationError(
@@ -129,10 +149,16 @@ def _merge(settings: LLMSettings, data: dict[str, Any], source: str) -> LLMSetti
                     f"unknown llm.retry setting(s) {sorted(bad)} in {source}; "
                     f"known: {', '.join(sorted(retry_known))}"
                 )
-            updates[key] = replace(settings.retry, **value)
+            try:
+                updates[key] = replace(settings.retry, **value)
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"{exc} (set in {source})") from exc
         else:
             updates[key] = value
-    return replace(settings, **updates)
+    try:
+        return replace(settings, **updates)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{exc} (set in {source})") from exc
 
 
 def _section(data: dict[str, Any], whole_file_is_section: bool) -> dict[str, Any]:

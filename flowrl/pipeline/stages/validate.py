@@ -69,7 +69,9 @@ def validate(
         "skill": name,
         "reasons": value["reasons"],
         "repairs": len(value["rounds"]) - 1,
-        "rounds": [{"ok": r["ok"], "reasons": r["reasons"]} for r in value["rounds"]],
+        "rounds": [
+            {k: r[k] for k in ("ok", "reasons", "local_fixes") if k in r} for r in value["rounds"]
+        ],
         "_llm": usage_of(result),
     }
     if value["ok"]:
