@@ -91,10 +91,15 @@ class TrainConfig:
     # flow env
     completion_bonus: float = 1.0
     # the game's own reward (new achievements, 0.1 x health change) added to every plan
-    # step's reward at this weight (docs/training.md, "Skills that plain PPO can learn");
-    # it pays the primitives (walk to things, face them, DO, stay alive) a narrow skill
-    # reward does not, which turns Eat Cow from unlearnable into learnable; 0 turns it off
-    game_reward_weight: float = 1.0
+    # step's reward at this weight (docs/training.md, "Skills that plain PPO can learn")
+    game_reward_weight: float = 0.0
+    # ... and the weight it switches to, once, when a run's own reward is hopeless at the
+    # early-stop check (below early_stop_below after early_stop_after of the budget),
+    # instead of stopping: the game's reward pays the primitives (walk to things, face them,
+    # DO, stay alive) a narrow skill reward does not, which makes Eat Cow and Defeat Zombie
+    # learnable, while skills that learn on their own reward keep it pure (the game's
+    # reward lures their experts to side achievements and fights); 0 turns it off
+    game_reward_rescue: float = 1.0
     # upkeep (flowrl.skills.upkeep): a plan's upkeep skills take over while food, drink
     # or energy is low, then the interrupted step goes on; False never runs them
     upkeep: bool = True

@@ -15,6 +15,7 @@ verdict). Its phases, each a function of its own:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import logging
 import math
@@ -112,6 +113,7 @@ class TrainResult:
     warm_started_optimizer: list[str] = field(default_factory=list)
     step_completion: list[float | None] = field(default_factory=list)
     failures: dict[str, Any] = field(default_factory=dict)
+    game_reward_from: int | None = None  # frames after which the game's reward was added
     extended_frames: int = 0
     frontier_step: int = 0
     last_success_rate: float = math.nan
@@ -232,6 +234,20 @@ def start(plan: Plan, game: GameSpec, config: TrainConfig, init: str | Path | No
     return Start(plan, ppo, runner, skills, warm, warm_opt, frames_before, str(init), frontier)
 
 
+def with_game_reward(
+    begin: Start, runner: RunnerState, config: TrainConfig, game: GameSpec
+) -> tuple[Start, RunnerState, TrainConfig]:
+    """The run's env rebuilt with the game's reward at ``game_reward_rescue`` (one more
+    compile); the parameters, optimiser state and update count go on, the envs start
+    fresh worlds."""
+    config = config.replace(game_reward_weight=config.game_reward_rescue)
+    vec = make_flow_vec_env(config, game, begin.plan, begin.frontier)
+    ppo = PPO(config, vec, begin.ppo.network)
+    fresh = ppo.init(runner.key, runner.params)
+    runner = fresh.replace(opt_state=runner.opt_state, update=runner.update)
+    return dataclasses.replace(begin, ppo=ppo, runner=runner), runner, config
+
+
 @dataclass
 class Run:
     """The chunk loop's bookkeeping: rows, counters, success estimate, best snapshot."""
@@ -258,6 +274,10 @@ class Run:
     failure_counts: list[tuple[dict[str, np.ndarray], int]] = field(default_factory=list)
     shares: list[float] = field(default_factory=list)  # frontier share of each chunk
     targets: list[int] = field(default_factory=list)  # frontier target step of each chunk
+    # the game's reward was added (game_reward_rescue) at this many frames; rescue_due: the
+    # chunk loop has yet to switch the env
+    game_reward_from: int | None = None
+    rescue_due: bool = False
     extended_chunks: int = 0
 
     def __post_init__(self) -> None:
@@ -400,6 +420,23 @@ class Run:
             print(f"flowrl train: {message}", file=sys.stderr, flush=True)
         return True
 
+    def _rescue(self, cfg: TrainConfig) -> bool:
+        """A hopeless run on its own reward adds the game's (once) instead of stopping; the
+        early stop is re-armed ``early_stop_after`` of the budget later."""
+        if cfg.game_reward_rescue <= 0 or cfg.game_reward_weight > 0:
+            return False
+        message = (
+            f"{self.monitor.stop_reason}: adding the game's reward (weight "
+            f"{cfg.game_reward_rescue:g}) instead of stopping"
+        )
+        log.warning("%s", message)
+        print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+        self.monitor.stop_reason = None
+        self.monitor.early_stop_after = self.frames / self.budget_frames + cfg.early_stop_after
+        self.game_reward_from = self.frames
+        self.rescue_due = True
+        return True
+
     def should_stop(self, chunk: int) -> bool:
         """The threshold is reached, or the monitor stops a hopeless run."""
         cfg = self.config
@@ -407,6 +444,8 @@ class Run:
             log.info("success rate %.3f reached %.2f", self.rate, cfg.success_threshold)
             return True
         if self.monitor.should_stop_early(chunk, self.frames, self.rate):
+            if self._rescue(cfg):
+                return False
             message = f"stopped early: {self.monitor.stop_reason}"
             saved = self.budget_frames - self.frames
             log.warning("%s; %d frames of the budget saved", message, saved)
@@ -518,6 +557,8 @@ def checkpoint_metadata(
         else None,
         "step_completion": run.step_completion(),
         "failures": run.failures(),
+        # frames after which the game's reward was added (game_reward_rescue), or None
+        "game_reward_from": run.game_reward_from,
         "success_horizon": ppo.horizon,
         "success_policy": SUCCESS_POLICY,
         "success_threshold": config.success_threshold,
@@ -614,6 +655,9 @@ def train(
             _write_csv(metrics_csv, run.rows)
             if run.should_stop(chunk):
                 break
+            if run.rescue_due:  # hopeless on its own reward: add the game's, go on
+                begin, runner, config = with_game_reward(begin, runner, config, game)
+                run.config, run.rescue_due = config, False
             every = config.checkpoint_every_chunks
             if every and (chunk + 1) % every == 0:
                 save(None, _host_copy(runner))
@@ -655,6 +699,7 @@ def train(
         warm_started_optimizer=begin.warm_opt,
         step_completion=run.step_completion(),
         failures=run.failures(),
+        game_reward_from=run.game_reward_from,
         extended_frames=run.extended_chunks * config.frames_per_chunk,
         frontier_step=begin.frontier,
     )
