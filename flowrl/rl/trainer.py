@@ -422,8 +422,11 @@ class Run:
 
     def _rescue(self, cfg: TrainConfig) -> bool:
         """A hopeless run on its own reward adds the game's (once) instead of stopping; the
-        early stop is re-armed ``early_stop_after`` of the budget later."""
+        early stop is re-armed ``early_stop_after`` of the budget later. With the budget
+        spent there is nothing left to learn it with, so the run stops."""
         if cfg.game_reward_rescue <= 0 or cfg.game_reward_weight > 0:
+            return False
+        if self.frames >= self.budget_frames:
             return False
         message = (
             f"{self.monitor.stop_reason}: adding the game's reward (weight "
@@ -690,7 +693,7 @@ def train(
         best_update=best.update,
         warnings=run.monitor.warnings,
         stopped_early=run.monitor.stop_reason,
-        frames_saved=run.budget_frames - run.frames if run.monitor.stop_reason else 0,
+        frames_saved=max(0, run.budget_frames - run.frames) if run.monitor.stop_reason else 0,
         frames=run.frames,
         updates=run.updates,
         wall_s=time.perf_counter() - run.started,
