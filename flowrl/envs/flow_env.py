@@ -2,9 +2,16 @@
 
 The state carries the plan step the agent is on (``plan_step``, 0..num_tasks), the
 features of the previous state, and whether its episode started from a fresh world
-(``fresh``; frontier starts, :mod:`flowrl.envs.frontier`, resume a saved state). Each step computes the features once, evaluates the
-reward and completion of the current plan step only, advances the step on completion,
-and ends the episode on death, timeout, or when the whole plan is complete.
+(``fresh``; frontier starts, :mod:`flowrl.envs.frontier`, resume a saved state). Each step
+computes the features once, evaluates the reward and completion of the current plan step
+only, advances the step on completion, and ends the episode on death, timeout, or when the
+whole plan is complete.
+
+*Upkeep* (:mod:`flowrl.skills.upkeep`): when a need (food, drink, energy) of a plan's
+upkeep skill falls to its ``below`` level, that skill takes over (``upkeep`` names it; its
+expert acts and its reward is paid) until the need is back at ``until``, then the
+interrupted plan step goes on. Each switch of expert (a step completed, an upkeep begun or
+ended) is reported as ``info["task_switch"]``, where bootstrapping stops.
 Single-environment API (reset/step); batch it with ``jax.vmap`` or the wrappers in
 :mod:`flowrl.envs.resets`.
 """
@@ -57,6 +64,9 @@ class Plan(Protocol):
     @property
     def num_experts(self) -> int: ...
 
+    @property
+    def upkeep(self) -> Sequence[Any]: ...  # entries with stat, below, until, reward, expert
+
 
 class FlowState(struct.PyTreeNode):
     """State of one flow environment."""
@@ -67,6 +77,7 @@ class FlowState(struct.PyTreeNode):
     episode_return: jax.Array  # float32 (), shaped return of the running episode
     episode_length: jax.Array  # int32 ()
     fresh: jax.Array  # bool (), the episode started from a fresh world (not a frontier start)
+    upkeep: jax.Array  # int32 (), the running upkeep entry, -1 for none
 
 
 class FlowEnv:
@@ -80,6 +91,7 @@ class FlowEnv:
         max_episode_steps: episode timeout (None keeps the game's own limit).
         game_reward_weight: weight of the game's own reward (each newly unlocked
             achievement, 0.1 x the change of health) added to every step's skill reward.
+        upkeep: run the plan's upkeep skills when a need falls low (False: never).
     """
 
     def __init__(
@@ -90,6 +102,7 @@ class FlowEnv:
         completion_bonus: float = 1.0,
         max_episode_steps: int | None = None,
         game_reward_weight: float = 0.0,
+        upkeep: bool = True,
     ) -> None:
         game_env = GameEnv(as_game(game), max_episode_steps)
         self.game_reward_weight = float(game_reward_weight)
@@ -99,7 +112,11 @@ class FlowEnv:
         self.completion_bonus = float(completion_bonus)
         self.env = game_env.env
         self.default_params = game_env.params
-        self.experts = jnp.asarray((*plan.experts, plan.experts[-1]), jnp.int32)
+        self.upkeep = tuple(getattr(plan, "upkeep", ())) if upkeep else ()
+        # expert of each task: the steps, the last step again (a completed plan), upkeep
+        self.experts = jnp.asarray(
+            (*plan.experts, plan.experts[-1], *(u.expert for u in self.upkeep)), jnp.int32
+        )
 
     # --- API ------------------------------------------------------------------
     @property
@@ -113,9 +130,24 @@ class FlowEnv:
     def observation_size(self) -> int:
         return int(self.env.observation_space(self.default_params).shape[0])
 
+    @property
+    def task_names(self) -> tuple[str, ...]:
+        """What each task is: the plan's steps, then its upkeep skills (when on)."""
+        return (*self.plan.names, *(u.name for u in self.upkeep))
+
     def expert_index(self, plan_step: jax.Array) -> jax.Array:
         """Expert (network) index of plan step ``plan_step`` (the last one once complete)."""
         return self.experts[jnp.clip(plan_step, 0, self.num_tasks)]
+
+    def expert_of(self, state: FlowState) -> jax.Array:
+        """Expert acting in ``state`` (batched or not): the running upkeep skill's, else the
+        plan step's."""
+        task = jnp.where(
+            state.upkeep >= 0,
+            self.num_tasks + 1 + state.upkeep,
+            jnp.clip(state.plan_step, 0, self.num_tasks),
+        )
+        return self.experts[task]
 
     def features(self, env_state: Any) -> SymbolicFeatures:
         return compute_features(self.game, env_state, self.closest_k)
@@ -137,6 +169,7 @@ class FlowEnv:
             episode_return=jnp.zeros((), jnp.float32),
             episode_length=jnp.zeros((), jnp.int32),
             fresh=jnp.ones((), bool),
+            upkeep=jnp.full((), -1, jnp.int32),
         )
 
     def step(
@@ -148,11 +181,19 @@ class FlowEnv:
         )
         features = self.features(env_state)
         args = skill_arguments(state.features, features)
-        task_done, task_reward = self._evaluate_step(state.plan_step, args)
+        in_upkeep = state.upkeep >= 0
+        task = jnp.where(in_upkeep, self.num_tasks + state.upkeep, state.plan_step)
+        finished, task_reward = self._evaluate_task(task, args)
+        task_done = finished & ~in_upkeep  # the plan step completed
+        upkeep_done = finished & in_upkeep
         # capped: a caller that plays on past completion (evaluation) stays at the last step
         next_step = jnp.minimum(state.plan_step + task_done.astype(jnp.int32), self.num_tasks)
         plan_complete = next_step >= self.num_tasks
-        reward = task_reward + self.completion_bonus * task_done.astype(jnp.float32)
+        need = self._need(features)
+        begin = ~in_upkeep & ~plan_complete & (need >= 0)
+        upkeep = jnp.where(in_upkeep, jnp.where(upkeep_done, -1, state.upkeep), need)
+        upkeep = jnp.where(in_upkeep | begin, upkeep, -1).astype(jnp.int32)
+        reward = task_reward + self.completion_bonus * finished.astype(jnp.float32)
         if self.game_reward_weight:
             reward = reward + self.game_reward_weight * jnp.asarray(game_reward, jnp.float32)
         done = jnp.logical_or(game_over, plan_complete)
@@ -163,6 +204,10 @@ class FlowEnv:
             "prev_plan_step": state.plan_step,
             "fresh": state.fresh,
             "task_done": task_done,
+            # the acting expert changes after this step: bootstrapping stops here
+            "task_switch": task_done | upkeep_done | begin,
+            "task": task,  # the task that paid this step's reward (steps, then upkeep)
+            "upkeep": upkeep,
             "plan_complete": plan_complete,
             "game_reward": jnp.asarray(game_reward, jnp.float32),
             "game_over": jnp.asarray(game_over, bool),
@@ -181,14 +226,17 @@ class FlowEnv:
             episode_return=episode_return,
             episode_length=episode_length,
             fresh=state.fresh,
+            upkeep=upkeep,
         )
         return obs, new_state, reward, done, info
 
     # --- internals ---------------------------------------------------------------
-    def _evaluate_step(self, step: jax.Array, args: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
-        """Completion and reward of plan step ``step`` only (one switch branch per step)."""
+    def _evaluate_task(self, task: jax.Array, args: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
+        """Completion and reward of task ``task`` only (one switch branch per task): plan
+        step ``task``, or upkeep entry ``task - num_tasks`` (done when its need is back at
+        ``until``)."""
 
-        def branch(k: int):
+        def step(k: int):
             def run(a: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
                 done = jnp.asarray(call_with_features(self.plan.is_done[k], a)).astype(bool)
                 reward = jnp.asarray(call_with_features(self.plan.reward[k], a), jnp.float32)
@@ -196,6 +244,22 @@ class FlowEnv:
 
             return run
 
-        branches = [branch(k) for k in range(self.num_tasks)]
-        index = jnp.clip(step, 0, self.num_tasks - 1)
+        def upkeep(entry: Any):
+            def run(a: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
+                done = a["player_intrinsics"][entry.stat] >= entry.until
+                reward = jnp.asarray(call_with_features(entry.reward, a), jnp.float32)
+                return done.reshape(()), reward.reshape(())
+
+            return run
+
+        branches = [step(k) for k in range(self.num_tasks)] + [upkeep(u) for u in self.upkeep]
+        index = jnp.clip(task, 0, len(branches) - 1)
         return jax.lax.switch(index, branches, args)
+
+    def _need(self, features: SymbolicFeatures) -> jax.Array:
+        """The first upkeep entry whose need is at or below its ``below`` level, else -1."""
+        need = jnp.full((), -1, jnp.int32)
+        for j in reversed(range(len(self.upkeep))):
+            low = features.player_intrinsics[self.upkeep[j].stat] <= self.upkeep[j].below
+            need = jnp.where(low, j, need)
+        return need

@@ -2,9 +2,12 @@
 
 A deep plan's episode replays every learned step before it practises the new one. A
 :class:`FrontierVecEnv` wraps a batched flow env (:class:`~flowrl.envs.resets.VecEnv`)
-and keeps, per batch, a ring buffer of saved states: each step, the first env whose plan
-has just advanced to ``frontier_step`` (and is still alive) is copied into the buffer,
-so the buffer refreshes itself as the policy keeps getting there. When an episode ends,
+and keeps, per batch, a ring buffer of saved states: each step, one env whose plan has
+just advanced to the *target* step (and is still alive) is copied into the buffer, so the
+buffer refreshes itself as the policy keeps getting there. The target starts at
+``frontier_step`` and is a field of the state, so the trainer can move it between chunks
+to the step that fails most (:func:`flowrl.rl.trainer.frontier_target`); states saved for
+an earlier target stay valid restarts until they are overwritten. When an episode ends,
 the inner env resets it to a fresh world as usual; with probability ``prob`` (a field of
 the state, set by the trainer between chunks) it instead restarts from a buffered state,
 marked ``fresh=False``. With nothing buffered yet every reset stays fresh.
@@ -32,6 +35,7 @@ class FrontierVecState(struct.PyTreeNode):
     buffer_state: Any  # flow states, leaves (size, ...)
     saved: jax.Array  # int32 (), states written so far
     prob: jax.Array  # float32 (), share of resets that start at the frontier
+    target: jax.Array  # int32 (), the plan step whose arrivals are saved
 
     @property
     def env_state(self) -> Any:
@@ -62,6 +66,7 @@ class FrontierVecEnv:
             buffer_state=take_rows(inner.env_state, rows),
             saved=jnp.zeros((), jnp.int32),
             prob=jnp.asarray(self.initial_prob, jnp.float32),
+            target=jnp.asarray(self.frontier_step, jnp.int32),
         )
 
     def step(
@@ -77,8 +82,8 @@ class FrontierVecEnv:
     def _save(
         self, key: jax.Array, state: FrontierVecState, obs: jax.Array, done, info
     ) -> FrontierVecState:
-        """Copy one env (at random) that just entered the frontier step alive into the buffer."""
-        arrived = info["task_done"] & (info["plan_step"] == self.frontier_step) & ~done
+        """Copy one env (at random) that just entered the target step alive into the buffer."""
+        arrived = info["task_done"] & (info["plan_step"] == state.target) & ~done
         any_arrived = arrived.any()
         env = jnp.argmax(jnp.where(arrived, jax.random.uniform(key, arrived.shape), -1.0))
         slot = state.saved % self.size

@@ -18,6 +18,12 @@ The order aims at the deepest achievements first:
    way to the deepest achievements, which beats spending it on a side skill first.
 5. When nothing is ready, the first open skill is proposed anyway (its plan will say what
    is missing).
+6. Long plans: a skill of tier :data:`LONG_TIER` or deeper (Collect Iron's: plans of
+   hundreds of steps, that outlast the thirst clock and cost a slot 10-20 minutes on a
+   CPU) waits for the ready upkeep skills (restore food, drink or energy and need nothing:
+   :mod:`flowrl.skills.upkeep`), so the long plans carry them; and a long one that
+   unlocks nothing (Collect Diamond, Make Iron Sword) also waits for every ready shallower
+   skill, so the cheap skills are banked before the dead ends that cost most.
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
+from flowrl.skills.upkeep import UPKEEP_LEVELS
+
 MAX_REJECTIONS = 2
+LONG_TIER = 6  # Collect Iron's tier in Craftax-Classic: wood, table, pickaxe, stone, ...
 
 
 class Proposable(Protocol):
@@ -75,6 +84,17 @@ def unlocks(skill: Proposable, open_skills: Iterable[Proposable]) -> set[str]:
                 have |= _items(other.spec.get("gain"))
                 grew = True
     return reached
+
+
+def _is_upkeep(skill: Proposable) -> bool:
+    """Restores a need (its gain names food, drink or energy) and requires nothing."""
+    gain = skill.spec.get("gain")
+    needs = set(UPKEEP_LEVELS)
+    return (
+        isinstance(gain, Mapping)
+        and bool(needs & set(gain))
+        and not _items(skill.spec.get("requirements"))
+    )
 
 
 def depths(skills: Sequence[Proposable]) -> dict[str, int]:
@@ -131,6 +151,11 @@ def next_skill(skills: Sequence[S], context: Mapping[str, Any]) -> S | None:
     fresh = [s for s in ready if not rejections[_key(s.name)]]
     retry = [s for s in ready if rejections[_key(s.name)]]
     best = max(fresh, key=value, default=None)
+    if best is not None and tier.get(_key(best.name), 0) >= LONG_TIER:
+        short = [s for s in fresh if tier.get(_key(s.name), 0) < LONG_TIER]
+        upkeep = [s for s in short if _is_upkeep(s)]
+        if upkeep or (short and not unlocks(best, open_)):
+            return max(upkeep or short, key=value)
     again = max(retry, key=value, default=None)
     if best is None or again is None:
         return again if best is None else best

@@ -444,7 +444,10 @@ def propose_messages(game: GameSpec, context: dict[str, Any]) -> list[Message]:
         "unlocked by the library, `frontier` lists what the library can reach next.\n"
         "Propose ONE new skill that is reachable from the learned skills and unlocks progress "
         "(new items, tools or achievements). Do not repeat a learned skill; repeat a rejected "
-        "one only if you fix its reason, and never one rejected twice.\n"
+        "one only if you fix its reason, and never one rejected twice. A skill that restores "
+        "food, drink or energy and needs nothing becomes upkeep: deeper plans run it whenever "
+        "that need is low, so learn those before plans that take hundreds of steps (iron and "
+        "beyond).\n"
         + (
             "`siblings` are being proposed in parallel with you right now: propose a skill "
             "different from each of them.\n"

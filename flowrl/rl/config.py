@@ -17,6 +17,7 @@ from typing import Any
 ROUTING_MODES = ("auto", "select", "gather", "ragged")
 MINIBATCHING = ("expert", "expert_exact", "mixed")
 ACTIVATIONS = ("tanh", "relu", "gelu")
+FRONTIER_TARGETS = ("new", "weakest")
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,25 @@ class TrainConfig:
     frontier_share: float = 0.5
     frontier_min_share: float = 0.1
     frontier_size: int = 0  # saved states per batch; 0 -> num_envs
+    # which step frontier starts practise: "new" (the frontier step, always) or "weakest"
+    # (each chunk, the step >= 1 that fresh episodes reaching it complete least often, among
+    # steps with min_episodes arrivals in the window; the frontier step until then)
+    frontier_target: str = "weakest"
     # flow env
     completion_bonus: float = 1.0
     # the game's own reward (new achievements, 0.1 x health change) added to every plan
     # step's reward at this weight (docs/training.md, "Skills that plain PPO can learn")
     game_reward_weight: float = 0.0
+    # ... and the weight it switches to, once, when a run's own reward is hopeless at the
+    # early-stop check (below early_stop_below after early_stop_after of the budget),
+    # instead of stopping: the game's reward pays the primitives (walk to things, face them,
+    # DO, stay alive) a narrow skill reward does not, which makes Eat Cow and Defeat Zombie
+    # learnable, while skills that learn on their own reward keep it pure (the game's
+    # reward lures their experts to side achievements and fights); 0 turns it off
+    game_reward_rescue: float = 1.0
+    # upkeep (flowrl.skills.upkeep): a plan's upkeep skills take over while food, drink
+    # or energy is low, then the interrupted step goes on; False never runs them
+    upkeep: bool = True
     max_episode_steps: int | None = None
     closest_k: int = 5
     reset_mode: str = "pool"
@@ -106,6 +121,10 @@ class TrainConfig:
         if self.minibatching not in MINIBATCHING:
             raise ValueError(
                 f"minibatching {self.minibatching!r} unknown; choose one of {MINIBATCHING}"
+            )
+        if self.frontier_target not in FRONTIER_TARGETS:
+            raise ValueError(
+                f"frontier_target {self.frontier_target!r} unknown; choose {FRONTIER_TARGETS}"
             )
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation {self.activation!r} unknown; choose {ACTIVATIONS}")

@@ -47,5 +47,6 @@ def compute_gae(
 
 
 def plan_step_cuts(done: jax.Array, task_done: jax.Array) -> jax.Array:
-    """Where bootstrapping stops: the episode ended or the current plan step completed."""
+    """Where bootstrapping stops: the episode ended or the acting expert changes (a plan
+    step completed, an upkeep skill began or ended: ``info["task_switch"]``)."""
     return jnp.logical_or(done, task_done)

@@ -136,7 +136,7 @@ class PPO:
 
     def experts_of(self, vec_state: Any) -> jax.Array:
         """Expert index of each env's current plan step."""
-        return self.flow.expert_index(vec_state.env_state.plan_step)
+        return self.flow.expert_of(vec_state.env_state)
 
     # --- one update ---------------------------------------------------------------
     def _rollout(self, runner: RunnerState) -> tuple[RunnerState, Transition, dict[str, Any]]:
@@ -153,7 +153,7 @@ class PPO:
                 log_prob=log_prob,
                 value=jnp.zeros_like(log_prob),  # filled in by _values after the rollout
                 reward=reward,
-                cut=plan_step_cuts(done, info["task_done"]),
+                cut=plan_step_cuts(done, info["task_switch"]),
             )
             stats = (done, info)
             carry = carry.replace(vec_state=vec_state, obs=obs, key=key)
@@ -175,7 +175,7 @@ class PPO:
         # for flowrl.rl.guard: which plan step paid a non-finite or huge reward
         metrics["nonfinite_rewards"] = (~jnp.isfinite(traj.reward)).sum()
         metrics["suspect_rewards"] = suspect_reward_counts(
-            traj.reward, info["prev_plan_step"], self.num_tasks
+            traj.reward, info["task"], self.num_tasks + len(self.flow.upkeep)
         )
         return runner, traj, metrics
 

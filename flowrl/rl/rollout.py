@@ -47,6 +47,7 @@ def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
         closest_k=cfg.get("closest_k", 5),
         completion_bonus=cfg.get("completion_bonus", 1.0),
         game_reward_weight=cfg.get("game_reward_weight", 0.0),
+        upkeep=cfg.get("upkeep", True),
         max_episode_steps=max_episode_steps or cfg.get("max_episode_steps"),
     )
     net = meta["network"]
@@ -66,7 +67,7 @@ def policy_step(env: FlowEnv, network, params, greedy: bool | jax.Array):
 
     def step(key: jax.Array, t: jax.Array, obs: jax.Array, state: Any):
         act_key, env_key = jax.random.split(jax.random.fold_in(key, t))
-        expert = env.expert_index(state.plan_step)[None]
+        expert = env.expert_of(state)[None]
         logits = network.apply(params, obs[None], expert, method="policy")
         sampled = jax.random.categorical(act_key, logits[0])
         action = jnp.where(greedy, jnp.argmax(logits[0]), sampled)
@@ -148,8 +149,13 @@ def run_episodes(env: FlowEnv, network, params, keys: jax.Array, greedy: bool) -
 def replay(
     env: FlowEnv, network, params, key: jax.Array, greedy: bool, length: int
 ) -> tuple[Any, np.ndarray, bool]:
-    """Re-run one episode alone for ``length`` steps: (states, plan step per frame, success)."""
+    """Re-run one episode alone for ``length`` steps: (states, task per frame, success),
+    where the task is the plan step, or ``num_tasks + 1 + j`` while upkeep entry ``j`` runs."""
     step = policy_step(env, network, params, greedy)
+
+    def task_of(state: Any) -> jax.Array:
+        upkeep = env.num_tasks + 1 + state.upkeep
+        return jnp.where(state.upkeep >= 0, upkeep, state.plan_step)
 
     @jax.jit
     def run(key: jax.Array):
@@ -161,7 +167,7 @@ def replay(
             success = success | (~finished & done & info["plan_complete"])
             return (new_obs, new_state, finished | done, success), (
                 state.env_state,
-                state.plan_step,
+                task_of(state),
             )
 
         init = (obs, state, jnp.zeros((), bool), jnp.zeros((), bool))
@@ -169,7 +175,7 @@ def replay(
             body, init, jnp.arange(length, dtype=jnp.int32)
         )
         states = jax.tree.map(lambda xs, x: jnp.concatenate([xs, x[None]]), states, last.env_state)
-        steps = jnp.concatenate([steps, last.plan_step[None]])
+        steps = jnp.concatenate([steps, task_of(last)[None]])
         return states, steps, success
 
     states, steps, success = run(key)

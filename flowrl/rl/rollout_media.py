@@ -1,4 +1,5 @@
-"""Render one evaluation episode as a GIF with the current plan step written above it."""
+"""Render one evaluation episode as a GIF with the current plan step (or upkeep skill)
+written above it."""
 
 from __future__ import annotations
 
@@ -45,7 +46,12 @@ def render_frames(env: FlowEnv, states: Any, steps: np.ndarray) -> list[np.ndarr
     frames = []
     for t, (image, k) in enumerate(zip(pixels, steps, strict=True)):
         k = int(k)
-        label = "plan complete" if k >= total else f"step {k + 1}/{total}: {names[k]}"
+        if k > total:
+            label = f"upkeep: {env.upkeep[k - total - 1].name}"
+        elif k == total:
+            label = "plan complete"
+        else:
+            label = f"step {k + 1}/{total}: {names[k]}"
         frames.append(overlay(image, f"t={t} {label}"))
     return frames
 

@@ -71,7 +71,7 @@ def collect_evidence(
 
         def body(carry: Any, t: jax.Array) -> Any:
             obs, state, live, acc = carry
-            expert = env.expert_index(state.plan_step)[None]
+            expert = env.expert_of(state)[None]
             logits = network.apply(params, obs[None], expert, method="policy")
             act_key, env_key = jax.random.split(jax.random.fold_in(key, t))
             action = jax.random.categorical(act_key, logits[0])

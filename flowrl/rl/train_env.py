@@ -52,6 +52,7 @@ def make_flow_env(config: TrainConfig, game: GameSpec, plan: Any) -> FlowEnv:
         completion_bonus=config.completion_bonus,
         max_episode_steps=config.max_episode_steps,
         game_reward_weight=config.game_reward_weight,
+        upkeep=config.upkeep,
     )
 
 

@@ -15,6 +15,7 @@ verdict). Its phases, each a function of its own:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import logging
 import math
@@ -112,6 +113,7 @@ class TrainResult:
     warm_started_optimizer: list[str] = field(default_factory=list)
     step_completion: list[float | None] = field(default_factory=list)
     failures: dict[str, Any] = field(default_factory=dict)
+    game_reward_from: int | None = None  # frames after which the game's reward was added
     extended_frames: int = 0
     frontier_step: int = 0
     last_success_rate: float = math.nan
@@ -207,7 +209,7 @@ def plan_env(vec: Any) -> FlowEnv:
 
 def start(plan: Plan, game: GameSpec, config: TrainConfig, init: str | Path | None = None) -> Start:
     """The env, network and optimiser of a run; experts of ``init`` loaded by skill name."""
-    skills = skill_experts(plan.names, plan.experts)
+    skills = skill_experts(plan.skill_names, plan.skill_experts)
     old_params, old_meta = load_checkpoint(init) if init is not None else (None, {})
     frontier = frontier_step(plan, set(old_meta.get("skills", {}))) if init is not None else 0
     vec = make_flow_vec_env(config, game, plan, frontier)
@@ -230,6 +232,20 @@ def start(plan: Plan, game: GameSpec, config: TrainConfig, init: str | Path | No
         log.info("warm start: optimiser state not restored (none saved or not per expert)")
     runner = runner.replace(opt_state=opt_state)
     return Start(plan, ppo, runner, skills, warm, warm_opt, frames_before, str(init), frontier)
+
+
+def with_game_reward(
+    begin: Start, runner: RunnerState, config: TrainConfig, game: GameSpec
+) -> tuple[Start, RunnerState, TrainConfig]:
+    """The run's env rebuilt with the game's reward at ``game_reward_rescue`` (one more
+    compile); the parameters, optimiser state and update count go on, the envs start
+    fresh worlds."""
+    config = config.replace(game_reward_weight=config.game_reward_rescue)
+    vec = make_flow_vec_env(config, game, begin.plan, begin.frontier)
+    ppo = PPO(config, vec, begin.ppo.network)
+    fresh = ppo.init(runner.key, runner.params)
+    runner = fresh.replace(opt_state=runner.opt_state, update=runner.update)
+    return dataclasses.replace(begin, ppo=ppo, runner=runner), runner, config
 
 
 @dataclass
@@ -257,6 +273,11 @@ class Run:
     # per update: fresh episodes that failed at each step, by cause; resolved episodes
     failure_counts: list[tuple[dict[str, np.ndarray], int]] = field(default_factory=list)
     shares: list[float] = field(default_factory=list)  # frontier share of each chunk
+    targets: list[int] = field(default_factory=list)  # frontier target step of each chunk
+    # the game's reward was added (game_reward_rescue) at this many frames; rescue_due: the
+    # chunk loop has yet to switch the env
+    game_reward_from: int | None = None
+    rescue_due: bool = False
     extended_chunks: int = 0
 
     def __post_init__(self) -> None:
@@ -399,6 +420,26 @@ class Run:
             print(f"flowrl train: {message}", file=sys.stderr, flush=True)
         return True
 
+    def _rescue(self, cfg: TrainConfig) -> bool:
+        """A hopeless run on its own reward adds the game's (once) instead of stopping; the
+        early stop is re-armed ``early_stop_after`` of the budget later. With the budget
+        spent there is nothing left to learn it with, so the run stops."""
+        if cfg.game_reward_rescue <= 0 or cfg.game_reward_weight > 0:
+            return False
+        if self.frames >= self.budget_frames:
+            return False
+        message = (
+            f"{self.monitor.stop_reason}: adding the game's reward (weight "
+            f"{cfg.game_reward_rescue:g}) instead of stopping"
+        )
+        log.warning("%s", message)
+        print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+        self.monitor.stop_reason = None
+        self.monitor.early_stop_after = self.frames / self.budget_frames + cfg.early_stop_after
+        self.game_reward_from = self.frames
+        self.rescue_due = True
+        return True
+
     def should_stop(self, chunk: int) -> bool:
         """The threshold is reached, or the monitor stops a hopeless run."""
         cfg = self.config
@@ -406,12 +447,42 @@ class Run:
             log.info("success rate %.3f reached %.2f", self.rate, cfg.success_threshold)
             return True
         if self.monitor.should_stop_early(chunk, self.frames, self.rate):
+            if self._rescue(cfg):
+                return False
             message = f"stopped early: {self.monitor.stop_reason}"
             saved = self.budget_frames - self.frames
             log.warning("%s; %d frames of the budget saved", message, saved)
             print(f"flowrl train: {message}", file=sys.stderr, flush=True)
             return True
         return False
+
+
+def weakest_step(final_step_counts: np.ndarray, min_episodes: int) -> int | None:
+    """The plan step ``k >= 1`` that fresh episodes reaching it complete least often
+    (``final_step_counts[j]``: episodes that ended on step ``j``, ``j = num_tasks`` for a
+    completed plan), among steps reached by at least ``min_episodes``; None if none is."""
+    counts = np.asarray(final_step_counts, np.int64)
+    reached = counts[::-1].cumsum()[::-1]  # episodes that got to step >= j
+    best: tuple[float, int] | None = None
+    for k in range(1, len(counts) - 1):
+        if reached[k] >= max(1, min_episodes):
+            rate = reached[k + 1] / reached[k]
+            if best is None or rate < best[0]:
+                best = (rate, k)
+    return None if best is None else best[1]
+
+
+def frontier_target(config: TrainConfig, run: Run, frontier: int) -> int:
+    """The step frontier starts practise this chunk: ``frontier`` (the first step not
+    warm-started) with ``frontier_target: new``; with ``weakest``, the step the window's
+    fresh episodes complete least often once one has enough arrivals (for a new skill that
+    is usually the frontier step itself; once it is learned, the old step the deep plan
+    still loses most episodes at, e.g. the search for iron inside an iron-pickaxe plan)."""
+    if config.frontier_target == "new" or not run.step_counts:
+        return frontier
+    window = np.sum(run.step_counts[-config.success_window :], axis=0)
+    weakest = weakest_step(window, config.min_episodes)
+    return frontier if weakest is None else weakest
 
 
 def frontier_share(config: TrainConfig, rate: float) -> float:
@@ -444,6 +515,11 @@ def checkpoint_metadata(
             "names": list(plan.names),
             "experts": list(plan.experts),
             "counts": list(plan.counts),
+            # upkeep skills: run when a need is at or below `below`, until it is at `until`
+            "upkeep": [
+                {"skill": u.name, "need_index": u.stat, "below": u.below, "until": u.until}
+                for u in begin.ppo.flow.upkeep
+            ],
         },
         "network": {
             "kind": "ExpertActorCritic",
@@ -477,11 +553,15 @@ def checkpoint_metadata(
             "share_last": run.shares[-1] if run.shares else None,
             "success_rate": None if math.isnan(run.frontier_rate()) else run.frontier_rate(),
             "episodes": sum(e for e, _ in run.frontier_counts),
+            # chunks spent practising each step (frontier_target: weakest moves it)
+            "targets": {str(k): run.targets.count(k) for k in sorted(set(run.targets))},
         }
         if begin.frontier
         else None,
         "step_completion": run.step_completion(),
         "failures": run.failures(),
+        # frames after which the game's reward was added (game_reward_rescue), or None
+        "game_reward_from": run.game_reward_from,
         "success_horizon": ppo.horizon,
         "success_policy": SUCCESS_POLICY,
         "success_threshold": config.success_threshold,
@@ -554,15 +634,19 @@ def train(
     try:
         chunk = 0
         while chunk < max_chunks:
-            if begin.frontier:  # the share of frontier starts for this chunk
+            if begin.frontier:  # the share of frontier starts for this chunk, and where
                 share = frontier_share(config, run.frontier_rate())
+                target = frontier_target(config, run, begin.frontier)
                 run.shares.append(share)
-                vec_state = runner.vec_state.replace(prob=jnp.asarray(share, jnp.float32))
+                run.targets.append(target)
+                vec_state = runner.vec_state.replace(
+                    prob=jnp.asarray(share, jnp.float32), target=jnp.asarray(target, jnp.int32)
+                )
                 runner = runner.replace(vec_state=vec_state)
             t0 = time.perf_counter()
             runner, metrics = begin.ppo.train_chunk(runner)
             metrics = jax.device_get(metrics)
-            problem = chunk_problem(metrics, runner.params, plan.names, run.updates)
+            problem = chunk_problem(metrics, runner.params, begin.ppo.flow.task_names, run.updates)
             if problem:  # keep the last finite parameters, then stop
                 save(False, run.snapshots[max(run.snapshots)], "last finite")
                 raise PoisonedTraining(problem)
@@ -574,6 +658,9 @@ def train(
             _write_csv(metrics_csv, run.rows)
             if run.should_stop(chunk):
                 break
+            if run.rescue_due:  # hopeless on its own reward: add the game's, go on
+                begin, runner, config = with_game_reward(begin, runner, config, game)
+                run.config, run.rescue_due = config, False
             every = config.checkpoint_every_chunks
             if every and (chunk + 1) % every == 0:
                 save(None, _host_copy(runner))
@@ -606,7 +693,7 @@ def train(
         best_update=best.update,
         warnings=run.monitor.warnings,
         stopped_early=run.monitor.stop_reason,
-        frames_saved=run.budget_frames - run.frames if run.monitor.stop_reason else 0,
+        frames_saved=max(0, run.budget_frames - run.frames) if run.monitor.stop_reason else 0,
         frames=run.frames,
         updates=run.updates,
         wall_s=time.perf_counter() - run.started,
@@ -615,6 +702,7 @@ def train(
         warm_started_optimizer=begin.warm_opt,
         step_completion=run.step_completion(),
         failures=run.failures(),
+        game_reward_from=run.game_reward_from,
         extended_frames=run.extended_chunks * config.frames_per_chunk,
         frontier_step=begin.frontier,
     )

@@ -5,6 +5,11 @@ target count), ``task_{k}_reward`` and ``task_{k}_network_number``. Helper funct
 constants of each skill are renamed with a ``s{k}_`` prefix so steps never collide, and
 :func:`load_plan` executes each step in a namespace of its own (a step cannot reach, call or
 replace another step's definitions).
+
+A plan may also carry *upkeep* skills (:mod:`flowrl.skills.upkeep`): the library's skills
+that restore food, drink or energy, which the flow env runs whenever that need falls low.
+They follow the ``NUM_TASKS`` steps as modules ``K, K+1, ...``, and the header's ``UPKEEP``
+literal says, for each, its skill, need and levels.
 """
 
 from __future__ import annotations
@@ -33,8 +38,38 @@ class PlanStep:
 
 
 @dataclass(frozen=True)
+class UpkeepSpec:
+    """An upkeep skill of a plan: run ``name`` when the need ``stat`` (``food``, ``drink``
+    or ``energy``) is at most ``below``, until it is at least ``until``."""
+
+    name: str
+    source: str
+    stat: str
+    below: int
+    until: int
+    expert: int = 0
+
+    def header(self) -> tuple[str, str, int, int]:
+        return (self.name, self.stat, int(self.below), int(self.until))
+
+
+@dataclass(frozen=True)
+class Upkeep:
+    """A loaded upkeep entry: the need (its index in the features' ``player_intrinsics``),
+    its levels, the skill's reward and its expert."""
+
+    name: str
+    stat: int
+    below: int
+    until: int
+    reward: Callable[..., Any]
+    expert: int
+
+
+@dataclass(frozen=True)
 class Plan:
-    """A loaded plan module: per-step callables, target counts and expert indices."""
+    """A loaded plan module: per-step callables, target counts and expert indices, plus
+    the upkeep skills the flow env may interrupt a step with."""
 
     names: tuple[str, ...]
     is_done: tuple[Callable[..., Any], ...]
@@ -42,14 +77,26 @@ class Plan:
     experts: tuple[int, ...]
     counts: tuple[int, ...]
     source: str
+    upkeep: tuple[Upkeep, ...] = ()
 
     @property
     def num_tasks(self) -> int:
         return len(self.is_done)
 
     @property
+    def skill_names(self) -> tuple[str, ...]:
+        """Every skill with an expert: the steps', then the upkeep skills'."""
+        return (*self.names, *(u.name for u in self.upkeep))
+
+    @property
+    def skill_experts(self) -> tuple[int, ...]:
+        """The expert of each of :attr:`skill_names`."""
+        return (*self.experts, *(u.expert for u in self.upkeep))
+
+    @property
     def num_experts(self) -> int:
-        return max(self.experts) + 1 if self.experts else 0
+        experts = self.skill_experts
+        return max(experts) + 1 if experts else 0
 
 
 class _Renamer(ast.NodeTransformer):
@@ -95,8 +142,11 @@ def _step_body(step: PlanStep, k: int) -> str:
     )
 
 
-def build_plan_module(steps: Sequence[PlanStep], game: GameSpec) -> str:
-    """Source of the plan module running ``steps`` in order for ``game``."""
+def build_plan_module(
+    steps: Sequence[PlanStep], game: GameSpec, upkeep: Sequence[UpkeepSpec] = ()
+) -> str:
+    """Source of the plan module running ``steps`` in order for ``game``, with the
+    ``upkeep`` skills after them."""
     if not steps:
         raise ValueError("a plan needs at least one step")
     names = tuple(step.name for step in steps)
@@ -106,12 +156,18 @@ def build_plan_module(steps: Sequence[PlanStep], game: GameSpec) -> str:
         f"STEP_COUNTS = {tuple(int(s.count) for s in steps)!r}\n"
         f"NUM_TASKS = {len(steps)}\n"
     )
+    if upkeep:
+        header += f"UPKEEP = {tuple(u.header() for u in upkeep)!r}\n"
     parts = [header] + [_step_body(step, k) for k, step in enumerate(steps)]
+    parts += [
+        _step_body(PlanStep(u.name, u.source, 1, u.expert), len(steps) + j)
+        for j, u in enumerate(upkeep)
+    ]
     return "\n\n".join(parts) + "\n"
 
 
 _STEP_NAME = re.compile(r"^(?:task_|s)(\d+)_")
-_HEADER = ("STEP_NAMES", "STEP_COUNTS", "NUM_TASKS")
+_HEADER = ("STEP_NAMES", "STEP_COUNTS", "NUM_TASKS", "UPKEEP")
 
 
 def split_steps(tree: ast.Module) -> tuple[dict[str, Any], dict[int, ast.Module]]:
@@ -174,8 +230,10 @@ def load_plan(source: str, game: GameSpec) -> Plan:
         raise SkillCodeError(
             ["The plan module must define task_0_* ... task_{K-1}_* without gaps."]
         )
-    names = tuple(header.get("STEP_NAMES", tuple(f"step {k}" for k in steps)))
-    counts = _bound_counts(modules)
+    upkeep_rows = _upkeep_rows(header, len(steps))
+    num_tasks = len(steps) - len(upkeep_rows)
+    names = tuple(header.get("STEP_NAMES", tuple(f"step {k}" for k in range(num_tasks))))
+    counts = _bound_counts(modules)[:num_tasks]
     stated = header.get("STEP_COUNTS")
     if stated is not None and tuple(stated) != counts:
         raise SkillCodeError(
@@ -199,14 +257,44 @@ def load_plan(source: str, game: GameSpec) -> Plan:
                 ]
             )
         experts.append(expert)
+    upkeep = tuple(
+        Upkeep(name, STAT_INDEX[stat], below, until, reward[num_tasks + j], experts[num_tasks + j])
+        for j, (name, stat, below, until) in enumerate(upkeep_rows)
+    )
     return Plan(
         names=names,
-        is_done=tuple(is_done),
-        reward=tuple(reward),
-        experts=tuple(experts),
+        is_done=tuple(is_done[:num_tasks]),
+        reward=tuple(reward[:num_tasks]),
+        experts=tuple(experts[:num_tasks]),
         counts=counts,
         source=source,
+        upkeep=upkeep,
     )
+
+
+STAT_INDEX = {"food": 1, "drink": 2, "energy": 3}
+"""Needs an upkeep skill may restore, by their index in the features' ``player_intrinsics``
+(health, food, drink, energy[, mana])."""
+
+
+def _upkeep_rows(header: dict[str, Any], modules: int) -> list[tuple[str, str, int, int]]:
+    """The header's ``UPKEEP`` rows, checked against ``NUM_TASKS`` and the modules."""
+    rows = list(header.get("UPKEEP", ()))
+    num_tasks = header.get("NUM_TASKS", modules - len(rows))
+    ok = isinstance(num_tasks, int) and num_tasks >= 1 and num_tasks + len(rows) == modules
+    for row in rows:
+        ok = ok and isinstance(row, tuple) and len(row) == 4 and row[1] in STAT_INDEX
+        ok = ok and all(type(v) is int for v in row[2:]) and row[2] < row[3]
+    if not ok:
+        raise SkillCodeError(
+            [
+                f"UPKEEP must hold one (skill, need, below, until) row per module after the "
+                f"NUM_TASKS steps (need one of {sorted(STAT_INDEX)}, below < until); "
+                f"the module has {modules} modules, NUM_TASKS={num_tasks!r}, "
+                f"{len(rows)} upkeep rows."
+            ]
+        )
+    return rows
 
 
 def _bound_counts(modules: dict[int, ast.Module]) -> tuple[int, ...]:

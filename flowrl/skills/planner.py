@@ -12,15 +12,17 @@ from typing import Any
 
 from flowrl.envs.games import GameSpec
 from flowrl.skills.knowledge import tool_keys
-from flowrl.skills.plan_module import PlanStep, build_plan_module
+from flowrl.skills.plan_module import PlanStep, UpkeepSpec, build_plan_module
 from flowrl.skills.resolver import Resolver
 from flowrl.skills.spec import SkillSpec
+from flowrl.skills.upkeep import UPKEEP_MIN_STEPS, upkeep_for
 
 
 @dataclass(frozen=True)
 class LibraryPlan:
-    """``doc``: env_name, target, n, steps (skill, times, count, expert); ``codes``: the
-    source of every skill the steps name (empty when unknown); ``game``: the doc's game."""
+    """``doc``: env_name, target, n, steps (skill, times, count, expert), upkeep (skill,
+    need, below, until, expert); ``codes``: the source of every skill the steps and the
+    upkeep name (empty when unknown); ``game``: the doc's game."""
 
     doc: dict[str, Any]
     codes: dict[str, str]
@@ -36,7 +38,13 @@ class LibraryPlan:
             PlanStep(s["skill"], self.codes[s["skill"]], s["count"], s["expert"])
             for s in self.doc["steps"]
         ]
-        return build_plan_module(steps, self.game)
+        upkeep = [
+            UpkeepSpec(
+                u["skill"], self.codes[u["skill"]], u["need"], u["below"], u["until"], u["expert"]
+            )
+            for u in self.doc.get("upkeep", [])
+        ]
+        return build_plan_module(steps, self.game, upkeep)
 
 
 def plan_skill(
@@ -46,9 +54,11 @@ def plan_skill(
     n: int = 1,
     proposal: dict[str, Any] | None = None,
     code: str | None = None,
+    upkeep: bool = True,
 ) -> LibraryPlan:
     """Resolve ``target`` (run ``n`` times) over ``library``, plus ``proposal`` (a spec not
-    yet in the library, with its ``code``) when given."""
+    yet in the library, with its ``code``) when given; with ``upkeep``, the library's
+    upkeep skills (:mod:`flowrl.skills.upkeep`) join the plan."""
     specs = library.specs()
     codes = {s.name: s.code for s in library.skills}
     if proposal is not None:
@@ -61,10 +71,23 @@ def plan_skill(
     # (checkpoints and warm starts go by skill name): a plan deep in a large library would
     # otherwise carry every library skill's expert, and above 8 experts a slower routing
     number = {name: k for k, name in enumerate(dict.fromkeys(s.skill for s in steps))}
+    kept = []
+    if upkeep and len(steps) >= UPKEEP_MIN_STEPS:
+        kept = upkeep_for(library.specs(), codes, skip=[target], experts=number)
     doc = {
         "env_name": game.env_name,
         "target": target,
         "n": n,
         "steps": [{**s.to_dict(), "expert": number[s.skill]} for s in steps],
+        "upkeep": [
+            {
+                "skill": u.name,
+                "need": u.stat,
+                "below": u.below,
+                "until": u.until,
+                "expert": u.expert,
+            }
+            for u in kept
+        ],
     }
     return LibraryPlan(doc, codes, game)

@@ -127,3 +127,52 @@ def test_jit_vmap_64_envs(env_name, skill):
     assert reward.shape == done.shape == step.shape == (8, 64)
     assert np.isfinite(np.asarray(reward)).all()
     assert np.asarray(done)[5].all()  # the 6-step timeout ends every episode
+
+
+def test_upkeep_interrupts_a_step_while_a_need_is_low():
+    """A drink upkeep (marker 0.75) takes over when drink falls to 3, its expert acts and
+    its reward is paid, the plan step waits, and the step resumes once drink is back at 8;
+    every change of expert is a task switch. With upkeep off, nothing interrupts."""
+    from flowrl.envs.flow_env import FlowEnv
+    from flowrl.skills.plan_module import PlanStep, UpkeepSpec, build_plan_module, load_plan
+    from tests.conftest import CLASSIC, CLASSIC_GAME, skill_source
+
+    first = skill_source("step_marker.py")
+    drink = first.replace("MARKER = 0.25", "MARKER = 0.75")
+    module = build_plan_module(
+        [PlanStep("Wood One", first, 1, 0)],
+        CLASSIC_GAME,
+        [UpkeepSpec("Drink", drink, "drink", 3, 8, 1)],
+    )
+    plan = load_plan(module, CLASSIC_GAME)
+    assert plan.skill_names == ("Wood One", "Drink") and plan.num_experts == 2
+    env = FlowEnv(CLASSIC, plan, completion_bonus=10.0)
+    step = jax.jit(env.step)
+    key = jax.random.PRNGKey(0)
+
+    def with_drink(state: FlowState, level: int) -> FlowState:
+        game = state.env_state
+        return state.replace(
+            env_state=game.replace(player_drink=jnp.full((), level, game.player_drink.dtype))
+        )
+
+    state = with_drink(facing_tree(env, seed=5), 3)
+    assert int(env.expert_of(state)) == 0
+    _, state, reward, _, info = step(key, state, Action.NOOP.value)  # step 0 acts, drink low
+    assert float(reward) == 0.25 and bool(info["task_switch"]) and int(info["upkeep"]) == 0
+    assert int(env.expert_of(state)) == 1  # the upkeep's expert acts next
+    _, state, reward, _, info = step(key, state, Action.DO.value)  # wood, during upkeep
+    assert float(reward) == 0.75 and int(info["task"]) == 1 and not bool(info["task_switch"])
+    assert int(info["plan_step"]) == 0 and not bool(info["task_done"])  # the step waits
+    _, state, reward, _, info = step(key, with_drink(state, 8), Action.NOOP.value)
+    np.testing.assert_allclose(float(reward), 0.75 + 10.0)  # the upkeep completed
+    assert bool(info["task_switch"]) and int(info["upkeep"]) == -1
+    assert int(env.expert_of(state)) == 0
+    _, state, _, done, info = step(key, state, Action.NOOP.value)  # the step resumes: done
+    assert bool(info["task_done"]) and bool(done)
+
+    off = FlowEnv(CLASSIC, plan, completion_bonus=10.0, upkeep=False)
+    state = with_drink(facing_tree(off, seed=5), 3)
+    _, state, reward, _, info = jax.jit(off.step)(key, state, Action.NOOP.value)
+    assert int(info["upkeep"]) == -1 and not bool(info["task_switch"])
+    assert off.task_names == ("Wood One",) and env.task_names == ("Wood One", "Drink")

@@ -99,3 +99,28 @@ def test_frontier_share_falls_as_the_frontier_step_is_mastered() -> None:
     assert frontier_share(cfg, 0.0) == 0.5
     assert frontier_share(cfg, 0.4) == pytest.approx(0.3)
     assert frontier_share(cfg, 0.8) == pytest.approx(0.1) == frontier_share(cfg, 1.0)
+
+
+def test_weakest_step_is_the_one_fresh_episodes_complete_least_often() -> None:
+    from flowrl.rl.trainer import weakest_step
+
+    # a 4-step plan: episodes that ended on step 0, 1, 2, 3, or completed it (4)
+    counts = np.array([5, 1, 10, 2, 50])  # reached: 68, 63, 62, 52, 50
+    assert weakest_step(counts, min_episodes=1) == 2  # 52/62 below 62/63 and 50/52
+    assert weakest_step(counts, min_episodes=63) == 1  # only step 1 has enough arrivals
+    assert weakest_step(counts, min_episodes=100) is None
+    assert weakest_step(np.array([3, 0]), min_episodes=1) is None  # a one-step plan
+
+
+def test_states_are_saved_where_the_target_step_begins(ppo: PPO) -> None:
+    """The trainer moves the target between chunks: only arrivals at it are saved."""
+    vec = ppo.vec_env
+    _, state = vec.reset(jax.random.PRNGKey(0))
+    n = vec.num_envs
+    arrived = jnp.zeros(n, bool).at[3].set(True)
+    info = {"task_done": arrived, "plan_step": jnp.where(arrived, 1, 0)}
+    save = jax.jit(vec._save)
+    key, obs, done = jax.random.PRNGKey(1), jnp.zeros((n, ppo.obs_size)), jnp.zeros(n, bool)
+    assert int(state.target) == 1 and int(save(key, state, obs, done, info).saved) == 1
+    elsewhere = state.replace(target=jnp.asarray(2, jnp.int32))
+    assert int(save(key, elsewhere, obs, done, info).saved) == 0

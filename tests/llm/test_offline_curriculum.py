@@ -1,5 +1,6 @@
-"""The offline provider proposes toward the deepest achievements, side skills last, and
-retries a rejected skill once at most (flowrl.llm.offline_curriculum)."""
+"""The offline provider proposes toward the deepest achievements, banks the short skills
+before the long plans, and retries a rejected skill once at most
+(flowrl.llm.offline_curriculum)."""
 
 from __future__ import annotations
 
@@ -28,17 +29,27 @@ def _order(skills, rejected=()) -> list[str]:
     return order
 
 
-def test_classic_goes_for_the_diamond_before_side_skills() -> None:
+def test_classic_goes_deep_with_upkeep_and_banks_short_skills_before_dead_ends() -> None:
     order = _order(load_knowledge(CLASSIC).skills())
-    assert order[:4] == [
+    assert order[:12] == [
         "Collect Wood",
         "Place Crafting Table",
         "Make Wood Pickaxe",
         "Collect Stone",
+        "Make Stone Pickaxe",
+        "Place Furnace",
+        "Collect Coal",
+        # upkeep right before the first plans that outlast the thirst clock
+        "Collect Drink",
+        "Eat Cow",
+        "Sleep",
+        "Collect Iron",
+        "Make Iron Pickaxe",  # long, but on the way to the diamond
     ]
-    assert order.index("Collect Diamond") == order.index("Make Iron Pickaxe") + 1
-    for side in ("Collect Drink", "Eat Cow", "Collect Sapling", "Make Wood Sword"):
-        assert order.index(side) > order.index("Collect Diamond"), side
+    # long dead ends (the diamond, the iron sword) wait for every short skill
+    for short in ("Place Stone", "Collect Sapling", "Make Wood Sword", "Defeat Zombie"):
+        assert 12 <= order.index(short) < order.index("Collect Diamond"), short
+    assert order[-2:] == ["Collect Diamond", "Make Iron Sword"]
     assert len(order) == len(set(order)) == len(load_knowledge(CLASSIC).skills())
 
 

@@ -206,10 +206,11 @@ def test_fixed_policy_estimate_matches_fresh_episodes(rl_tiny_run, tmp_path):
     assert eval_lo <= hi and lo <= eval_hi  # the intervals overlap
 
 
-def test_hopeless_slot_stops_early_and_reports_the_saved_budget(rl_tiny_run, tmp_path):
+def test_hopeless_slot_adds_the_game_reward_then_stops_early(rl_tiny_run, tmp_path):
     """The train stage on a plan an untrained, frozen policy (lr 0) almost never completes:
-    after 25% of the budget its estimate is below 0.1, so it stops and the slot is rejected
-    with that reason and the frames saved. Reuses the warm-start test's compile."""
+    after 25% of the budget its estimate is below 0.1, so the game's reward is added
+    (game_reward_rescue) instead of stopping; still hopeless 25% later, it stops and the
+    slot is rejected with that reason and the frames saved."""
     from flowrl.pipeline.stages.train import train as train_stage
     from flowrl.rl.config import read_config_file
 
@@ -221,8 +222,12 @@ def test_hopeless_slot_stops_early_and_reports_the_saved_budget(rl_tiny_run, tmp
     doc = train_stage(CLASSIC, tmp_path, plan_json, rl_tiny_run["plan"], slot, None, settings)
     assert doc["status"] == "rejected" and doc["stage"] == "train"
     assert doc["reason"].startswith("stopped early: success 0.0") and "below 0.1" in doc["reason"]
-    assert 8 * 16 * 8 <= doc["frames"] < 8 * 16 * 32  # stopped after >= 25%, before the end
-    assert doc["frames_saved"] == 8 * 16 * 32 - doc["frames"]
+    budget = 8 * 16 * 32
+    assert budget // 4 <= doc["game_reward_from"] < budget // 2  # rescued after >= 25% ...
+    assert doc["game_reward_from"] + budget // 4 <= doc["frames"] < budget  # ... stopped later
+    assert doc["frames_saved"] == budget - doc["frames"]
     assert f"{doc['frames_saved']} frames of the budget saved" in doc["reason"]
     _, meta = load_checkpoint(slot / "checkpoint")
     assert meta["stopped_early"] == doc["stopped_early"] and meta["success"] is False
+    assert meta["config"]["game_reward_weight"] == 1.0
+    assert meta["game_reward_from"] == doc["game_reward_from"]

@@ -113,3 +113,37 @@ def test_atomic_write_gives_the_mode_open_would(tmp_path):
         assert kept.stat().st_mode & 0o777 == 0o604 and kept.read_text() == "new"
     finally:
         os.umask(old)
+
+
+def test_long_plans_carry_the_librarys_upkeep_skills():
+    """A plan of 7+ steps gets one upkeep skill per need the library can restore (not its
+    own target), numbered after the steps' experts; a short plan or upkeep=False none."""
+    from flowrl.envs.games import get_game
+    from flowrl.skills.library import kb_library
+    from flowrl.skills.planner import plan_skill
+
+    env = get_game("Craftax-Classic-Symbolic-v1")
+    names = [
+        "Collect Wood",
+        "Place Crafting Table",
+        "Make Wood Pickaxe",
+        "Collect Stone",
+        "Make Stone Pickaxe",
+        "Collect Iron",
+    ]
+    lib = kb_library(env, [*names, "Collect Drink", "Sleep"])
+    planned = plan_skill(env, lib, "Collect Iron")
+    assert len(planned.doc["steps"]) == 7  # wood, table, pickaxe, stone, table, pickaxe, iron
+    assert planned.doc["upkeep"] == [
+        {"skill": "Collect Drink", "need": "drink", "below": 3, "until": 8, "expert": 6},
+        {"skill": "Sleep", "need": "energy", "below": 2, "until": 9, "expert": 7},
+    ]
+    assert "UPKEEP = (('Collect Drink', 'drink', 3, 8), ('Sleep', 'energy', 2, 9))" in (
+        planned.module_source()
+    )
+    assert plan_skill(env, lib, "Make Stone Pickaxe").doc["upkeep"] == []  # 6 steps
+    assert plan_skill(env, lib, "Collect Iron", upkeep=False).doc["upkeep"] == []
+    no_drink = kb_library(env, [*names, "Collect Drink"])
+    assert [u["skill"] for u in plan_skill(env, no_drink, "Collect Iron").doc["upkeep"]] == [
+        "Collect Drink"
+    ]

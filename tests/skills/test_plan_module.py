@@ -117,3 +117,31 @@ def test_a_plan_edited_on_disk_to_hold_a_big_integer_is_refused_at_load(tmp_path
         with pytest.raises(SkillCodeError, match=r"number literal up to 64|nested powers"):
             load_plan_file(path, CLASSIC)
         path.write_text(build_plan_module([PlanStep("A", WOOD, 1, 0)], CLASSIC))
+
+
+def test_upkeep_rows_follow_the_steps_and_are_checked():
+    from flowrl.skills.plan_module import UpkeepSpec
+
+    source = WOOD
+    module = build_plan_module(
+        [PlanStep("Wood", source, 2, 0)],
+        CLASSIC,
+        [
+            UpkeepSpec("Drink", source, "drink", 3, 8, 1),
+            UpkeepSpec("Food", source, "food", 3, 7, 2),
+        ],
+    )
+    plan = load_plan(module, CLASSIC)
+    assert plan.names == ("Wood",) and plan.counts == (2,) and plan.num_tasks == 1
+    assert [(u.name, u.stat, u.below, u.until, u.expert) for u in plan.upkeep] == [
+        ("Drink", 2, 3, 8, 1),
+        ("Food", 1, 3, 7, 2),
+    ]
+    assert plan.skill_experts == (0, 1, 2) and plan.num_experts == 3
+    for bad in (
+        module.replace("'drink', 3, 8", "'mana', 3, 8"),  # not a need upkeep restores
+        module.replace("'drink', 3, 8", "'drink', 8, 3"),  # below >= until
+        module.replace("NUM_TASKS = 1", "NUM_TASKS = 2"),  # rows and modules disagree
+    ):
+        with pytest.raises(SkillCodeError, match="UPKEEP must hold"):
+            load_plan(bad, CLASSIC)

@@ -55,7 +55,7 @@ def rollout_text(checkpoint: Path, steps: int = 300, seed: int = 0) -> str:
 
         def body(carry: Any, t: jax.Array) -> Any:
             obs, state = carry
-            expert = env.expert_index(state.plan_step)[None]
+            expert = env.expert_of(state)[None]
             logits = network.apply(params, obs[None], expert, method="policy")
             act_key, env_key = jax.random.split(jax.random.fold_in(key, t))
             action = jax.random.categorical(act_key, logits[0])

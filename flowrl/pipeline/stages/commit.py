@@ -63,7 +63,8 @@ def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict
         "verdict": verdict,  # which number ruled acceptance, and why (flowrl.pipeline.verdict)
     }
     lib.add_skill(SkillSpec.from_dict(spec), slot.validated.read_text(), i, metrics=metrics)
-    for step in read_json(slot.plan).get("steps", []):
+    planned = read_json(slot.plan)
+    for step in [*planned.get("steps", []), *planned.get("upkeep", [])]:
         other = step["skill"]
         if other != name and other in lib:
             lib.get(other).metrics["checkpoint"] = checkpoint  # trained further here

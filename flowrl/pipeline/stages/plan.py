@@ -98,7 +98,7 @@ def plan(
         write_text_atomic(module, f"# no plan: {doc['reason']}\n")
         return doc
     warm = {}
-    for name in dict.fromkeys(s["skill"] for s in doc["steps"]):
+    for name in dict.fromkeys(s["skill"] for s in [*doc["steps"], *doc["upkeep"]]):
         if name in lib and lib.get(name).metrics.get("checkpoint"):
             warm[name] = lib.get(name).metrics["checkpoint"]
     tree = Path(tree) if tree is not None else Path(out).resolve().parent.parent

@@ -100,6 +100,8 @@ def train(
         "step_completion": result.step_completion,
         # how the window's failed fresh episodes ended, by plan step: starved, killed, out of time
         "failures": result.failures,
+        # frames after which the game's reward was added to a hopeless run (or null)
+        "game_reward_from": result.game_reward_from,
         "frontier_step": result.frontier_step,
         "extended_frames": result.extended_frames,
         "init": str(init) if init else None,
