@@ -182,7 +182,9 @@ class FlowEnv:
         features = self.features(env_state)
         args = skill_arguments(state.features, features)
         in_upkeep = state.upkeep >= 0
-        task = jnp.where(in_upkeep, self.num_tasks + state.upkeep, state.plan_step)
+        # past a completed plan (evaluation plays on) the last step, not the first upkeep
+        last = jnp.minimum(state.plan_step, self.num_tasks - 1)
+        task = jnp.where(in_upkeep, self.num_tasks + state.upkeep, last)
         finished, task_reward = self._evaluate_task(task, args)
         task_done = finished & ~in_upkeep  # the plan step completed
         upkeep_done = finished & in_upkeep

@@ -76,7 +76,8 @@ def collect_evidence(
             act_key, env_key = jax.random.split(jax.random.fold_in(key, t))
             action = jax.random.categorical(act_key, logits[0])
             obs2, state2, _, done, info = env.step(env_key, state, action)
-            active = live & jnp.any(state.plan_step == targets)
+            # an upkeep skill acting while the step waits is not the step's evidence
+            active = live & (state.upkeep < 0) & jnp.any(state.plan_step == targets)
             delta = flat(state2.env_state.inventory) - flat(state.env_state.inventory)
             new = state2.env_state.achievements & ~state.env_state.achievements
             a = active.astype(jnp.int32)

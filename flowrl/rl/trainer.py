@@ -109,6 +109,7 @@ class TrainResult:
     wall_s: float
     compile_s: float
     warm_started: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)  # every skill with an expert here
     success_policy: str = SUCCESS_POLICY
     warm_started_optimizer: list[str] = field(default_factory=list)
     step_completion: list[float | None] = field(default_factory=list)
@@ -208,7 +209,10 @@ def plan_env(vec: Any) -> FlowEnv:
 
 
 def start(plan: Plan, game: GameSpec, config: TrainConfig, init: str | Path | None = None) -> Start:
-    """The env, network and optimiser of a run; experts of ``init`` loaded by skill name."""
+    """The env, network and optimiser of a run; experts of ``init`` loaded by skill name.
+    With ``upkeep`` off the plan's upkeep skills get no expert (and are not trained)."""
+    if not config.upkeep and plan.upkeep:
+        plan = dataclasses.replace(plan, upkeep=())
     skills = skill_experts(plan.skill_names, plan.skill_experts)
     old_params, old_meta = load_checkpoint(init) if init is not None else (None, {})
     frontier = frontier_step(plan, set(old_meta.get("skills", {}))) if init is not None else 0
@@ -238,14 +242,13 @@ def with_game_reward(
     begin: Start, runner: RunnerState, config: TrainConfig, game: GameSpec
 ) -> tuple[Start, RunnerState, TrainConfig]:
     """The run's env rebuilt with the game's reward at ``game_reward_rescue`` (one more
-    compile); the parameters, optimiser state and update count go on, the envs start
-    fresh worlds."""
+    compile). The runner goes on as it is (the reward weight is not part of the env state):
+    parameters, optimiser state, update count, and the running episodes, so the success
+    estimate counts every episode it started (restarting them would drop the long ones)."""
     config = config.replace(game_reward_weight=config.game_reward_rescue)
     vec = make_flow_vec_env(config, game, begin.plan, begin.frontier)
     ppo = PPO(config, vec, begin.ppo.network)
-    fresh = ppo.init(runner.key, runner.params)
-    runner = fresh.replace(opt_state=runner.opt_state, update=runner.update)
-    return dataclasses.replace(begin, ppo=ppo, runner=runner), runner, config
+    return dataclasses.replace(begin, ppo=ppo), runner, config
 
 
 @dataclass
@@ -427,6 +430,8 @@ class Run:
         if cfg.game_reward_rescue <= 0 or cfg.game_reward_weight > 0:
             return False
         if self.frames >= self.budget_frames:
+            return False
+        if not self.rate < self.monitor.early_stop_below:  # a plateau, not hopeless
             return False
         message = (
             f"{self.monitor.stop_reason}: adding the game's reward (weight "
@@ -699,6 +704,7 @@ def train(
         wall_s=time.perf_counter() - run.started,
         compile_s=run.compile_s,
         warm_started=begin.warm,
+        skills=list(begin.skills),
         warm_started_optimizer=begin.warm_opt,
         step_completion=run.step_completion(),
         failures=run.failures(),

@@ -170,6 +170,9 @@ def test_upkeep_interrupts_a_step_while_a_need_is_low():
     assert int(env.expert_of(state)) == 0
     _, state, _, done, info = step(key, state, Action.NOOP.value)  # the step resumes: done
     assert bool(info["task_done"]) and bool(done)
+    # playing on past the completed plan (evaluation) evaluates the last step, not an upkeep
+    _, _, _, _, info = step(key, with_drink(state, 3), Action.NOOP.value)
+    assert int(info["task"]) == 0 and int(info["upkeep"]) == -1
 
     off = FlowEnv(CLASSIC, plan, completion_bonus=10.0, upkeep=False)
     state = with_drink(facing_tree(off, seed=5), 3)

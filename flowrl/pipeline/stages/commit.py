@@ -64,9 +64,10 @@ def commit_slot(lib: Any, slot: SlotPaths, accepted_now: dict[str, int]) -> dict
     }
     lib.add_skill(SkillSpec.from_dict(spec), slot.validated.read_text(), i, metrics=metrics)
     planned = read_json(slot.plan)
+    held = trained.get("skills")  # None: a train.json from before it was recorded
     for step in [*planned.get("steps", []), *planned.get("upkeep", [])]:
         other = step["skill"]
-        if other != name and other in lib:
+        if other != name and other in lib and (held is None or other in held):
             lib.get(other).metrics["checkpoint"] = checkpoint  # trained further here
     _apply_analysis(lib, name, slot, i)
     accepted_now[name] = i

@@ -95,6 +95,7 @@ def train(
         "wall_s": round(result.wall_s, 2),
         "compile_s": round(result.compile_s, 2),
         "warm_started": result.warm_started,
+        "skills": result.skills,  # every skill this checkpoint holds an expert of
         # fresh episodes that completed each plan step (forgetting shows here), frontier
         # starts' step (0: none) and frames past the budget for a run still rising
         "step_completion": result.step_completion,
