@@ -280,6 +280,9 @@ class Run:
     # the game's reward was added (game_reward_rescue) at this many frames; rescue_due: the
     # chunk loop has yet to switch the env
     game_reward_from: int | None = None
+    rescue_rate: float = math.nan  # the estimate when the game's reward was added
+    best_since_rescue: float = math.nan  # the highest estimate read after it
+    rescue_going_on: bool = False  # said once: a rescued run improves, so it goes on
     rescue_due: bool = False
     extended_chunks: int = 0
 
@@ -429,6 +432,8 @@ class Run:
         spent there is nothing left to learn it with, so the run stops."""
         if cfg.game_reward_rescue <= 0 or cfg.game_reward_weight > 0:
             return False
+        if self.game_reward_from is not None:  # once per run
+            return False
         if self.frames >= self.budget_frames:
             return False
         if not self.rate < self.monitor.early_stop_below:  # a plateau, not hopeless
@@ -442,17 +447,45 @@ class Run:
         self.monitor.stop_reason = None
         self.monitor.early_stop_after = self.frames / self.budget_frames + cfg.early_stop_after
         self.game_reward_from = self.frames
+        self.rescue_rate = self.rate
         self.rescue_due = True
+        return True
+
+    def _rescued_and_improving(self) -> bool:
+        """A rescued run, hopeless again at the re-armed check, goes on while its best estimate
+        stands ``early_stop_below / 2`` or more above where the rescue found it: the game's
+        reward needs longer than one early-stop window (depth run: Eat Cow rescued at 0.52M
+        frames read 0.06 at 1.05M; with the game's reward from the start it reaches 0.72 at
+        2M). A run that did not move stops as before."""
+        if self.game_reward_from is None or math.isnan(self.rescue_rate):
+            return False
+        if not self.rate < self.monitor.early_stop_below:  # a plateau stop is not ours
+            return False
+        gain = self.best_since_rescue - self.rescue_rate
+        if not gain >= self.monitor.early_stop_below / 2:
+            return False
+        if not self.rescue_going_on:
+            message = (
+                f"{self.monitor.stop_reason}, but success rose {gain:.2f} since the game's "
+                "reward was added: going on to the end of the budget"
+            )
+            log.info("%s", message)
+            print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+            self.rescue_going_on = True
+        self.monitor.stop_reason = None
         return True
 
     def should_stop(self, chunk: int) -> bool:
         """The threshold is reached, or the monitor stops a hopeless run."""
         cfg = self.config
+        if self.game_reward_from is not None and not math.isnan(self.rate):
+            seen = self.best_since_rescue
+            self.best_since_rescue = self.rate if math.isnan(seen) else max(seen, self.rate)
         if reached(self.rate, cfg.success_threshold):
             log.info("success rate %.3f reached %.2f", self.rate, cfg.success_threshold)
             return True
         if self.monitor.should_stop_early(chunk, self.frames, self.rate):
-            if self._rescue(cfg):
+            if self._rescue(cfg) or self._rescued_and_improving():
                 return False
             message = f"stopped early: {self.monitor.stop_reason}"
             saved = self.budget_frames - self.frames

@@ -59,3 +59,28 @@ def test_early_stop_patience_and_off_switch():
     off = RunMonitor(threshold=0.8, budget_frames=1000, early_stop_below=0.0)
     off.observe(0, 8, 900, est(0.0), 0.0, 0)
     assert not off.should_stop_early(0, 900, 0.0)
+
+
+def test_a_rescued_run_goes_on_only_while_it_improves():
+    """Hopeless at 25%: the game's reward is added (no stop). Hopeless again at the re-armed
+    check: a run whose estimate rose >= early_stop_below / 2 since the rescue goes on; one
+    that did not move stops; a plateau (above early_stop_below) is never rescued."""
+    from flowrl.rl.config import TrainConfig
+    from flowrl.rl.trainer import Run
+
+    def run_at(frames: int, rate: float, run: Run | None = None) -> tuple[Run, bool]:
+        run = run or Run(TrainConfig(), num_experts=1, age_bins=4, budget_frames=1000)
+        run.frames, run.rate = frames, rate
+        return run, run.should_stop(frames // 100)
+
+    rising, stop = run_at(300, 0.0)
+    assert not stop and rising.game_reward_from == 300 and rising.rescue_due
+    assert rising.monitor.stop_reason is None
+    for frames, rate in ((400, 0.03), (560, 0.06), (800, 0.04)):  # 0.06 - 0.0 >= 0.05
+        assert not run_at(frames, rate, rising)[1], (frames, rate)
+    flat, _ = run_at(300, 0.01)
+    assert not run_at(400, 0.03, flat)[1]  # not yet re-armed (300 + 25% of 1000)
+    flat, stop = run_at(560, 0.04, flat)  # rose only 0.03: stops
+    assert stop and "below 0.1" in str(flat.monitor.stop_reason)
+    at_end, stop = run_at(1000, 0.0)  # no budget left to learn the game's reward with
+    assert stop and at_end.game_reward_from is None
