@@ -90,7 +90,8 @@ class FlowEnv:
         completion_bonus: reward added on the step a plan step completes.
         max_episode_steps: episode timeout (None keeps the game's own limit).
         game_reward_weight: weight of the game's own reward (each newly unlocked
-            achievement, 0.1 x the change of health) added to every step's skill reward.
+            achievement, 0.1 x the change of health) added to the skill reward.
+        game_reward_experts: the experts whose tasks get that reward (None: every task).
         upkeep: run the plan's upkeep skills when a need falls low (False: never).
     """
 
@@ -103,6 +104,7 @@ class FlowEnv:
         max_episode_steps: int | None = None,
         game_reward_weight: float = 0.0,
         upkeep: bool = True,
+        game_reward_experts: Sequence[int] | None = None,
     ) -> None:
         game_env = GameEnv(as_game(game), max_episode_steps)
         self.game_reward_weight = float(game_reward_weight)
@@ -117,6 +119,10 @@ class FlowEnv:
         self.experts = jnp.asarray(
             (*plan.experts, plan.experts[-1], *(u.expert for u in self.upkeep)), jnp.int32
         )
+        # per task (steps, then upkeep): 1 where the game's reward is paid
+        task_experts = (*plan.experts, *(u.expert for u in self.upkeep))
+        paid = set(task_experts if game_reward_experts is None else game_reward_experts)
+        self.game_reward_mask = jnp.asarray([e in paid for e in task_experts], jnp.float32)
 
     # --- API ------------------------------------------------------------------
     @property
@@ -197,7 +203,8 @@ class FlowEnv:
         upkeep = jnp.where(in_upkeep | begin, upkeep, -1).astype(jnp.int32)
         reward = task_reward + self.completion_bonus * finished.astype(jnp.float32)
         if self.game_reward_weight:
-            reward = reward + self.game_reward_weight * jnp.asarray(game_reward, jnp.float32)
+            weight = self.game_reward_weight * self.game_reward_mask[task]
+            reward = reward + weight * jnp.asarray(game_reward, jnp.float32)
         done = jnp.logical_or(game_over, plan_complete)
         episode_return = state.episode_return + reward
         episode_length = state.episode_length + 1

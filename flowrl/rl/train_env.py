@@ -43,8 +43,14 @@ def success_horizon(config: TrainConfig, episode_limit: int | None, plan_steps: 
     return int(horizon)
 
 
-def make_flow_env(config: TrainConfig, game: GameSpec, plan: Any) -> FlowEnv:
-    """The single flow env of ``plan`` with the trainer's feature and episode settings."""
+def make_flow_env(
+    config: TrainConfig,
+    game: GameSpec,
+    plan: Any,
+    game_reward_experts: tuple[int, ...] | None = None,
+) -> FlowEnv:
+    """The single flow env of ``plan`` with the trainer's feature and episode settings
+    (the game's reward, when weighted, paid to ``game_reward_experts``' tasks; None: all)."""
     return FlowEnv(
         game,
         plan,
@@ -53,6 +59,7 @@ def make_flow_env(config: TrainConfig, game: GameSpec, plan: Any) -> FlowEnv:
         max_episode_steps=config.max_episode_steps,
         game_reward_weight=config.game_reward_weight,
         upkeep=config.upkeep,
+        game_reward_experts=game_reward_experts,
     )
 
 
@@ -67,12 +74,17 @@ def frontier_step(plan: Any, learned: set[str] | frozenset[str] = frozenset()) -
 
 
 def make_flow_vec_env(
-    config: TrainConfig, game: GameSpec, plan: Any, frontier: int = 0
+    config: TrainConfig,
+    game: GameSpec,
+    plan: Any,
+    frontier: int = 0,
+    game_reward_experts: tuple[int, ...] | None = None,
 ) -> VecEnv | FrontierVecEnv:
     """The batched flow env a training run of ``plan`` uses; with ``frontier`` >= 1 and
     ``config.frontier_share`` > 0, finished episodes may restart at that plan step."""
     check_step_outputs(plan, game)  # a step broken at its own count, named
-    vec = VecEnv(make_flow_env(config, game, plan), config.num_envs, reset_config(config))
+    flow = make_flow_env(config, game, plan, game_reward_experts)
+    vec = VecEnv(flow, config.num_envs, reset_config(config))
     if frontier < 1 or config.frontier_share <= 0:
         return vec
     return FrontierVecEnv(vec, frontier, config.frontier_size, config.frontier_share)

@@ -241,12 +241,14 @@ def start(plan: Plan, game: GameSpec, config: TrainConfig, init: str | Path | No
 def with_game_reward(
     begin: Start, runner: RunnerState, config: TrainConfig, game: GameSpec
 ) -> tuple[Start, RunnerState, TrainConfig]:
-    """The run's env rebuilt with the game's reward at ``game_reward_rescue`` (one more
-    compile). The runner goes on as it is (the reward weight is not part of the env state):
+    """The run's env rebuilt with the game's reward at ``game_reward_rescue``, paid to the
+    expert being learned (the plan's last step's) only: experts learned before keep their
+    own reward. One more compile. The runner goes on as it is (the reward weight is not part of the env state):
     parameters, optimiser state, update count, and the running episodes, so the success
     estimate counts every episode it started (restarting them would drop the long ones)."""
     config = config.replace(game_reward_weight=config.game_reward_rescue)
-    vec = make_flow_vec_env(config, game, begin.plan, begin.frontier)
+    target = (begin.plan.experts[-1],)
+    vec = make_flow_vec_env(config, game, begin.plan, begin.frontier, target)
     ppo = PPO(config, vec, begin.ppo.network)
     return dataclasses.replace(begin, ppo=ppo), runner, config
 
@@ -600,6 +602,12 @@ def checkpoint_metadata(
         "failures": run.failures(),
         # frames after which the game's reward was added (game_reward_rescue), or None
         "game_reward_from": run.game_reward_from,
+        # the experts it was paid to (the one being learned), or None for every task
+        "game_reward_experts": (
+            sorted({plan.skill_experts[i] for i, w in enumerate(ppo.flow.game_reward_mask) if w})
+            if config.game_reward_weight
+            else None
+        ),
         "success_horizon": ppo.horizon,
         "success_policy": SUCCESS_POLICY,
         "success_threshold": config.success_threshold,

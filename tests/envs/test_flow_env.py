@@ -69,6 +69,25 @@ def test_plan_completion_ends_episode(classic_marker_env, classic_marker_step):
     np.testing.assert_allclose(float(info["episode_return"]), 20.75)
 
 
+def test_game_reward_goes_only_to_the_chosen_experts(classic_marker_env):
+    """The rescue's env pays the game's reward to the expert being learned only: collecting
+    the first wood (an achievement: game reward 1) on step 0 pays expert 0 nothing extra."""
+    from flowrl.envs.flow_env import FlowEnv
+    from tests.conftest import CLASSIC
+
+    plan = classic_marker_env.plan
+    env = FlowEnv(CLASSIC, plan, completion_bonus=10.0, game_reward_weight=1.0,
+                  game_reward_experts=(1,))  # fmt: skip
+    assert env.game_reward_mask.tolist() == [0.0, 1.0]
+    _, _, reward, _, info = jax.jit(env.step)(
+        jax.random.PRNGKey(0), facing_tree(env, seed=4), Action.DO.value
+    )
+    assert float(info["game_reward"]) > 0 and bool(info["task_done"])
+    np.testing.assert_allclose(float(reward), 0.25 + 10.0)  # no game reward on step 0
+    every = FlowEnv(CLASSIC, plan, game_reward_weight=1.0)
+    assert every.game_reward_mask.tolist() == [1.0, 1.0]
+
+
 def test_expert_routing_follows_plan(classic_marker_env):
     env = classic_marker_env
     assert env.plan.experts == (0, 1)

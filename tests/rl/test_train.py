@@ -231,3 +231,4 @@ def test_hopeless_slot_adds_the_game_reward_then_stops_early(rl_tiny_run, tmp_pa
     assert meta["stopped_early"] == doc["stopped_early"] and meta["success"] is False
     assert meta["config"]["game_reward_weight"] == 1.0
     assert meta["game_reward_from"] == doc["game_reward_from"]
+    assert meta["game_reward_experts"] == [1]  # the plan's last step's expert only
