@@ -1,11 +1,11 @@
 """How deep does an offline run get on this machine? Runs ``flowrl demo --preset depth``
 (``config/presets/depth.yaml``: Classic, the offline provider, the CPU trainer profile,
-14 slots of at most 2M frames) and prints the per-slot table: skill, plan length, frames,
+18 slots of at most 2M frames) and prints the per-slot table: skill, plan length, frames,
 training success with its interval, fresh-episode success (sampled, with interval; greedy),
 the slot's wall time and when its commit landed after the tree began. ``--tree`` only
 summarises an existing tree. Writes JSON (rows and the machine).
 
-    python benchmarks/depth_run.py                         # the full run (about an hour)
+    python benchmarks/depth_run.py                         # the full run (about 90 minutes)
     python benchmarks/depth_run.py --tree results/Craftax-Classic-Symbolic-v1/offline-depth
 """
 

@@ -4,7 +4,7 @@
 offline provider (no network, no key) proposes Craftax-Classic skills from the knowledge
 base, PPO trains each on CPU with a tiny budget, and the report lands in
 ``results/<env>/offline/report/``. ``--preset depth`` (``config/presets/depth.yaml``) grows
-a deep tree with the CPU trainer profile (about an hour on 2 cores) in
+a deep tree with the CPU trainer profile (about 90 minutes on 2 cores) in
 ``results/<env>/offline-depth/``.
 """
 
@@ -23,7 +23,7 @@ PRESETS = {
 }
 EXPECT = {
     "quick": "Expect roughly 2-4 minutes per slot on 2 cores (JAX compiles each training process).",
-    "depth": "Expect about an hour on 2 cores (docs/training.md, 'Depth on 2 CPU cores').",
+    "depth": "Expect about 90 minutes on 2 cores (docs/training.md, 'Depth on 2 CPU cores').",
 }
 
 
