@@ -115,13 +115,16 @@ class FlowEnv:
         self.env = game_env.env
         self.default_params = game_env.params
         self.upkeep = tuple(getattr(plan, "upkeep", ())) if upkeep else ()
-        # expert of each task: the steps, the last step again (a completed plan), upkeep
-        self.experts = jnp.asarray(
-            (*plan.experts, plan.experts[-1], *(u.expert for u in self.upkeep)), jnp.int32
-        )
-        # per task (steps, then upkeep): 1 where the game's reward is paid
+        # expert of each task (steps, then upkeep); acting, a completed plan keeps the last
+        # step's, so the acting table has that one again between the two
         task_experts = (*plan.experts, *(u.expert for u in self.upkeep))
+        n = len(plan.experts)
+        self.experts = jnp.asarray(
+            (*task_experts[:n], plan.experts[-1], *task_experts[n:]), jnp.int32
+        )
         paid = set(task_experts if game_reward_experts is None else game_reward_experts)
+        # the experts paid the game's reward (when weighted), and per task 1 where it is paid
+        self.game_reward_experts = tuple(sorted(paid & set(task_experts)))
         self.game_reward_mask = jnp.asarray([e in paid for e in task_experts], jnp.float32)
 
     # --- API ------------------------------------------------------------------

@@ -387,7 +387,7 @@ class Run:
             return []
         counts = np.sum(self.step_counts[-self.config.success_window :], axis=0)
         total = counts.sum()
-        reached = counts[::-1].cumsum()[::-1]  # episodes that ended at step >= j
+        reached = _reached(counts)
         return [float(reached[k + 1] / total) if total else None for k in range(len(counts) - 1)]
 
     def failures(self) -> dict[str, Any]:
@@ -497,12 +497,17 @@ class Run:
         return False
 
 
+def _reached(final_step_counts: np.ndarray) -> np.ndarray:
+    """Episodes that got to step ``>= j``, from those that ended on each step ``j``."""
+    return final_step_counts[::-1].cumsum()[::-1]
+
+
 def weakest_step(final_step_counts: np.ndarray, min_episodes: int) -> int | None:
     """The plan step ``k >= 1`` that fresh episodes reaching it complete least often
     (``final_step_counts[j]``: episodes that ended on step ``j``, ``j = num_tasks`` for a
     completed plan), among steps reached by at least ``min_episodes``; None if none is."""
     counts = np.asarray(final_step_counts, np.int64)
-    reached = counts[::-1].cumsum()[::-1]  # episodes that got to step >= j
+    reached = _reached(counts)
     best: tuple[float, int] | None = None
     for k in range(1, len(counts) - 1):
         if reached[k] >= max(1, min_episodes):
@@ -604,9 +609,7 @@ def checkpoint_metadata(
         "game_reward_from": run.game_reward_from,
         # the experts it was paid to (the one being learned), or None for every task
         "game_reward_experts": (
-            sorted({plan.skill_experts[i] for i, w in enumerate(ppo.flow.game_reward_mask) if w})
-            if config.game_reward_weight
-            else None
+            list(ppo.flow.game_reward_experts) if config.game_reward_weight else None
         ),
         "success_horizon": ppo.horizon,
         "success_policy": SUCCESS_POLICY,
