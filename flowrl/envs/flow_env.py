@@ -92,6 +92,8 @@ class FlowEnv:
         game_reward_weight: weight of the game's own reward (each newly unlocked
             achievement, 0.1 x the change of health) added to the skill reward.
         game_reward_experts: the experts whose tasks get that reward (None: every task).
+        death_penalty: subtracted from the acting task's reward on the step the player
+            dies (health at 0, lava included), so every skill has a reason to stay alive.
         upkeep: run the plan's upkeep skills when a need falls low (False: never).
     """
 
@@ -105,6 +107,7 @@ class FlowEnv:
         game_reward_weight: float = 0.0,
         upkeep: bool = True,
         game_reward_experts: Sequence[int] | None = None,
+        death_penalty: float = 0.0,
     ) -> None:
         game_env = GameEnv(as_game(game), max_episode_steps)
         self.game_reward_weight = float(game_reward_weight)
@@ -112,6 +115,7 @@ class FlowEnv:
         self.plan = plan
         self.closest_k = closest_k
         self.completion_bonus = float(completion_bonus)
+        self.death_penalty = float(death_penalty)
         self.env = game_env.env
         self.default_params = game_env.params
         self.upkeep = tuple(getattr(plan, "upkeep", ())) if upkeep else ()
@@ -208,6 +212,10 @@ class FlowEnv:
         if self.game_reward_weight:
             weight = self.game_reward_weight * self.game_reward_mask[task]
             reward = reward + weight * jnp.asarray(game_reward, jnp.float32)
+        # the player's death (not the time limit); lava sets health to 0 too
+        died = jnp.asarray(game_over, bool) & (features.player_intrinsics[0] <= 0)
+        if self.death_penalty:
+            reward = reward - self.death_penalty * died.astype(jnp.float32)
         done = jnp.logical_or(game_over, plan_complete)
         episode_return = state.episode_return + reward
         episode_length = state.episode_length + 1
@@ -223,8 +231,7 @@ class FlowEnv:
             "plan_complete": plan_complete,
             "game_reward": jnp.asarray(game_reward, jnp.float32),
             "game_over": jnp.asarray(game_over, bool),
-            # the episode ended by the player's death (not the time limit)
-            "died": jnp.asarray(game_over, bool) & (features.player_intrinsics[0] <= 0),
+            "died": died,
             # food, drink or energy is empty: health drains (about 1 per 16 steps)
             "starving": (features.player_intrinsics[1:4] <= 0).any(),
             "achievements": features.achievements,

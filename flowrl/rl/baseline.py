@@ -73,6 +73,7 @@ def baseline_config(config: TrainConfig, frames: int, seed: int) -> TrainConfig:
         early_stop_below=0.0,
         early_stop_patience=0,
         completion_bonus=0.0,
+        death_penalty=0.0,  # plain PPO sees the game's reward only
         game_reward_weight=0.0,  # its plan's reward is the game's already
     )
 

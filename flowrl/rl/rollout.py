@@ -46,6 +46,7 @@ def load_policy(checkpoint: str | Path, max_episode_steps: int | None = None):
         plan,
         closest_k=cfg.get("closest_k", 5),
         completion_bonus=cfg.get("completion_bonus", 1.0),
+        death_penalty=cfg.get("death_penalty", 0.0),  # older checkpoints trained without
         game_reward_weight=cfg.get("game_reward_weight", 0.0),
         upkeep=cfg.get("upkeep", True),
         max_episode_steps=max_episode_steps or cfg.get("max_episode_steps"),

@@ -56,6 +56,7 @@ def make_flow_env(
         plan,
         closest_k=config.closest_k,
         completion_bonus=config.completion_bonus,
+        death_penalty=config.death_penalty,
         max_episode_steps=config.max_episode_steps,
         game_reward_weight=config.game_reward_weight,
         upkeep=config.upkeep,

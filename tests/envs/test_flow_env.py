@@ -88,6 +88,31 @@ def test_game_reward_goes_only_to_the_chosen_experts(classic_marker_env):
     assert every.game_reward_mask.tolist() == [1.0, 1.0]
 
 
+def test_dying_costs_the_acting_skill_the_death_penalty(classic_marker_env):
+    """Walking into lava (health set to 0) ends the episode as a death and takes the
+    penalty from the acting step's reward; the same step without it pays the marker."""
+    from flowrl.envs.flow_env import FlowEnv
+    from tests.conftest import CLASSIC
+
+    env = FlowEnv(CLASSIC, classic_marker_env.plan, death_penalty=2.0)
+    _, state = env.reset(jax.random.PRNGKey(5))
+    game = state.env_state
+    r, c = (int(x) for x in game.player_position)
+    lava = env.init_state(
+        game.replace(
+            map=game.map.at[r, c + 1].set(BlockType.LAVA.value),
+            mob_map=game.mob_map.at[r, c + 1].set(False),
+        )
+    )
+    step = jax.jit(env.step)
+    _, _, reward, done, info = step(jax.random.PRNGKey(0), lava, Action.RIGHT.value)
+    assert bool(done) and bool(info["died"]) and not bool(info["plan_complete"])
+    np.testing.assert_allclose(float(reward), 0.25 - 2.0, atol=0.2)  # marker, penalty, health
+    _, _, reward, done, info = step(jax.random.PRNGKey(0), lava, Action.NOOP.value)
+    assert not bool(done) and not bool(info["died"])
+    np.testing.assert_allclose(float(reward), 0.25)
+
+
 def test_expert_routing_follows_plan(classic_marker_env):
     env = classic_marker_env
     assert env.plan.experts == (0, 1)
