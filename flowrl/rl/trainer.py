@@ -287,6 +287,9 @@ class Run:
     rescue_going_on: bool = False  # said once: a rescued run improves, so it goes on
     rescue_due: bool = False
     extended_chunks: int = 0
+    # each chunk's success estimate and its interval's lower end (NaN before one exists)
+    estimates: list[tuple[float, float]] = field(default_factory=list)
+    rising_noted: bool = False  # said once: a run below the early-stop bar rises, so it goes on
 
     def __post_init__(self) -> None:
         cfg = self.config
@@ -346,6 +349,7 @@ class Run:
         self.rows.extend(new_rows)
         self.estimate = self.tracker.estimate()
         self.rate = self.estimate[0]
+        self.estimates.append((float(self.estimate[0]), float(self.estimate[1])))
         self._keep_best(chunk, runner)
         return {"rows": new_rows, "sps": sps}
 
@@ -428,6 +432,34 @@ class Run:
             print(f"flowrl train: {message}", file=sys.stderr, flush=True)
         return True
 
+    def _rising_from_below(self, cfg: TrainConfig) -> bool:
+        """Below the early-stop bar but on its way, so neither stopped nor rescued: the
+        estimate is at least half the bar and its interval's lower end lies above the
+        estimate of ``extend_patience`` chunks ago. The early stop is for runs that show
+        nothing; the game's reward lures a learning expert to side achievements and fights
+        (depth runs: Collect Iron rising from 0.03 to 0.065 at the check was rescued, and
+        62% of its fresh episodes then died on the iron step; unrescued retries of the same
+        expert climbed to 0.69-0.72). The check is re-armed ``early_stop_after`` later."""
+        k = cfg.extend_patience
+        if len(self.estimates) <= k:
+            return False
+        rate, low = self.estimates[-1]
+        before = self.estimates[-1 - k][0]
+        below = self.monitor.early_stop_below
+        if not (below / 2 <= rate < below and low > before):  # NaN reads as not rising
+            return False
+        if not self.rising_noted:
+            message = (
+                f"{self.monitor.stop_reason}, but rising (its lower bound {low:.3f} is above "
+                f"{before:.3f}, {k} chunks ago): going on, checked again later"
+            )
+            log.info("%s", message)
+            print(f"flowrl train: {message}", file=sys.stderr, flush=True)
+            self.rising_noted = True
+        self.monitor.stop_reason = None
+        self.monitor.early_stop_after = self.frames / self.budget_frames + cfg.early_stop_after
+        return True
+
     def _rescue(self, cfg: TrainConfig) -> bool:
         """A hopeless run on its own reward adds the game's (once) instead of stopping; the
         early stop is re-armed ``early_stop_after`` of the budget later. With the budget
@@ -487,7 +519,7 @@ class Run:
             log.info("success rate %.3f reached %.2f", self.rate, cfg.success_threshold)
             return True
         if self.monitor.should_stop_early(chunk, self.frames, self.rate):
-            if self._rescue(cfg) or self._rescued_and_improving():
+            if self._rising_from_below(cfg) or self._rescue(cfg) or self._rescued_and_improving():
                 return False
             message = f"stopped early: {self.monitor.stop_reason}"
             saved = self.budget_frames - self.frames

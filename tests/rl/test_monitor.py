@@ -84,3 +84,32 @@ def test_a_rescued_run_goes_on_only_while_it_improves():
     assert stop and "below 0.1" in str(flat.monitor.stop_reason)
     at_end, stop = run_at(1000, 0.0)  # no budget left to learn the game's reward with
     assert stop and at_end.game_reward_from is None
+
+
+def test_a_run_rising_below_the_bar_is_neither_stopped_nor_rescued():
+    """At the early-stop check, a run at least halfway to early_stop_below whose interval's
+    lower end lies above its estimate extend_patience chunks back goes on (no game's reward,
+    check re-armed); one that is as low or flat is rescued as before (depth runs: Collect
+    Iron rose 0.03 -> 0.065 [0.044, 0.096] and was rescued; Eat Cow read 0.01 -> 0.012)."""
+    from flowrl.rl.config import TrainConfig
+    from flowrl.rl.trainer import Run
+
+    def run_at(frames: int, history: list[tuple[float, float]], run: Run | None = None):
+        run = run or Run(TrainConfig(), num_experts=1, age_bins=4, budget_frames=1000)
+        run.estimates.extend(history)
+        run.frames, run.rate = frames, history[-1][0]
+        return run, run.should_stop(frames // 100)
+
+    iron = [(0.029, 0.01), (0.025, 0.013), (0.03, 0.017), (0.05, 0.03), (0.065, 0.044)]
+    rising, stop = run_at(300, iron)
+    assert not stop and rising.game_reward_from is None and not rising.rescue_due
+    assert rising.monitor.early_stop_after == 0.3 + 0.25  # checked again later
+    assert not run_at(400, [(0.08, 0.06)], rising)[1]  # before the re-armed check
+    rising, stop = run_at(560, [(0.07, 0.05)] * 4, rising)  # flat since: rescued now
+    assert not stop and rising.game_reward_from == 560
+    cow = [(0.009, 0.004), (0.005, 0.002), (0.007, 0.003), (0.007, 0.003), (0.012, 0.005)]
+    rescued, stop = run_at(300, cow)  # rising, but not halfway to the bar
+    assert not stop and rescued.game_reward_from == 300
+    flat = [(0.06, 0.05)] * 5  # halfway, but its lower end is not above 4 chunks back
+    rescued, stop = run_at(300, flat)
+    assert not stop and rescued.game_reward_from == 300
