@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 from bench_common import describe, machine, write_json
 
-from flowrl.rl.rollout import load_policy, policy_step, reset_episode
+from flowrl.rl.rollout import load_policy, make_rollout
 
 REACH = 2  # a mob this close (Manhattan) may have dealt the last hit
 SHOT_REACH = 6  # ... and a shooter this close (arrows fly)
@@ -44,62 +44,29 @@ def death_records(checkpoint: str, episodes: int, seed: int) -> dict[str, np.nda
     game = env.game
     lava = game.constants.BlockType.LAVA.value
     mob_rows = slice(game.num_block_types, game.num_block_types + len(game.mob_kinds))
-    step = jax.vmap(policy_step(env, network, params, False), in_axes=(0, None, 0, 0))
-    keys = jax.random.split(jax.random.PRNGKey(seed), episodes)
-    max_steps = int(env.default_params.max_timesteps) + 1
 
-    def on_lava(env_state: Any, position: jax.Array) -> jax.Array:
-        block_map = env_state.map[env_state.player_level] if game.has_levels else env_state.map
-        return block_map[position[0], position[1]] == lava
-
-    @jax.jit
-    def run(keys: jax.Array) -> dict[str, jax.Array]:
-        obs, state = jax.vmap(lambda k: reset_episode(env, k))(keys)
-        n = keys.shape[0]
-        rec = {
-            "done": jnp.zeros(n, bool),
-            "died": jnp.zeros(n, bool),
-            "success": jnp.zeros(n, bool),
-            "lava": jnp.zeros(n, bool),
-            "step": jnp.zeros(n, jnp.int32),
-            "length": jnp.zeros(n, jnp.int32),
-            "intrinsics": jnp.zeros((n, state.features.player_intrinsics.shape[-1])),
-            "mob_distance": jnp.zeros((n, len(game.mob_kinds)), jnp.int32),
+    def record(state: Any, new_state: Any, info: dict[str, Any]) -> dict[str, jax.Array]:
+        """What a death's cause is read from (one env): lava under the player after the
+        step; needs, health and the nearest mob of each kind before it."""
+        game_state = new_state.env_state
+        block_map = game_state.map[game_state.player_level] if game.has_levels else game_state.map
+        position = game_state.player_position
+        mobs = state.features.closest_blocks[mob_rows, :, 0]  # nearest of each kind
+        return {
+            "lava": block_map[position[0], position[1]] == lava,
+            "step": info["prev_plan_step"],
+            "intrinsics": state.features.player_intrinsics,
+            "mob_distance": jnp.abs(mobs).sum(-1).astype(jnp.int32),
         }
 
-        def body(carry: Any, t: jax.Array) -> tuple[Any, None]:
-            obs, state, rec = carry
-            new_obs, new_state, done, info = step(keys, t, obs, state)
-            live = ~rec["done"]
-            ended = live & done
-            mobs = state.features.closest_blocks[:, mob_rows, :, 0]  # nearest of each kind
-            now = {
-                "died": info["died"],
-                "success": info["plan_complete"],
-                "lava": jax.vmap(on_lava)(new_state.env_state, new_state.env_state.player_position),
-                "step": info["prev_plan_step"],
-                "length": info["episode_length"],
-                "intrinsics": state.features.player_intrinsics,  # before the last step
-                "mob_distance": jnp.abs(mobs).sum(-1).astype(jnp.int32),
-            }
-            for k, v in now.items():
-                rec[k] = jnp.where(ended.reshape((-1,) + (1,) * (v.ndim - 1)), v, rec[k])
-            rec["done"] = rec["done"] | done
-
-            def pick(new: jax.Array, old: jax.Array) -> jax.Array:
-                return jnp.where(live.reshape(live.shape + (1,) * (new.ndim - 1)), new, old)
-
-            carry = (jax.tree.map(pick, new_obs, obs), jax.tree.map(pick, new_state, state), rec)
-            return carry, None
-
-        (_, _, rec), _ = jax.lax.scan(body, (obs, state, rec), jnp.arange(max_steps))
-        return rec
-
-    out = {k: np.asarray(v) for k, v in run(keys).items()}
-    out["names"] = np.asarray(env.task_names[: env.num_tasks])
-    out["mob_kinds"] = np.asarray(game.mob_kinds)
-    out["reach"] = reach_of(game)
-    return out
+    rollout = make_rollout(env, network, episodes, record=record)
+    keys = jax.random.split(jax.random.PRNGKey(seed), episodes)
+    out = jax.device_get(rollout(params, keys, jnp.asarray(False)))
+    rec = {k: np.asarray(v) for k, v in {**out, **out.pop("at_end")}.items()}
+    rec["names"] = np.asarray(env.task_names[: env.num_tasks])
+    rec["mob_kinds"] = np.asarray(game.mob_kinds)
+    rec["reach"] = reach_of(game)
+    return rec
 
 
 def causes(rec: dict[str, np.ndarray]) -> list[str]:

@@ -83,10 +83,17 @@ def reset_episode(env: FlowEnv, key: jax.Array) -> tuple[jax.Array, Any]:
     return env.reset(jax.random.fold_in(key, RESET_SALT))
 
 
-def make_rollout(env: FlowEnv, network, num_episodes: int):
+def keep_live(live: jax.Array, new: jax.Array, old: jax.Array) -> jax.Array:
+    """``new`` for the batch's episodes still ``live``, ``old`` for the ended ones."""
+    return jnp.where(live.reshape(live.shape + (1,) * (new.ndim - 1)), new, old)
+
+
+def make_rollout(env: FlowEnv, network, num_episodes: int, record: Any = None):
     """Jitted ``(params, keys, greedy, play_on) -> per-episode results``: one compile for
     both policies and both episode ends (``play_on``: an episode ends on death or timeout
-    only, playing on past its plan's completion; else the plan's completion ends it too)."""
+    only, playing on past its plan's completion; else the plan's completion ends it too).
+    ``record(state, new_state, info)``, when given, returns per-episode arrays kept from
+    each episode's last step under ``"at_end"`` (one env, vmapped over the batch)."""
     max_steps = int(env.default_params.max_timesteps) + 1
     n = num_episodes
     num_ach = env.game.num_achievements
@@ -107,6 +114,11 @@ def make_rollout(env: FlowEnv, network, num_episodes: int):
             "return": jnp.zeros(n, jnp.float32),
             "achievements": jnp.zeros((n, num_ach), bool),
         }
+        if record is not None:  # zeros shaped like what record returns
+            shapes = jax.eval_shape(
+                jax.vmap(record), state, state, jax.eval_shape(step, keys, 0, obs, state)[3]
+            )
+            out["at_end"] = jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), shapes)
 
         def cond(carry):
             t, _, _, out = carry
@@ -118,9 +130,16 @@ def make_rollout(env: FlowEnv, network, num_episodes: int):
             done = jnp.where(play_on, info["game_over"], done)
             live = ~out["done"]
             ended = live & done
-            pick = lambda new, old: jnp.where(  # noqa: E731
-                live.reshape(live.shape + (1,) * (new.ndim - 1)), new, old
-            )
+
+            def pick(new: jax.Array, old: jax.Array) -> jax.Array:
+                return keep_live(live, new, old)
+
+            at_end = {}
+            if record is not None:
+                now = jax.vmap(record)(state, new_state, info)
+                at_end["at_end"] = jax.tree.map(
+                    lambda a, b: keep_live(ended, a, b), now, out["at_end"]
+                )
             out = {
                 "done": out["done"] | done,
                 "success": out["success"] | (ended & info["plan_complete"]),
@@ -130,6 +149,7 @@ def make_rollout(env: FlowEnv, network, num_episodes: int):
                 "length": pick(info["episode_length"], out["length"]),
                 "return": pick(info["episode_return"], out["return"]),
                 "achievements": pick(info["achievements"], out["achievements"]),
+                **at_end,
             }
             obs = jax.tree.map(pick, new_obs, obs)
             state = jax.tree.map(pick, new_state, state)

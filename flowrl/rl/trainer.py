@@ -432,6 +432,12 @@ class Run:
             print(f"flowrl train: {message}", file=sys.stderr, flush=True)
         return True
 
+    def _rearm(self, cfg: TrainConfig) -> None:
+        """Go on: the early stop's reason is cleared and it checks again
+        ``early_stop_after`` of the budget from now."""
+        self.monitor.stop_reason = None
+        self.monitor.early_stop_after = self.frames / self.budget_frames + cfg.early_stop_after
+
     def _rising_from_below(self, cfg: TrainConfig) -> bool:
         """Below the early-stop bar but on its way, so neither stopped nor rescued: the
         estimate is at least half the bar and its interval's lower end lies above the
@@ -456,8 +462,7 @@ class Run:
             log.info("%s", message)
             print(f"flowrl train: {message}", file=sys.stderr, flush=True)
             self.rising_noted = True
-        self.monitor.stop_reason = None
-        self.monitor.early_stop_after = self.frames / self.budget_frames + cfg.early_stop_after
+        self._rearm(cfg)
         return True
 
     def _rescue(self, cfg: TrainConfig) -> bool:
@@ -478,8 +483,7 @@ class Run:
         )
         log.warning("%s", message)
         print(f"flowrl train: {message}", file=sys.stderr, flush=True)
-        self.monitor.stop_reason = None
-        self.monitor.early_stop_after = self.frames / self.budget_frames + cfg.early_stop_after
+        self._rearm(cfg)
         self.game_reward_from = self.frames
         self.rescue_rate = self.rate
         self.rescue_due = True
